@@ -1,0 +1,1 @@
+"""Edges of the system: reading scenario files, formatting errors, writing results."""

@@ -1,0 +1,312 @@
+"""Results: plain, typed, immutable containers of numbers, with their units.
+
+Writers (terminal, JSON, and the Excel workbook) consume these; nothing here computes.
+A figure that is undefined is ``None`` with a reason in ``undefined``, never 0 or infinity.
+Money is real GBP at the scenario's price base year; ``pv_`` figures are present values at the
+first appraisal year (year offset 0, not discounted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MEASURE_UNITS: dict[str, str] = {
+    "pv_benefits": "GBP, present value",
+    "pv_fiscal": "GBP, present value",
+    "pv_fiscal_cashable": "GBP, present value",
+    "pv_fiscal_non_cashable": "GBP, present value",
+    "pv_transfers": "GBP, present value",
+    "pv_economic": "GBP, present value",
+    "pv_social": "GBP, present value",
+    "pv_public_costs": "GBP, present value",
+    "pv_non_public_costs": "GBP, present value",
+    "pv_community_inputs": "GBP, present value",
+    "npsv": "GBP, present value",
+    "npsv_excluding_community_inputs": "GBP, present value",
+    "bcr_public": "ratio",
+    "bcr_public_and_community": "ratio",
+    "fiscal_roi": "ratio",
+    "economic_roi": "ratio",
+    "public_value_roi": "ratio",
+    "payback_year": "calendar year",
+    "irr": "fraction per year",
+    "equivalent_annual_net_benefit": "GBP per year",
+    "value_for_money": "DfT category",
+}
+"""Unit of each field of ``Measures`` (money: real GBP at the price base year)."""
+
+MEASURE_LABELS: dict[str, str] = {
+    "pv_benefits": "PV benefits (PVB)",
+    "pv_fiscal": "PV fiscal benefits (incl. transfers)",
+    "pv_fiscal_cashable": "PV fiscal benefits, cashable",
+    "pv_fiscal_non_cashable": "PV fiscal benefits, non-cashable",
+    "pv_transfers": "PV transfers (not in PVB)",
+    "pv_economic": "PV economic benefits",
+    "pv_social": "PV social benefits",
+    "pv_public_costs": "PV public costs",
+    "pv_non_public_costs": "PV non-public costs",
+    "pv_community_inputs": "PV community inputs (valued)",
+    "npsv": "NPSV (community inputs valued)",
+    "npsv_excluding_community_inputs": "NPSV excluding community inputs",
+    "bcr_public": "BCR over public costs",
+    "bcr_public_and_community": "BCR over public costs + community inputs",
+    "fiscal_roi": "Fiscal ROI",
+    "economic_roi": "Economic ROI",
+    "public_value_roi": "Public value ROI",
+    "payback_year": "Payback year",
+    "irr": "IRR",
+    "equivalent_annual_net_benefit": "Equivalent annual net benefit",
+    "value_for_money": "DfT value-for-money category",
+}
+
+
+@dataclass(frozen=True)
+class Measures:
+    """Headline figures of one basis: an option gross, or incremental to the counterfactual."""
+
+    pv_benefits: float
+    pv_fiscal: float
+    pv_fiscal_cashable: float
+    pv_fiscal_non_cashable: float
+    pv_transfers: float
+    pv_economic: float
+    pv_social: float
+    pv_public_costs: float
+    pv_non_public_costs: float
+    pv_community_inputs: float
+    npsv: float
+    npsv_excluding_community_inputs: float
+    bcr_public: float | None
+    bcr_public_and_community: float | None
+    fiscal_roi: float | None
+    economic_roi: float | None
+    public_value_roi: float | None
+    payback_year: int | None
+    irr: float | None
+    equivalent_annual_net_benefit: float
+    value_for_money: str | None
+    undefined: dict[str, str] = field(default_factory=dict)
+    """Figure name -> why it is undefined."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Figures by name (undefined ones as None)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "undefined"}
+
+
+@dataclass(frozen=True)
+class AgencyPosition:
+    """Who pays and who benefits: one agency's present values [GBP PV] and returns [ratio]."""
+
+    agency_id: str
+    name: str
+    sector: str
+    pv_paid: float
+    pv_contributed: float
+    pv_fiscal_gain: float
+    pv_fiscal_cashable_gain: float
+    pv_other_gain: float
+    net_position: float
+    fiscal_roi: float | None
+    roi: float | None
+    cashable_share: float | None
+
+
+@dataclass(frozen=True)
+class CostLineResult:
+    """One cost line, traced to its assumptions."""
+
+    line_id: str
+    name: str
+    category: str
+    paid_by: dict[str, float]
+    optimism_bias: float
+    """Uplift applied [fraction of cost]."""
+    optimism_bias_basis: str
+    rebase_factor: float
+    """Price rebasing factor to the price base year [dimensionless]."""
+    schedule: str
+    flows_before_optimism_bias: tuple[float, ...]
+    """[GBP per year], undiscounted, at the price base year."""
+    flows: tuple[float, ...]
+    """After optimism bias [GBP per year], undiscounted."""
+    pv: float
+    source: str
+
+
+@dataclass(frozen=True)
+class CommunityInputResult:
+    """One community input (co-production), valued."""
+
+    line_id: str
+    name: str
+    kind: str
+    contributed_by: str
+    hours_per_year: float | None
+    value_per_hour: float | None
+    valuation_basis: str | None
+    rebase_factor: float
+    schedule: str
+    flows: tuple[float, ...]
+    """Valued input [GBP per year], undiscounted."""
+    pv: float
+    source: str
+
+
+@dataclass(frozen=True)
+class ValueComponentResult:
+    """One unit value of a benefit line (fiscal/economic/social)."""
+
+    value_type: str
+    amount_per_outcome: float
+    """[GBP per outcome], at the price base year (after rebasing)."""
+    agency: str | None
+    cashable: bool
+    transfer: bool
+    flows: tuple[float, ...]
+    """[GBP per year], undiscounted."""
+    pv: float
+    source: str
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One step of the net-value chain of a benefit line."""
+
+    step: str
+    factor: float
+    """What this step keeps of the previous one [fraction]; 1 for the gross step."""
+    outcomes_first_year: float
+    """Outcomes in the line's first year after this step [outcomes per year]."""
+    outcomes_total: float
+    """Outcomes over the appraisal period after this step [outcomes], undiscounted."""
+    pv: float
+    """PV of the line's value after this step [GBP PV] (transfers excluded)."""
+
+
+@dataclass(frozen=True)
+class BenefitLineResult:
+    """One benefit line: its chain from gross to net, and its valued components."""
+
+    line_id: str
+    name: str
+    health: bool
+    schedule: str
+    optimism_bias: float
+    optimism_bias_basis: str
+    rebase_factor: float
+    chain: tuple[ChainStep, ...]
+    net_outcomes: tuple[float, ...]
+    """Net outcomes per year [outcomes per year]."""
+    components: tuple[ValueComponentResult, ...]
+    pv: float
+    """PV counted in PVB [GBP PV] (transfers excluded)."""
+    source: str
+
+
+@dataclass(frozen=True)
+class YearlyFlows:
+    """Annual totals of one option [GBP per year], undiscounted unless named ``discounted``."""
+
+    public_costs: tuple[float, ...]
+    non_public_costs: tuple[float, ...]
+    community_inputs: tuple[float, ...]
+    benefits: tuple[float, ...]
+    """Counted in PVB (transfers excluded)."""
+    net: tuple[float, ...]
+    discounted_net: tuple[float, ...]
+    cumulative_discounted_net: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class OptionResult:
+    """Everything computed for one option."""
+
+    option_id: str
+    name: str
+    description: str
+    is_counterfactual: bool
+    gross: Measures
+    incremental: Measures
+    """Option minus counterfactual."""
+    agencies_gross: tuple[AgencyPosition, ...]
+    agencies_incremental: tuple[AgencyPosition, ...]
+    costs: tuple[CostLineResult, ...]
+    community_inputs: tuple[CommunityInputResult, ...]
+    benefits: tuple[BenefitLineResult, ...]
+    yearly: YearlyFlows
+    yearly_incremental: YearlyFlows
+    non_monetised_impacts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScheduleUsed:
+    """A discount schedule as applied: its bands and its factors."""
+
+    label: str
+    """``name@version``."""
+    description: str
+    source: str
+    bands: tuple[tuple[int, float], ...]
+    """(first year offset, rate [fraction per year])."""
+    rates: tuple[float, ...]
+    factors: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Band:
+    """A value-for-money category: ``lower <= BCR < upper``."""
+
+    name: str
+    lower: float | None
+    upper: float | None
+
+
+@dataclass(frozen=True)
+class Results:
+    """The appraisal of one scenario."""
+
+    scenario_id: str
+    title: str
+    description: str
+    scenario_language: str
+    cba_version: str
+    currency: str
+    price_base_year: int
+    first_year: int
+    years: tuple[int, ...]
+    """Calendar years of the appraisal period."""
+    counterfactual: str
+    schedules: tuple[ScheduleUsed, ...]
+    standard_schedule: str
+    health_schedule: str
+    confidence_grades: dict[int, float]
+    confidence_grades_source: str
+    value_for_money_bands: tuple[Band, ...]
+    value_for_money_source: str
+    conventions: tuple[str, ...]
+    options: tuple[OptionResult, ...]
+
+    def option(self, option_id: str) -> OptionResult:
+        """The result of one option."""
+        for option in self.options:
+            if option.option_id == option_id:
+                return option
+        raise KeyError(option_id)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Headline figures as a DataFrame: one row per (option, basis), one column per figure.
+
+        Basis is ``gross`` (the option alone) or ``incremental`` (against the counterfactual).
+        Undefined figures are NaN/None; units are in ``MEASURE_UNITS``.
+        """
+        import pandas as pd
+
+        rows = []
+        for option in self.options:
+            for basis, measures in (("gross", option.gross), ("incremental", option.incremental)):
+                rows.append({"option": option.option_id, "basis": basis, **measures.as_dict()})
+        return pd.DataFrame(rows).set_index(["option", "basis"])

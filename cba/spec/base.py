@@ -1,0 +1,198 @@
+"""Shared building blocks of the scenario language: the strict base model, constrained types,
+validation context for cross-references, and tagged unions."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+)
+from pydantic_core import PydanticCustomError
+
+
+class StrictModel(BaseModel):
+    """Base of every scenario model: unknown keys are errors, instances are immutable, and
+    values are not coerced (``"3000"`` is not a number; ``true`` is not 1)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        use_attribute_docstrings=True,
+        validate_default=False,
+    )
+
+
+@dataclass(frozen=True)
+class ReferenceContext:
+    """What the whole file declares, gathered before validation so that every reference can be
+    checked in the same pass as every field (all problems reported at once)."""
+
+    agency_ids: frozenset[str] = frozenset()
+    option_ids: frozenset[str] = frozenset()
+    first_year: int | None = None
+    last_year: int | None = None
+    confidence_grades: frozenset[int] = frozenset()
+    deflator_years: frozenset[int] | None = None
+    price_base_year: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _context(info: ValidationInfo) -> ReferenceContext | None:
+    ctx = info.context
+    if isinstance(ctx, ReferenceContext):
+        return ctx
+    return None
+
+
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate most like ``word`` (for "did you mean" hints), or None."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _unknown(kind: str, value: str, known: frozenset[str]) -> PydanticCustomError:
+    guess = closest(value, known)
+    hint = f"did you mean '{guess}'?" if guess else ""
+    listed = ", ".join(sorted(known)) or "none declared"
+    return PydanticCustomError(
+        "unknown_reference",
+        "unknown {kind} '{value}'. {hint} Declared {kind} ids: {listed}",
+        {"kind": kind, "value": value, "hint": hint, "listed": listed},
+    )
+
+
+def _check_agency(value: str, info: ValidationInfo) -> str:
+    ctx = _context(info)
+    if ctx is not None and value not in ctx.agency_ids:
+        raise _unknown("agency", value, ctx.agency_ids)
+    return value
+
+
+def _check_option(value: str, info: ValidationInfo) -> str:
+    ctx = _context(info)
+    if ctx is not None and value not in ctx.option_ids:
+        raise _unknown("option", value, ctx.option_ids)
+    return value
+
+
+def _check_in_period(value: int, info: ValidationInfo) -> int:
+    ctx = _context(info)
+    if ctx is None or ctx.first_year is None or ctx.last_year is None:
+        return value
+    if not ctx.first_year <= value <= ctx.last_year:
+        raise PydanticCustomError(
+            "year_outside_period",
+            "year {value} is outside the appraisal period {first}-{last}. Use a year in the "
+            "period, or change first_year / appraisal_period_years",
+            {"value": value, "first": ctx.first_year, "last": ctx.last_year},
+        )
+    return value
+
+
+def _check_grade(value: int, info: ValidationInfo) -> int:
+    ctx = _context(info)
+    if ctx is not None and ctx.confidence_grades and value not in ctx.confidence_grades:
+        listed = ", ".join(str(g) for g in sorted(ctx.confidence_grades))
+        raise PydanticCustomError(
+            "unknown_grade",
+            "confidence grade {value} is not in the scenario's grade table (grades: {listed})",
+            {"value": value, "listed": listed},
+        )
+    return value
+
+
+def _check_price_year(value: int, info: ValidationInfo) -> int:
+    ctx = _context(info)
+    if ctx is None or value == ctx.price_base_year:
+        return value
+    if ctx.deflator_years is None:
+        raise PydanticCustomError(
+            "no_deflator",
+            "price_year {value} differs from price_base_year {base} but the scenario has no "
+            "deflator. Add a `deflator:` with an index for both years (HM Treasury GDP "
+            "deflator), or give amounts in {base} prices",
+            {"value": value, "base": ctx.price_base_year},
+        )
+    missing = [y for y in (value, ctx.price_base_year) if y is not None and y not in ctx.deflator_years]
+    if missing:
+        raise PydanticCustomError(
+            "deflator_year_missing",
+            "the deflator index has no value for {missing}. Add it to deflator.index",
+            {"missing": ", ".join(str(y) for y in missing)},
+        )
+    return value
+
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", min_length=1, max_length=64),
+    Field(description="An identifier: a letter, then letters, digits, '_' or '-' (at most 64)."),
+]
+"""A short id used to refer to a thing elsewhere in the file."""
+
+Text = Annotated[str, StringConstraints(max_length=4000)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Source = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=2000),
+    Field(description="Where the number comes from: a publication with table/page, or "
+          "'Illustrative assumption: ...'."),
+]
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+"""A share or rate as a fraction in [0, 1] (0.035, not 3.5)."""
+
+Money = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+"""A non-negative amount [GBP, real terms at the price base year unless price_year says]."""
+
+Quantity = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+"""A non-negative count or quantity (people, hours, outcomes)."""
+
+CalendarYear = Annotated[int, Field(ge=1900, le=2500)]
+"""A calendar year (e.g. 2025; financial year 2025/26 is written 2025)."""
+
+PeriodYear = Annotated[CalendarYear, AfterValidator(_check_in_period)]
+"""A calendar year inside the appraisal period."""
+
+PriceYear = Annotated[CalendarYear, AfterValidator(_check_price_year)]
+"""The price year of an amount; rebased to the price base year with the scenario's deflator."""
+
+AgencyRef = Annotated[str, AfterValidator(_check_agency)]
+"""The id of an agency declared under ``agencies``."""
+
+OptionRef = Annotated[str, AfterValidator(_check_option)]
+"""The id of an option declared under ``options``."""
+
+ConfidenceGrade = Annotated[int, Field(ge=1, le=9), AfterValidator(_check_grade)]
+"""An evidence confidence grade, a key of the scenario's ``confidence_grades`` table."""
+
+TAG_PREFIX = "~"
+"""Tags of callable-discriminated unions start with this, so error paths can drop them."""
+
+
+def tag(name: str) -> str:
+    """The union tag for member ``name`` (appears in pydantic error locations only)."""
+    return TAG_PREFIX + name
+
+
+def discriminator(
+    choose: Callable[[Any], str | None], expected: str
+) -> Discriminator:
+    """A callable discriminator with a readable error when no member fits."""
+    return Discriminator(
+        choose,
+        custom_error_type="no_matching_form",
+        custom_error_message=f"not one of the accepted forms: {expected}",
+        custom_error_context={"expected": expected},
+    )

@@ -1,0 +1,94 @@
+"""Community inputs (co-production): volunteer and service-user time, in-kind goods and space.
+
+These are real resources that public budgets do not pay for (Bovaird and Loeffler: co-production
+is not resource-free). They are valued explicitly and results are reported with and without
+them. The wellbeing volunteers gain is a benefit line, not part of the input's value.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, Tag, model_validator
+
+from cba.spec.base import AgencyRef, Identifier, Money, Quantity, ShortText, Source, discriminator, tag
+from cba.spec.timing import Timing
+
+ValuationBasis = Literal["replacement_cost", "shadow_wage", "opportunity_cost"]
+"""How an hour is valued: replacement_cost (wage of the paid role it replaces),
+shadow_wage (a general wage for the activity), opportunity_cost (earnings or leisure forgone)."""
+
+
+class TimeInput(Timing):
+    """Hours given by volunteers or service users, valued per hour."""
+
+    kind: Literal["time"]
+    """``time``."""
+    id: Identifier
+    """Id of the line, unique within the option."""
+    name: ShortText
+    """What the time is spent on."""
+    contributed_by: AgencyRef
+    """The group that gives the time (usually a community or third-sector agency)."""
+    hours_per_year: Quantity | None = None
+    """Total hours a year [hours per year]. Or give volunteers and hours_per_volunteer."""
+    volunteers: Quantity | None = None
+    """Number of people giving time [people]."""
+    hours_per_volunteer: Quantity | None = None
+    """Hours each person gives a year [hours per person per year]."""
+    value_per_hour: Money
+    """Value of an hour [GBP per hour] on the stated basis."""
+    valuation_basis: ValuationBasis
+    """replacement_cost, shadow_wage or opportunity_cost (methods.md §6)."""
+    source: Source
+    """Where the hours and the value per hour come from."""
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TimeInput:
+        direct = self.hours_per_year is not None
+        per_person = self.volunteers is not None or self.hours_per_volunteer is not None
+        if direct == per_person:
+            raise ValueError(
+                "give either hours_per_year, or volunteers and hours_per_volunteer"
+                + ("; got both" if direct else "; got neither")
+            )
+        if per_person and (self.volunteers is None or self.hours_per_volunteer is None):
+            raise ValueError("give both volunteers and hours_per_volunteer")
+        return self
+
+    @property
+    def hours(self) -> float:
+        """Hours a year [hours per year]."""
+        if self.hours_per_year is not None:
+            return self.hours_per_year
+        return float(self.volunteers or 0.0) * float(self.hours_per_volunteer or 0.0)
+
+
+class InKindInput(Timing):
+    """Goods, equipment or space given without charge, valued at what it would cost to buy."""
+
+    kind: Literal["in_kind"]
+    """``in_kind``."""
+    id: Identifier
+    """Id of the line, unique within the option."""
+    name: ShortText
+    """What is given."""
+    contributed_by: AgencyRef
+    """Who gives it."""
+    value_per_year: Money
+    """Value in each active year [GBP per year]."""
+    source: Source
+    """Where the value comes from."""
+
+
+def _input_form(value: Any) -> str | None:
+    if isinstance(value, dict) and value.get("kind") in ("time", "in_kind"):
+        return tag(str(value["kind"]))
+    return None
+
+
+CommunityInput = Annotated[
+    Annotated[TimeInput, Tag(tag("time"))] | Annotated[InKindInput, Tag(tag("in_kind"))],
+    discriminator(_input_form, "a mapping with kind: time or kind: in_kind"),
+    Field(description="A community input: kind: time (hours valued per hour) or kind: in_kind."),
+]

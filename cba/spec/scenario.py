@@ -1,0 +1,231 @@
+"""The whole scenario file: metadata, discounting, agencies, options and the counterfactual."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from cba.spec.agencies import Agency
+from cba.spec.base import (
+    CalendarYear,
+    Identifier,
+    OptionRef,
+    ReferenceContext,
+    ShortText,
+    Source,
+    StrictModel,
+    Text,
+)
+from cba.spec.benefits import BenefitLine
+from cba.spec.community import CommunityInput
+from cba.spec.costs import CostLine
+from cba.spec.discounting import Discounting
+from cba.spec.optimism import ConfidenceGradeTable
+
+LANGUAGE_VERSION = "1.0"
+"""The scenario-language version this cba reads. A file for another major version is refused;
+one for a newer minor version gets a warning."""
+
+
+class Option(StrictModel):
+    """One way of delivering the service (an intervention), or the counterfactual."""
+
+    id: Identifier
+    """Id of the option."""
+    name: ShortText
+    """Name shown in outputs."""
+    description: Text = ""
+    """What the option does."""
+    costs: list[CostLine] = Field(default_factory=list)
+    """Costs paid by agencies."""
+    community_inputs: list[CommunityInput] = Field(default_factory=list)
+    """Un-costed inputs from users and communities, valued explicitly."""
+    benefits: list[BenefitLine] = Field(default_factory=list)
+    """Outcomes and what they are worth."""
+    non_monetised_impacts: list[Annotated[str, StringConstraints(max_length=500)]] = Field(
+        default_factory=list
+    )
+    """Impacts not valued in money, shown beside the BCR (GB 2026: the BCR is not pass/fail)."""
+
+    @model_validator(mode="after")
+    def _benefits_in_period(self, info: ValidationInfo) -> Option:
+        ctx = info.context
+        if not isinstance(ctx, ReferenceContext) or ctx.first_year is None or ctx.last_year is None:
+            return self
+        for index, line in enumerate(self.benefits):
+            if line.duration_years is None:
+                continue
+            start = line.start_year if line.start_year is not None else ctx.first_year
+            end = start + line.duration_years - 1
+            if end > ctx.last_year:
+                raise PydanticCustomError(
+                    "benefit_beyond_period",
+                    "benefits[{index}] ('{id}') runs to {end}, beyond the last appraisal year "
+                    "{last}. Shorten duration_years to {fit} or lengthen appraisal_period_years",
+                    {
+                        "index": index,
+                        "id": line.id,
+                        "end": end,
+                        "last": ctx.last_year,
+                        "fit": ctx.last_year - start + 1,
+                    },
+                )
+        return self
+
+
+class Deflator(StrictModel):
+    """A GDP deflator index to rebase amounts priced in another year (methods.md §1)."""
+
+    vintage: ShortText
+    """Which release of the series, e.g. 'HM Treasury GDP deflators, March 2026'."""
+    source: Source
+    """Where the index comes from."""
+    index: Annotated[dict[CalendarYear, Annotated[float, Field(gt=0.0, allow_inf_nan=False)]],
+                     Field(min_length=1)]
+    """Index value by calendar (financial) year [dimensionless, any base]."""
+
+
+class Scenario(StrictModel):
+    """One appraisal: the options for delivering a service, compared with a counterfactual."""
+
+    cba_scenario: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+$")]
+    """Scenario-language version the file was written for, e.g. "1.0" (quoted)."""
+    id: Identifier
+    """Id of the scenario; results are written to out/<id>.json."""
+    title: ShortText
+    """Title shown in outputs."""
+    description: Text = ""
+    """What is being appraised and why."""
+    authors: list[ShortText] = Field(default_factory=list)
+    """Who wrote the scenario."""
+    currency: Literal["GBP"] = "GBP"
+    """Currency of every amount (GBP)."""
+    price_base_year: CalendarYear
+    """Year whose prices all amounts are in (real terms) [calendar year]."""
+    first_year: CalendarYear
+    """First appraisal year (year offset 0, not discounted) [calendar year]."""
+    appraisal_period_years: Annotated[int, Field(ge=1, le=500)]
+    """Number of years appraised [years], including the first."""
+    discounting: Discounting = Field(default_factory=Discounting)
+    """Discount schedules. Default: Green Book standard and health schedules."""
+    confidence_grades: ConfidenceGradeTable = Field(default_factory=ConfidenceGradeTable)
+    """Optimism-bias correction by confidence grade. Default: the LP2014 table (VERIFY)."""
+    deflator: Deflator | None = None
+    """GDP deflator for amounts with a price_year other than price_base_year."""
+    agencies: Annotated[list[Agency], Field(min_length=1)]
+    """Who pays, contributes and benefits."""
+    options: Annotated[list[Option], Field(min_length=2)]
+    """The options compared, including the counterfactual."""
+    counterfactual: OptionRef
+    """Id of the business-as-usual / do-minimum option every other option is compared with."""
+    notes: Text = ""
+    """Free text for reviewers."""
+    source: Source | None = None
+    """Overall source of the scenario (e.g. the evaluation report it reproduces)."""
+
+    @field_validator("cba_scenario")
+    @classmethod
+    def _major_version(cls, value: str) -> str:
+        if value.split(".")[0] != LANGUAGE_VERSION.split(".")[0]:
+            raise PydanticCustomError(
+                "language_version",
+                "this file is written for scenario language {value}; this cba reads "
+                "{ours}. Convert the file or use a cba release for {value}",
+                {"value": value, "ours": LANGUAGE_VERSION},
+            )
+        return value
+
+    @property
+    def last_year(self) -> int:
+        """Last appraisal year [calendar year]."""
+        return self.first_year + self.appraisal_period_years - 1
+
+    def option(self, option_id: str) -> Option:
+        """The option with this id."""
+        for option in self.options:
+            if option.id == option_id:
+                return option
+        raise KeyError(option_id)
+
+
+def reference_context(raw: Any) -> ReferenceContext:
+    """Gather declared ids and years from raw (unvalidated) data, tolerating any defect."""
+    if not isinstance(raw, dict):
+        return ReferenceContext()
+
+    def ids(key: str) -> frozenset[str]:
+        items = raw.get(key)
+        if not isinstance(items, list):
+            return frozenset()
+        return frozenset(
+            i["id"] for i in items if isinstance(i, dict) and isinstance(i.get("id"), str)
+        )
+
+    def year(key: str) -> int | None:
+        value = raw.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    first = year("first_year")
+    period = year("appraisal_period_years")
+    last = first + period - 1 if first is not None and period is not None and period > 0 else None
+    grades_raw = raw.get("confidence_grades")
+    grades: frozenset[int]
+    if isinstance(grades_raw, dict) and isinstance(grades_raw.get("corrections"), dict):
+        grades = frozenset(k for k in grades_raw["corrections"] if isinstance(k, int))
+    else:
+        grades = frozenset(ConfidenceGradeTable().corrections)
+    deflator = raw.get("deflator")
+    deflator_years: frozenset[int] | None = None
+    if isinstance(deflator, dict):
+        index = deflator.get("index")
+        deflator_years = frozenset(k for k in index if isinstance(k, int)) if isinstance(
+            index, dict) else frozenset()
+    return ReferenceContext(
+        agency_ids=ids("agencies"),
+        option_ids=ids("options"),
+        first_year=first,
+        last_year=last,
+        confidence_grades=grades,
+        deflator_years=deflator_years,
+        price_base_year=year("price_base_year"),
+    )
+
+
+Location = tuple[str | int, ...]
+
+
+def duplicate_ids(raw: Any) -> list[tuple[Location, str]]:
+    """Every id declared twice where ids must be unique: agencies, options, and lines within an
+    option. Returns ``(location of the repeated id, message)`` pairs."""
+    found: list[tuple[Location, str]] = []
+
+    def scan(items: Any, where: Location, what: str) -> None:
+        if not isinstance(items, list):
+            return
+        first_at: dict[str, int] = {}
+        for index, item in enumerate(items):
+            if not (isinstance(item, dict) and isinstance(item.get("id"), str)):
+                continue
+            ident = item["id"]
+            if ident in first_at:
+                found.append((
+                    (*where, index, "id"),
+                    f"duplicate {what} id '{ident}'; it is also the id of item "
+                    f"{first_at[ident]}. Give each {what} its own id",
+                ))
+            else:
+                first_at[ident] = index
+
+    if isinstance(raw, dict):
+        scan(raw.get("agencies"), ("agencies",), "agency")
+        scan(raw.get("options"), ("options",), "option")
+        options = raw.get("options")
+        if isinstance(options, list):
+            for index, option in enumerate(options):
+                if not isinstance(option, dict):
+                    continue
+                for key in ("costs", "community_inputs", "benefits"):
+                    scan(option.get(key), ("options", index, key), "line")
+    return found
