@@ -1,0 +1,93 @@
+"""Machine-readable results as JSON: every figure with its unit.
+
+Undefined figures are ``null`` with an ``undefined`` reason beside them, never NaN or infinity
+(``allow_nan=False`` guarantees valid JSON). Output is deterministic: same results, same bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from typing import Any
+
+from cba.results import MEASURE_LABELS, MEASURE_UNITS, Measures, Results
+
+RESULTS_FORMAT = "1.0"
+"""Version of this JSON layout; a reader checks ``cba_results``."""
+
+LINE_UNITS: dict[str, str] = {
+    "flows": "GBP per year, real, price base year, undiscounted, year by year from first_year",
+    "flows_before_optimism_bias": "GBP per year, undiscounted",
+    "pv": "GBP, present value at first_year",
+    "optimism_bias": "fraction (cost uplift or benefit reduction)",
+    "rebase_factor": "dimensionless (deflator[price_base_year] / deflator[price_year])",
+    "hours_per_year": "hours per year",
+    "value_per_hour": "GBP per hour, price base year",
+    "amount_per_outcome": "GBP per outcome, price base year",
+    "net_outcomes": "outcomes per year",
+    "outcomes_first_year": "outcomes per year, in the line's first year",
+    "outcomes_total": "outcomes over the appraisal period",
+    "factor": "fraction kept by this step of the chain",
+    "paid_by": "share of the line each agency pays, fraction",
+    "pv_paid": "GBP, present value",
+    "pv_contributed": "GBP, present value of community inputs given",
+    "pv_fiscal_gain": "GBP, present value",
+    "pv_fiscal_cashable_gain": "GBP, present value",
+    "pv_other_gain": "GBP, present value (economic and social to named beneficiary)",
+    "net_position": "GBP, present value (gains - paid - contributed)",
+    "fiscal_roi": "ratio",
+    "roi": "ratio",
+    "cashable_share": "fraction of fiscal gain",
+    "rates": "fraction per year, by year offset",
+    "factors": "dimensionless discount factor, by year offset",
+    "yearly": "GBP per year, undiscounted unless named discounted",
+}
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, tuples and dicts as JSON-ready data; NaN and infinity as None."""
+    if isinstance(value, Measures):
+        return measures_to_dict(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def measures_to_dict(measures: Measures) -> dict[str, Any]:
+    """Each figure as ``{"value", "unit", "label"}`` plus ``undefined`` when it is."""
+    out: dict[str, Any] = {}
+    for name, value in measures.as_dict().items():
+        entry: dict[str, Any] = {
+            "value": _plain(value),
+            "unit": MEASURE_UNITS[name],
+            "label": MEASURE_LABELS[name],
+        }
+        if name in measures.undefined:
+            entry["undefined"] = measures.undefined[name]
+        out[name] = entry
+    return out
+
+
+def results_to_dict(results: Results, provenance: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The whole results object as plain JSON-ready data, with units and provenance."""
+    return {
+        "cba_results": RESULTS_FORMAT,
+        "provenance": _plain(provenance or {}),
+        "units": {"measures": MEASURE_UNITS, "lines": LINE_UNITS},
+        **_plain(results),
+    }
+
+
+def results_to_json(results: Results, provenance: dict[str, Any] | None = None) -> bytes:
+    """Deterministic UTF-8 JSON bytes, ending in a newline."""
+    text = json.dumps(
+        results_to_dict(results, provenance), indent=2, ensure_ascii=False, allow_nan=False
+    )
+    return (text + "\n").encode("utf-8")

@@ -1,0 +1,78 @@
+"""A readable summary of results for the terminal (rich tables)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from cba.results import MEASURE_LABELS, Measures, Results
+
+
+def money(value: float) -> str:
+    """GBP with thousands separators and no pence, negatives with a minus sign."""
+    return f"-£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
+
+
+def ratio(value: float | None) -> str:
+    """A ratio to two decimals, or 'undefined'."""
+    return "undefined" if value is None else f"{value:.2f}"
+
+
+def _percent(value: float | None) -> str:
+    return "undefined" if value is None else f"{value:.1%}"
+
+
+_ROWS: tuple[tuple[str, str], ...] = (
+    ("pv_public_costs", "money"),
+    ("pv_non_public_costs", "money"),
+    ("pv_community_inputs", "money"),
+    ("pv_benefits", "money"),
+    ("npsv", "money"),
+    ("npsv_excluding_community_inputs", "money"),
+    ("bcr_public", "ratio"),
+    ("bcr_public_and_community", "ratio"),
+    ("value_for_money", "text"),
+    ("fiscal_roi", "ratio"),
+    ("economic_roi", "ratio"),
+    ("public_value_roi", "ratio"),
+    ("pv_fiscal_cashable", "money"),
+    ("payback_year", "text"),
+    ("irr", "percent"),
+    ("equivalent_annual_net_benefit", "money"),
+)
+
+
+def _cell(m: Measures, name: str, kind: str) -> str:
+    value = getattr(m, name)
+    if kind == "money":
+        return money(value)
+    if kind == "ratio":
+        return ratio(value)
+    if kind == "percent":
+        return _percent(value)
+    return "undefined" if value is None else str(value)
+
+
+def print_summary(results: Results, console: Console) -> None:
+    """Print one scenario's headline figures: each option against the counterfactual."""
+    counterfactual = results.option(results.counterfactual)
+    options = [o for o in results.options if not o.is_counterfactual]
+    table = Table(
+        title=f"[bold]{results.title}[/bold]\n[dim]{results.scenario_id}: real GBP at "
+        f"{results.price_base_year} prices; present values at {results.first_year}; each option "
+        f"minus the counterfactual '{counterfactual.name}'[/dim]",
+        title_justify="left",
+    )
+    table.add_column("Figure (incremental)")
+    for option in options:
+        table.add_column(option.name, justify="right")
+    for name, kind in _ROWS:
+        table.add_row(MEASURE_LABELS[name], *(_cell(o.incremental, name, kind) for o in options))
+    console.print(table)
+    for option in options:
+        for figure, reason in option.incremental.undefined.items():
+            console.print(f"  [dim]{option.option_id}: {MEASURE_LABELS[figure]} undefined: "
+                          f"{reason}[/dim]")
+    schedules = ", ".join(s.label for s in results.schedules)
+    console.print(f"  [dim]Discounting: {schedules}. Value-for-money categories: DfT (boundaries "
+                  "flagged VERIFY).[/dim]")
