@@ -28,7 +28,11 @@ def ratio_over_positive(numerator: ArrayLike, denominator: ArrayLike) -> FloatAr
     den = np.asarray(denominator, dtype=np.float64)
     positive = den > 0.0
     safe = np.where(positive, den, 1.0)
-    return np.where(positive, num / safe, np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):
+        ratio = num / safe
+    # A ratio that overflows (a cost base of a few pence against millions) is not a number a
+    # reader can use: undefined, never infinity.
+    return np.where(positive & np.isfinite(ratio), ratio, np.nan)
 
 
 def benefit_cost_ratio(pv_benefits: ArrayLike, pv_costs: ArrayLike) -> FloatArray:
@@ -98,8 +102,19 @@ def internal_rate_of_return(net_flows: ArrayLike) -> FloatArray:
     defined = changes_sign(flows)
     for index in np.ndindex(out.shape):
         if defined[index]:
-            out[index] = float(npf.irr(flows[index]))
+            out[index] = _irr_or_nan(flows[index])
     return out
+
+
+def _irr_or_nan(flows: FloatArray) -> float:
+    # numpy-financial solves for the roots of the NPV polynomial; degenerate flows (tiny or
+    # huge magnitudes) make its eigenvalue solver fail or overflow: then there is no usable IRR.
+    with np.errstate(all="ignore"):
+        try:
+            rate = float(npf.irr(flows))
+        except (np.linalg.LinAlgError, ValueError):
+            return float("nan")
+    return rate if np.isfinite(rate) else float("nan")
 
 
 def equivalent_annual_value(present_value: ArrayLike, annuity_factor: ArrayLike) -> FloatArray:
