@@ -10,9 +10,9 @@ The public API::
 
 __version__ = "0.1.0"
 
-from cba.io.problems import ScenarioError  # noqa: E402
-from cba.io.scenario_file import load_scenario  # noqa: E402
-from cba.pipeline import run  # noqa: E402
-from cba.results import Results  # noqa: E402
+from cba.io.problems import ScenarioError
+from cba.io.scenario_file import load_scenario
+from cba.pipeline import run
+from cba.results import Results
 
 __all__ = ["Results", "ScenarioError", "__version__", "load_scenario", "run"]

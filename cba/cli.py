@@ -110,8 +110,10 @@ def command_run(args: argparse.Namespace, out: Console, err: Console) -> int:
     ids = [s.id for _, s in scenarios]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise UsageError(f"several files have the scenario id {', '.join(duplicates)}; "
-                         "results would overwrite each other. Give each scenario its own id")
+        raise UsageError(
+            f"several files have the scenario id {', '.join(duplicates)}; "
+            "results would overwrite each other. Give each scenario its own id"
+        )
     targets = _json_targets([p for p, _ in scenarios], args.json, ids)
     for target in targets:
         _check_replaceable(target, args.force)
@@ -154,14 +156,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="appraise scenarios: print a summary, write JSON results")
-    run.add_argument("scenarios", nargs="+", metavar="SCENARIO",
-                     help="scenario files, or folders of .yaml files")
-    run.add_argument("--json", metavar="PATH",
-                     help="results file (one scenario) or folder (several); default out/<id>.json")
-    run.add_argument("--force", action="store_true",
-                     help="replace an existing output file that is not a cba results file")
-    run.add_argument("--keep-going", action="store_true",
-                     help="still compute the valid scenarios when some are invalid (exit 2)")
+    run.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO", help="scenario files, or folders of .yaml files"
+    )
+    run.add_argument(
+        "--json",
+        metavar="PATH",
+        help="results file (one scenario) or folder (several); default out/<id>.json",
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing output file that is not a cba results file",
+    )
+    run.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="still compute the valid scenarios when some are invalid (exit 2)",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     run.set_defaults(handler=command_run)
 

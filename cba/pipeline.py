@@ -15,7 +15,7 @@ from cba import __version__
 from cba.engine import appraisal
 from cba.engine.additionality import CHAIN_STEPS, benefit_chain, gross_outcomes
 from cba.engine.discounting import discount_factors, present_value, rates_by_year
-from cba.engine.metrics import changes_sign
+from cba.engine.metrics import sign_changes
 from cba.engine.profiles import active_years, drop_off_profile
 from cba.reference.discount_schedules import NAMED_SCHEDULES
 from cba.reference.optimism_bias import MOTT_MACDONALD_2002
@@ -64,6 +64,18 @@ CONVENTIONS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class _Parts:
+    """Intermediate arrays of one option, kept to label line-level results."""
+
+    cost_base: list[FloatArray]
+    uplifts: list[tuple[float, str]]
+    cost_flows: FloatArray
+    input_flows: FloatArray
+    chains: list[tuple[FloatArray, FloatArray]]
+    value_rows: list[FloatArray]
+
+
+@dataclass(frozen=True)
 class _Schedules:
     standard: ScheduleUsed
     health: ScheduleUsed
@@ -80,7 +92,7 @@ def _schedule_used(spec: Schedule, n_years: int) -> ScheduleUsed:
         source = spec.source or "Scenario file"
         bands = ((0, spec.constant_rate),)
     else:
-        assert isinstance(spec, CustomBands)  # noqa: S101 - exhaustive union, not input checking
+        assert isinstance(spec, CustomBands)
         label = f"{spec.name}@custom"
         description = "Custom bands given in the scenario file."
         source = spec.source or "Scenario file"
@@ -186,7 +198,7 @@ class _OptionArrays:
         return drop_off_profile(start, end, line.drop_off, self.n_years)
 
     # --- assembly ---------------------------------------------------------------------------
-    def build(self) -> tuple[appraisal.YearlyTotals, dict[str, object]]:
+    def build(self) -> tuple[appraisal.YearlyTotals, _Parts]:
         option = self.option
         n_agencies = len(self.agency_ids)
         public = np.array([a.sector == "public" for a in self.scenario.agencies])
@@ -206,32 +218,49 @@ class _OptionArrays:
             start = self.offset(item.start_year, 0)
             end = self.offset(item.end_year, self.n_years - 1)
             per_year = (
-                item.hours * item.value_per_hour if isinstance(item, TimeInput)
+                item.hours * item.value_per_hour
+                if isinstance(item, TimeInput)
                 else item.value_per_year
             )
-            input_rows.append(per_year * self.rebase(item.price_year)
-                              * active_years(start, end, self.n_years))
+            input_rows.append(
+                per_year * self.rebase(item.price_year) * active_years(start, end, self.n_years)
+            )
             contributors[i] = self.one_hot(item.contributed_by)
         input_flows = np.array(input_rows).reshape(len(option.community_inputs), self.n_years)
 
-        chains, value_rows, value_factor_rows = [], [], []
-        types, agencies, cashable, transfer = [], [], [], []
-        for line in option.benefits:
-            reduction, _ = self.benefit_reduction(line)
+        chains: list[tuple[FloatArray, FloatArray]] = []
+        value_rows: list[FloatArray] = []
+        value_factor_rows: list[FloatArray] = []
+        types: list[int] = []
+        agencies: list[FloatArray] = []
+        cashable: list[bool] = []
+        transfer: list[bool] = []
+        for benefit in option.benefits:
+            reduction, _ = self.benefit_reduction(benefit)
             chain = benefit_chain(
-                gross_outcomes(*line.gross_outcomes_per_year),
-                line.deadweight, line.displacement, line.leakage, line.substitution,
-                line.attribution, line.multiplier, reduction,
+                gross_outcomes(*benefit.gross_outcomes_per_year),
+                benefit.deadweight,
+                benefit.displacement,
+                benefit.leakage,
+                benefit.substitution,
+                benefit.attribution,
+                benefit.multiplier,
+                reduction,
             )
-            net = chain[-1] * self.benefit_profile(line)
+            net = chain[-1] * self.benefit_profile(benefit)
             chains.append((chain, net))
-            rebase = self.rebase(line.price_year)
-            factors = self.health if line.health else self.standard
-            for value in line.unit_values:
+            rebase = self.rebase(benefit.price_year)
+            factors = self.health if benefit.health else self.standard
+            for value in benefit.unit_values:
                 value_rows.append(net * value.amount * rebase)
                 value_factor_rows.append(factors)
-                types.append({"fiscal": appraisal.FISCAL, "economic": appraisal.ECONOMIC,
-                              "social": appraisal.SOCIAL}[value.value_type])
+                types.append(
+                    {
+                        "fiscal": appraisal.FISCAL,
+                        "economic": appraisal.ECONOMIC,
+                        "social": appraisal.SOCIAL,
+                    }[value.value_type]
+                )
                 who = value.agency if isinstance(value, FiscalValue) else value.beneficiary
                 agencies.append(self.one_hot(who))
                 cashable.append(isinstance(value, FiscalValue) and value.cashable)
@@ -252,19 +281,12 @@ class _OptionArrays:
             value_cashable=np.array(cashable, dtype=bool),
             value_transfer=np.array(transfer, dtype=bool),
         )
-        parts: dict[str, object] = {
-            "cost_base": cost_base, "uplifts": uplifts, "cost_flows": cost_flows,
-            "input_flows": input_flows, "chains": chains, "value_rows": value_rows,
-        }
+        parts = _Parts(cost_base, uplifts, cost_flows, input_flows, chains, value_rows)
         return totals, parts
 
     # --- labelling --------------------------------------------------------------------------
-    def cost_results(self, parts: dict[str, object]) -> tuple[CostLineResult, ...]:
-        cost_base = parts["cost_base"]
-        uplifts = parts["uplifts"]
-        cost_flows = parts["cost_flows"]
-        assert isinstance(cost_base, list) and isinstance(uplifts, list)  # noqa: S101
-        assert isinstance(cost_flows, np.ndarray)  # noqa: S101
+    def cost_results(self, parts: _Parts) -> tuple[CostLineResult, ...]:
+        cost_base, uplifts, cost_flows = parts.cost_base, parts.uplifts, parts.cost_flows
         return tuple(
             CostLineResult(
                 line_id=line.id,
@@ -283,32 +305,30 @@ class _OptionArrays:
             for i, line in enumerate(self.option.costs)
         )
 
-    def input_results(self, parts: dict[str, object]) -> tuple[CommunityInputResult, ...]:
-        flows = parts["input_flows"]
-        assert isinstance(flows, np.ndarray)  # noqa: S101
+    def input_results(self, parts: _Parts) -> tuple[CommunityInputResult, ...]:
+        flows = parts.input_flows
         out = []
         for i, item in enumerate(self.option.community_inputs):
-            timed = isinstance(item, TimeInput)
-            out.append(CommunityInputResult(
-                line_id=item.id,
-                name=item.name,
-                kind=item.kind,
-                contributed_by=item.contributed_by,
-                hours_per_year=item.hours if isinstance(item, TimeInput) else None,
-                value_per_hour=item.value_per_hour if isinstance(item, TimeInput) else None,
-                valuation_basis=item.valuation_basis if isinstance(item, TimeInput) else None,
-                rebase_factor=self.rebase(item.price_year),
-                schedule=self.schedules.standard.label,
-                flows=_tuple(flows[i]),
-                pv=float(present_value(flows[i], self.standard)),
-                source=item.source + ("" if timed else ""),
-            ))
+            out.append(
+                CommunityInputResult(
+                    line_id=item.id,
+                    name=item.name,
+                    kind=item.kind,
+                    contributed_by=item.contributed_by,
+                    hours_per_year=item.hours if isinstance(item, TimeInput) else None,
+                    value_per_hour=item.value_per_hour if isinstance(item, TimeInput) else None,
+                    valuation_basis=item.valuation_basis if isinstance(item, TimeInput) else None,
+                    rebase_factor=self.rebase(item.price_year),
+                    schedule=self.schedules.standard.label,
+                    flows=_tuple(flows[i]),
+                    pv=float(present_value(flows[i], self.standard)),
+                    source=item.source,
+                )
+            )
         return tuple(out)
 
-    def benefit_results(self, parts: dict[str, object]) -> tuple[BenefitLineResult, ...]:
-        chains = parts["chains"]
-        value_rows = parts["value_rows"]
-        assert isinstance(chains, list) and isinstance(value_rows, list)  # noqa: S101
+    def benefit_results(self, parts: _Parts) -> tuple[BenefitLineResult, ...]:
+        chains, value_rows = parts.chains, parts.value_rows
         out = []
         row = 0
         for line, (chain, net) in zip(self.option.benefits, chains, strict=True):
@@ -316,11 +336,25 @@ class _OptionArrays:
             schedule = self.schedules.health if line.health else self.schedules.standard
             rebase = self.rebase(line.price_year)
             profile = self.benefit_profile(line)
-            counted = sum(v.amount for v in line.unit_values
-                          if not (isinstance(v, FiscalValue) and v.transfer)) * rebase
+            counted = (
+                sum(
+                    v.amount
+                    for v in line.unit_values
+                    if not (isinstance(v, FiscalValue) and v.transfer)
+                )
+                * rebase
+            )
             reduction, basis = self.benefit_reduction(line)
-            keep = (1.0, 1 - line.deadweight, 1 - line.displacement, 1 - line.leakage,
-                    1 - line.substitution, 1 - line.attribution, line.multiplier, 1 - reduction)
+            keep = (
+                1.0,
+                1 - line.deadweight,
+                1 - line.displacement,
+                1 - line.leakage,
+                1 - line.substitution,
+                1 - line.attribution,
+                line.multiplier,
+                1 - reduction,
+            )
             steps = tuple(
                 ChainStep(
                     step=name,
@@ -335,31 +369,36 @@ class _OptionArrays:
             for value in line.unit_values:
                 flows = value_rows[row]
                 row += 1
-                fiscal = isinstance(value, FiscalValue)
-                components.append(ValueComponentResult(
-                    value_type=value.value_type,
-                    amount_per_outcome=value.amount * rebase,
-                    agency=value.agency if isinstance(value, FiscalValue) else value.beneficiary,
-                    cashable=fiscal and value.cashable,
-                    transfer=fiscal and value.transfer,
-                    flows=_tuple(flows),
-                    pv=float(present_value(flows, factors)),
-                    source=value.source,
-                ))
-            out.append(BenefitLineResult(
-                line_id=line.id,
-                name=line.name,
-                health=line.health,
-                schedule=schedule.label,
-                optimism_bias=reduction,
-                optimism_bias_basis=basis,
-                rebase_factor=rebase,
-                chain=steps,
-                net_outcomes=_tuple(net),
-                components=tuple(components),
-                pv=steps[-1].pv,
-                source=line.source,
-            ))
+                components.append(
+                    ValueComponentResult(
+                        value_type=value.value_type,
+                        amount_per_outcome=value.amount * rebase,
+                        agency=value.agency
+                        if isinstance(value, FiscalValue)
+                        else value.beneficiary,
+                        cashable=value.cashable if isinstance(value, FiscalValue) else False,
+                        transfer=value.transfer if isinstance(value, FiscalValue) else False,
+                        flows=_tuple(flows),
+                        pv=float(present_value(flows, factors)),
+                        source=value.source,
+                    )
+                )
+            out.append(
+                BenefitLineResult(
+                    line_id=line.id,
+                    name=line.name,
+                    health=line.health,
+                    schedule=schedule.label,
+                    optimism_bias=reduction,
+                    optimism_bias_basis=basis,
+                    rebase_factor=rebase,
+                    chain=steps,
+                    net_outcomes=_tuple(net),
+                    components=tuple(components),
+                    pv=steps[-1].pv,
+                    source=line.source,
+                )
+            )
         return tuple(out)
 
 
@@ -385,13 +424,17 @@ def _measures(m: appraisal.Measures, first_year: int, totals: appraisal.YearlyTo
         )
     if np.isnan(m.payback_year_offset):
         undefined["payback_year"] = (
-            "there are no net flows" if not np.any(totals.d_net_social)
+            "there are no net flows"
+            if not np.any(totals.d_net_social)
             else "cumulative discounted net benefit stays negative over the appraisal period"
         )
     if np.isnan(m.irr):
+        changes = int(sign_changes(totals.net_social))
         undefined["irr"] = (
             "the net flows do not change sign, so there is no internal rate of return"
-            if not changes_sign(totals.net_social)
+            if changes == 0
+            else f"the net flows change sign {changes} times, so the IRR may not be unique"
+            if changes > 1
             else "no real internal rate of return was found"
         )
     band = int(m.value_for_money_band)
@@ -415,7 +458,8 @@ def _measures(m: appraisal.Measures, first_year: int, totals: appraisal.YearlyTo
         fiscal_roi=_none_if_nan(float(m.fiscal_roi)),
         economic_roi=_none_if_nan(float(m.economic_roi)),
         public_value_roi=_none_if_nan(float(m.public_value_roi)),
-        payback_year=None if np.isnan(m.payback_year_offset)
+        payback_year=None
+        if np.isnan(m.payback_year_offset)
         else first_year + int(m.payback_year_offset),
         irr=_none_if_nan(float(m.irr)),
         equivalent_annual_net_benefit=float(m.equivalent_annual_net_benefit),
@@ -429,20 +473,22 @@ def _agencies(scenario: Scenario, m: appraisal.Measures) -> tuple[AgencyPosition
     for i, agency in enumerate(scenario.agencies):
         fiscal = float(m.pv_fiscal_by_agency[i])
         cashable = float(m.pv_fiscal_cashable_by_agency[i])
-        out.append(AgencyPosition(
-            agency_id=agency.id,
-            name=agency.name,
-            sector=agency.sector,
-            pv_paid=float(m.pv_paid_by_agency[i]),
-            pv_contributed=float(m.pv_contributed_by_agency[i]),
-            pv_fiscal_gain=fiscal,
-            pv_fiscal_cashable_gain=cashable,
-            pv_other_gain=float(m.pv_other_by_agency[i]),
-            net_position=float(m.net_by_agency[i]),
-            fiscal_roi=_none_if_nan(float(m.fiscal_roi_by_agency[i])),
-            roi=_none_if_nan(float(m.roi_by_agency[i])),
-            cashable_share=cashable / fiscal if fiscal > 0 else None,
-        ))
+        out.append(
+            AgencyPosition(
+                agency_id=agency.id,
+                name=agency.name,
+                sector=agency.sector,
+                pv_paid=float(m.pv_paid_by_agency[i]),
+                pv_contributed=float(m.pv_contributed_by_agency[i]),
+                pv_fiscal_gain=fiscal,
+                pv_fiscal_cashable_gain=cashable,
+                pv_other_gain=float(m.pv_other_by_agency[i]),
+                net_position=float(m.net_by_agency[i]),
+                fiscal_roi=_none_if_nan(float(m.fiscal_roi_by_agency[i])),
+                roi=_none_if_nan(float(m.roi_by_agency[i])),
+                cashable_share=cashable / fiscal if fiscal > 0 else None,
+            )
+        )
     return tuple(out)
 
 
@@ -490,22 +536,24 @@ def run(scenario: Scenario) -> Results:
         incremental = totals - cf_totals
         gross_m = appraisal.measures(totals, standard, band_bounds)
         inc_m = appraisal.measures(incremental, standard, band_bounds)
-        options.append(OptionResult(
-            option_id=option.id,
-            name=option.name,
-            description=option.description,
-            is_counterfactual=option.id == scenario.counterfactual,
-            gross=_measures(gross_m, scenario.first_year, totals),
-            incremental=_measures(inc_m, scenario.first_year, incremental),
-            agencies_gross=_agencies(scenario, gross_m),
-            agencies_incremental=_agencies(scenario, inc_m),
-            costs=arrays.cost_results(parts),
-            community_inputs=arrays.input_results(parts),
-            benefits=arrays.benefit_results(parts),
-            yearly=_yearly(totals),
-            yearly_incremental=_yearly(incremental),
-            non_monetised_impacts=tuple(option.non_monetised_impacts),
-        ))
+        options.append(
+            OptionResult(
+                option_id=option.id,
+                name=option.name,
+                description=option.description,
+                is_counterfactual=option.id == scenario.counterfactual,
+                gross=_measures(gross_m, scenario.first_year, totals),
+                incremental=_measures(inc_m, scenario.first_year, incremental),
+                agencies_gross=_agencies(scenario, gross_m),
+                agencies_incremental=_agencies(scenario, inc_m),
+                costs=arrays.cost_results(parts),
+                community_inputs=arrays.input_results(parts),
+                benefits=arrays.benefit_results(parts),
+                yearly=_yearly(totals),
+                yearly_incremental=_yearly(incremental),
+                non_monetised_impacts=tuple(option.non_monetised_impacts),
+            )
+        )
 
     distinct = [schedules.standard]
     if schedules.health.label != schedules.standard.label:
@@ -527,8 +575,11 @@ def run(scenario: Scenario) -> Results:
         confidence_grades=dict(scenario.confidence_grades.corrections),
         confidence_grades_source=scenario.confidence_grades.source,
         value_for_money_bands=tuple(
-            Band(b.name, None if np.isinf(b.lower) else b.lower,
-                 None if np.isinf(b.upper) else b.upper)
+            Band(
+                b.name,
+                None if np.isinf(b.lower) else b.lower,
+                None if np.isinf(b.upper) else b.upper,
+            )
             for b in DFT_VALUE_FOR_MONEY
         ),
         value_for_money_source=VFM_SOURCE,

@@ -9,7 +9,11 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
-    "ci", derandomize=True, print_blob=True, max_examples=100, deadline=None,
+    "ci",
+    derandomize=True,
+    print_blob=True,
+    max_examples=100,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=60, deadline=None)

@@ -75,27 +75,43 @@ def option_totals(s: Scenario, option: Option) -> Totals:
         else:
             amounts = {y: F(c.amount_per_year) for y in years(c.start_year, c.end_year)}
         pv = sum((a * std[y] for y, a in amounts.items()), F(0)) * (1 + up) * rebase(c.price_year)
-        shares = {c.paid_by: F(1)} if isinstance(c.paid_by, str) else {
-            k: F(v) for k, v in c.paid_by.items()}
+        shares = (
+            {c.paid_by: F(1)}
+            if isinstance(c.paid_by, str)
+            else {k: F(v) for k, v in c.paid_by.items()}
+        )
         for agency, share in shares.items():
             if agency in public:
                 t.public += pv * share
             else:
                 t.non_public += pv * share
     for i in option.community_inputs:
-        per_year = (F(i.hours) * F(i.value_per_hour) if isinstance(i, TimeInput)
-                    else F(i.value_per_year))
+        per_year = (
+            F(i.hours) * F(i.value_per_hour) if isinstance(i, TimeInput) else F(i.value_per_year)
+        )
         t.community += sum((per_year * std[y] for y in years(i.start_year, i.end_year)), F(0)) * (
-            rebase(i.price_year))
+            rebase(i.price_year)
+        )
     for b in option.benefits:
         cohort, engagement, success = b.gross_outcomes_per_year
         ob = b.optimism_bias
         reduction = F(grades[ob.confidence_grade]) if isinstance(ob, GradedCorrection) else F(ob)
-        net = (F(cohort) * F(engagement) * F(success) * (1 - F(b.deadweight))
-               * (1 - F(b.displacement)) * (1 - F(b.leakage)) * (1 - F(b.substitution))
-               * (1 - F(b.attribution)) * F(b.multiplier) * (1 - reduction))
-        value = sum((F(v.amount) for v in b.unit_values
-                     if not (isinstance(v, FiscalValue) and v.transfer)), F(0))
+        net = (
+            F(cohort)
+            * F(engagement)
+            * F(success)
+            * (1 - F(b.deadweight))
+            * (1 - F(b.displacement))
+            * (1 - F(b.leakage))
+            * (1 - F(b.substitution))
+            * (1 - F(b.attribution))
+            * F(b.multiplier)
+            * (1 - reduction)
+        )
+        value = sum(
+            (F(v.amount) for v in b.unit_values if not (isinstance(v, FiscalValue) and v.transfer)),
+            F(0),
+        )
         d = health if b.health else std
         first = (b.start_year or s.first_year) - s.first_year
         duration = b.duration_years or (n - first)

@@ -18,10 +18,12 @@ def test_example_matches_exact_oracle(scenario_path: Path) -> None:
         exact = option_totals(scenario, option)
         gross = results.option(option.id).gross
         assert gross.pv_public_costs == pytest.approx(float(exact.public), rel=1e-12, abs=1e-6)
-        assert gross.pv_non_public_costs == pytest.approx(float(exact.non_public), rel=1e-12,
-                                                          abs=1e-6)
-        assert gross.pv_community_inputs == pytest.approx(float(exact.community), rel=1e-12,
-                                                          abs=1e-6)
+        assert gross.pv_non_public_costs == pytest.approx(
+            float(exact.non_public), rel=1e-12, abs=1e-6
+        )
+        assert gross.pv_community_inputs == pytest.approx(
+            float(exact.community), rel=1e-12, abs=1e-6
+        )
         assert gross.pv_benefits == pytest.approx(float(exact.benefits), rel=1e-12, abs=1e-6)
         npsv = exact.benefits - exact.public - exact.non_public - exact.community
         assert gross.npsv == pytest.approx(float(npsv), rel=1e-10, abs=1e-5)

@@ -28,7 +28,9 @@ CHAIN_STEPS: tuple[str, ...] = (
 """Names of the chain's steps, in order; the last is the net outcome after optimism bias."""
 
 
-def gross_outcomes(cohort: ArrayLike, engagement_rate: ArrayLike, success_rate: ArrayLike) -> FloatArray:
+def gross_outcomes(
+    cohort: ArrayLike, engagement_rate: ArrayLike, success_rate: ArrayLike
+) -> FloatArray:
     """Gross outcomes [outcomes per year] = cohort x engagement rate x success rate (LP2014)."""
     return (
         np.asarray(cohort, dtype=np.float64)

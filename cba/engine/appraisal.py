@@ -37,12 +37,14 @@ def _by_agency(flows: FloatArray, shares: FloatArray) -> FloatArray:
     Elementwise products and sums, not a matrix product: BLAS kernels differ in their last
     bits between CPUs (docs/excel.md), and auditors must get identical numbers.
     """
-    return np.sum(flows[..., :, np.newaxis, :] * shares[:, :, np.newaxis], axis=-3)
+    result: FloatArray = np.sum(flows[..., :, np.newaxis, :] * shares[:, :, np.newaxis], axis=-3)
+    return result
 
 
 def _select(flows: FloatArray, mask: BoolArray) -> FloatArray:
     """Sum over lines ``(..., L, T) -> (..., T)`` of the lines where ``mask`` (L,) is true."""
-    return np.sum(np.where(mask[:, np.newaxis], flows, 0.0), axis=-2)
+    result: FloatArray = np.sum(np.where(mask[:, np.newaxis], flows, 0.0), axis=-2)
+    return result
 
 
 @dataclass(frozen=True)
@@ -83,29 +85,41 @@ class YearlyTotals:
     @property
     def social_benefits(self) -> FloatArray:
         """Benefits counted in PVB [GBP per year]: fiscal less transfers, economic, social."""
-        return self.fiscal_cashable + self.fiscal_non_cashable - self.fiscal_transfers + (
-            self.economic + self.social
+        return (
+            self.fiscal_cashable
+            + self.fiscal_non_cashable
+            - self.fiscal_transfers
+            + (self.economic + self.social)
         )
 
     @property
     def d_social_benefits(self) -> FloatArray:
         """Discounted benefits counted in PVB [GBP PV per year]."""
-        return self.d_fiscal_cashable + self.d_fiscal_non_cashable - self.d_fiscal_transfers + (
-            self.d_economic + self.d_social
+        return (
+            self.d_fiscal_cashable
+            + self.d_fiscal_non_cashable
+            - self.d_fiscal_transfers
+            + (self.d_economic + self.d_social)
         )
 
     @property
     def net_social(self) -> FloatArray:
         """Net social benefit per year [GBP per year]: benefits less all costs and inputs."""
-        return self.social_benefits - self.public_costs - self.non_public_costs - (
-            self.community_inputs
+        return (
+            self.social_benefits
+            - self.public_costs
+            - self.non_public_costs
+            - (self.community_inputs)
         )
 
     @property
     def d_net_social(self) -> FloatArray:
         """Discounted net social benefit per year [GBP PV per year]."""
-        return self.d_social_benefits - self.d_public_costs - self.d_non_public_costs - (
-            self.d_community_inputs
+        return (
+            self.d_social_benefits
+            - self.d_public_costs
+            - self.d_non_public_costs
+            - (self.d_community_inputs)
         )
 
 
@@ -164,10 +178,10 @@ def yearly_totals(
     zero_a = np.zeros((0, n_agencies))
 
     def public(x: FloatArray) -> FloatArray:
-        return np.sum(np.where(public_agencies[:, np.newaxis], x, 0.0), axis=-2)
+        return _select(x, public_agencies)
 
     def non_public(x: FloatArray) -> FloatArray:
-        return np.sum(np.where(public_agencies[:, np.newaxis], 0.0, x), axis=-2)
+        return _select(x, ~public_agencies)
 
     return YearlyTotals(
         public_costs=public(cost_by_agency),
@@ -190,15 +204,19 @@ def yearly_totals(
         d_contributed_by_agency=_by_agency(d_inputs, input_contributors)
         if input_contributors.size
         else np.zeros((*d_inputs.shape[:-2], n_agencies, d_inputs.shape[-1])),
-        d_fiscal_by_agency=_by_agency(d_values, np.where(fiscal[:, np.newaxis], value_agencies, 0.0)
-                                      if value_agencies.size else zero_a),
+        d_fiscal_by_agency=_by_agency(
+            d_values,
+            np.where(fiscal[:, np.newaxis], value_agencies, 0.0) if value_agencies.size else zero_a,
+        ),
         d_fiscal_cashable_by_agency=_by_agency(
-            d_values, np.where(fiscal_cash[:, np.newaxis], value_agencies, 0.0)
-            if value_agencies.size else zero_a
+            d_values,
+            np.where(fiscal_cash[:, np.newaxis], value_agencies, 0.0)
+            if value_agencies.size
+            else zero_a,
         ),
         d_other_by_agency=_by_agency(
-            d_values, np.where(other[:, np.newaxis], value_agencies, 0.0)
-            if value_agencies.size else zero_a
+            d_values,
+            np.where(other[:, np.newaxis], value_agencies, 0.0) if value_agencies.size else zero_a,
         ),
     )
 
@@ -270,8 +288,11 @@ def measures(
     second BCR adds valued community inputs to that base. Returns on investment are over the
     public cost base. Transfers count in fiscal returns but not in PVB.
     """
-    pv = {f.name: np.sum(getattr(totals, f.name), axis=-1) for f in fields(totals)
-          if f.name.startswith("d_") and not f.name.endswith("agency")}
+    pv = {
+        f.name: np.sum(getattr(totals, f.name), axis=-1)
+        for f in fields(totals)
+        if f.name.startswith("d_") and not f.name.endswith("agency")
+    }
     pvb = np.sum(totals.d_social_benefits, axis=-1)
     public = pv["d_public_costs"]
     non_public = pv["d_non_public_costs"]

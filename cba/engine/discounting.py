@@ -86,9 +86,11 @@ def present_value(flows: ArrayLike, factors: ArrayLike) -> FloatArray:
     """
     f = np.asarray(flows, dtype=np.float64)
     d = np.asarray(factors, dtype=np.float64)
-    return np.sum(f * d, axis=-1)
+    result: FloatArray = np.sum(f * d, axis=-1)
+    return result
 
 
 def annuity_factor(factors: ArrayLike) -> FloatArray:
     """Sum of the discount factors over the appraisal years [years]: the PV of 1 GBP a year."""
-    return np.sum(np.asarray(factors, dtype=np.float64), axis=-1)
+    result: FloatArray = np.sum(np.asarray(factors, dtype=np.float64), axis=-1)
+    return result

@@ -71,10 +71,17 @@ def payback_year_offset(discounted_net_flows: ArrayLike) -> FloatArray:
     return np.where(defined, first, np.nan)
 
 
-def changes_sign(flows: ArrayLike) -> NDArray[np.bool_]:
-    """Whether a flow series has both a strictly negative and a strictly positive value."""
+def sign_changes(flows: ArrayLike) -> NDArray[np.int64]:
+    """Number of sign changes along the last axis, zeros skipped (Descartes' rule of signs)."""
     f = np.asarray(flows, dtype=np.float64)
-    return (f < 0.0).any(axis=-1) & (f > 0.0).any(axis=-1)
+    signs = np.sign(f)
+    # Carry the last non-zero sign forward so that zeros neither break nor add changes.
+    index = np.where(signs != 0, np.arange(f.shape[-1]), 0)
+    np.maximum.accumulate(index, axis=-1, out=index)
+    carried = np.take_along_axis(signs, index, axis=-1)
+    changes = (carried[..., 1:] * carried[..., :-1]) < 0
+    result: NDArray[np.int64] = np.sum(changes, axis=-1).astype(np.int64)
+    return result
 
 
 def internal_rate_of_return(net_flows: ArrayLike) -> FloatArray:
@@ -89,8 +96,8 @@ def internal_rate_of_return(net_flows: ArrayLike) -> FloatArray:
     -------
     ndarray, shape (...)
         The rate at which the flows' NPV is zero (numpy-financial ``irr``, which discounts
-        year offset 0 by nothing, as the Green Book does). NaN where the flows do not change
-        sign, or where no real root was found.
+        year offset 0 by nothing, as the Green Book does). NaN unless the flows change sign
+        exactly once (otherwise there may be no IRR, or several), or where no root was found.
 
     Notes
     -----
@@ -99,7 +106,7 @@ def internal_rate_of_return(net_flows: ArrayLike) -> FloatArray:
     """
     flows = np.asarray(net_flows, dtype=np.float64)
     out = np.full(flows.shape[:-1], np.nan)
-    defined = changes_sign(flows)
+    defined = sign_changes(flows) == 1
     for index in np.ndindex(out.shape):
         if defined[index]:
             out[index] = _irr_or_nan(flows[index])

@@ -21,7 +21,11 @@ def file_sha256(path: Path) -> str:
 def _git(path: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(
-            ["git", *args], cwd=path.parent, capture_output=True, text=True, timeout=10,
+            ["git", *args],
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
             check=False,
         )
     except (OSError, subprocess.SubprocessError):

@@ -71,8 +71,11 @@ def print_summary(results: Results, console: Console) -> None:
     console.print(table)
     for option in options:
         for figure, reason in option.incremental.undefined.items():
-            console.print(f"  [dim]{option.option_id}: {MEASURE_LABELS[figure]} undefined: "
-                          f"{reason}[/dim]")
+            console.print(
+                f"  [dim]{option.option_id}: {MEASURE_LABELS[figure]} undefined: {reason}[/dim]"
+            )
     schedules = ", ".join(s.label for s in results.schedules)
-    console.print(f"  [dim]Discounting: {schedules}. Value-for-money categories: DfT (boundaries "
-                  "flagged VERIFY).[/dim]")
+    console.print(
+        f"  [dim]Discounting: {schedules}. Value-for-money categories: DfT (boundaries "
+        "flagged VERIFY).[/dim]"
+    )

@@ -192,9 +192,7 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
     if kind == "string_pattern_mismatch":
         if loc and loc[-1] == "cba_scenario":
             return f'must be a version like "1.0" (in quotes); got {got}'
-        return (
-            f"must be an identifier (a letter, then letters, digits, '_' or '-'); got {got}"
-        )
+        return f"must be an identifier (a letter, then letters, digits, '_' or '-'); got {got}"
     if kind in ("string_too_short", "too_short"):
         return f"{error['msg'].lower().replace('input should', 'must')}; got {got}"
     if kind in ("string_too_long", "too_long"):

@@ -122,7 +122,7 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
-        raise _problem(file, "the file is empty. A scenario starts with `cba_scenario: \"1.0\"`")
+        raise _problem(file, 'the file is empty. A scenario starts with `cba_scenario: "1.0"`')
 
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
@@ -133,7 +133,9 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         if "duplicate key" in what or "found duplicate key" in str(exc):
-            what = f"duplicate key: {_duplicate_key(str(exc))}. Each key may appear once per mapping"
+            what = (
+                f"duplicate key: {_duplicate_key(str(exc))}. Each key may appear once per mapping"
+            )
         raise _problem(file, f"not valid YAML: {what}", line, col) from None
     except YAMLError as exc:
         raise _problem(file, f"not valid YAML: {exc}") from None
@@ -143,7 +145,10 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({data!r})"
         raise _problem(
-            file, f"the file holds {kind}; a scenario is a mapping of keys (cba_scenario: ...)", 1, 1
+            file,
+            f"the file holds {kind}; a scenario is a mapping of keys (cba_scenario: ...)",
+            1,
+            1,
         )
     return data, walker.source_map
 

@@ -124,7 +124,9 @@ def _check_price_year(value: int, info: ValidationInfo) -> int:
             "deflator), or give amounts in {base} prices",
             {"value": value, "base": ctx.price_base_year},
         )
-    missing = [y for y in (value, ctx.price_base_year) if y is not None and y not in ctx.deflator_years]
+    missing = [
+        y for y in (value, ctx.price_base_year) if y is not None and y not in ctx.deflator_years
+    ]
     if missing:
         raise PydanticCustomError(
             "deflator_year_missing",
@@ -146,8 +148,10 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Source = Annotated[
     str,
     StringConstraints(min_length=1, max_length=2000),
-    Field(description="Where the number comes from: a publication with table/page, or "
-          "'Illustrative assumption: ...'."),
+    Field(
+        description="Where the number comes from: a publication with table/page, or "
+        "'Illustrative assumption: ...'."
+    ),
 ]
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
@@ -186,9 +190,7 @@ def tag(name: str) -> str:
     return TAG_PREFIX + name
 
 
-def discriminator(
-    choose: Callable[[Any], str | None], expected: str
-) -> Discriminator:
+def discriminator(choose: Callable[[Any], str | None], expected: str) -> Discriminator:
     """A callable discriminator with a readable error when no member fits."""
     return Discriminator(
         choose,

@@ -140,7 +140,8 @@ class BenefitLine(StrictModel):
         if (self.outcomes is None) == (self.outcomes_per_year is None):
             raise ValueError(
                 "give exactly one of outcomes (cohort x engagement x success) or "
-                "outcomes_per_year" + ("; got both" if self.outcomes is not None else "; got neither")
+                "outcomes_per_year"
+                + ("; got both" if self.outcomes is not None else "; got neither")
             )
         return self
 

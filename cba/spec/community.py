@@ -11,7 +11,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, Tag, model_validator
 
-from cba.spec.base import AgencyRef, Identifier, Money, Quantity, ShortText, Source, discriminator, tag
+from cba.spec.base import (
+    AgencyRef,
+    Identifier,
+    Money,
+    Quantity,
+    ShortText,
+    Source,
+    discriminator,
+    tag,
+)
 from cba.spec.timing import Timing
 
 ValuationBasis = Literal["replacement_cost", "shadow_wage", "opportunity_cost"]

@@ -51,8 +51,10 @@ Shares = Annotated[
 
 PaidBy = Annotated[
     Annotated[AgencyRef, Tag(tag("agency"))] | Annotated[Shares, Tag(tag("shares"))],
-    discriminator(_shares_form, "an agency id, or shares by agency that sum to 1 "
-                  "({council: 0.6, police: 0.4})"),
+    discriminator(
+        _shares_form,
+        "an agency id, or shares by agency that sum to 1 ({council: 0.6, police: 0.4})",
+    ),
 ]
 """One agency id, or a mapping of agency id to share [fraction] summing to 1."""
 

@@ -92,9 +92,9 @@ class ConfidenceGradeTable(StrictModel):
 
     name: Identifier = "lp2014"
     """Name of the table, recorded in results."""
-    corrections: Annotated[dict[Annotated[int, Field(ge=1, le=9)], Fraction], Field(min_length=1)] = (
-        Field(default_factory=lambda: dict(LP2014_CONFIDENCE_GRADES))
-    )
+    corrections: Annotated[
+        dict[Annotated[int, Field(ge=1, le=9)], Fraction], Field(min_length=1)
+    ] = Field(default_factory=lambda: dict(LP2014_CONFIDENCE_GRADES))
     """Correction [fraction] by grade: costs are uplifted by it, benefits reduced by it.
     Default (LP2014, recalled; VERIFY): 1: 0.0, 2: 0.05, 3: 0.10, 4: 0.15, 5: 0.25, 6: 0.40."""
     source: Source = LP2014_GRADE_SOURCE

@@ -82,8 +82,10 @@ class Deflator(StrictModel):
     """Which release of the series, e.g. 'HM Treasury GDP deflators, March 2026'."""
     source: Source
     """Where the index comes from."""
-    index: Annotated[dict[CalendarYear, Annotated[float, Field(gt=0.0, allow_inf_nan=False)]],
-                     Field(min_length=1)]
+    index: Annotated[
+        dict[CalendarYear, Annotated[float, Field(gt=0.0, allow_inf_nan=False)]],
+        Field(min_length=1),
+    ]
     """Index value by calendar (financial) year [dimensionless, any base]."""
 
 
@@ -180,8 +182,11 @@ def reference_context(raw: Any) -> ReferenceContext:
     deflator_years: frozenset[int] | None = None
     if isinstance(deflator, dict):
         index = deflator.get("index")
-        deflator_years = frozenset(k for k in index if isinstance(k, int)) if isinstance(
-            index, dict) else frozenset()
+        deflator_years = (
+            frozenset(k for k in index if isinstance(k, int))
+            if isinstance(index, dict)
+            else frozenset()
+        )
     return ReferenceContext(
         agency_ids=ids("agencies"),
         option_ids=ids("options"),
@@ -210,11 +215,13 @@ def duplicate_ids(raw: Any) -> list[tuple[Location, str]]:
                 continue
             ident = item["id"]
             if ident in first_at:
-                found.append((
-                    (*where, index, "id"),
-                    f"duplicate {what} id '{ident}'; it is also the id of item "
-                    f"{first_at[ident]}. Give each {what} its own id",
-                ))
+                found.append(
+                    (
+                        (*where, index, "id"),
+                        f"duplicate {what} id '{ident}'; it is also the id of item "
+                        f"{first_at[ident]}. Give each {what} its own id",
+                    )
+                )
             else:
                 first_at[ident] = index
 

@@ -20,12 +20,11 @@ class Timing(StrictModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> Timing:
-        if self.start_year is not None and self.end_year is not None:
-            if self.end_year < self.start_year:
-                raise ValueError(
-                    f"end_year {self.end_year} is before start_year {self.start_year}. "
-                    "Swap them or correct one"
-                )
+        start, end = self.start_year, self.end_year
+        if start is not None and end is not None and end < start:
+            raise ValueError(
+                f"end_year {end} is before start_year {start}. Swap them or correct one"
+            )
         return self
 
 

@@ -56,7 +56,8 @@ def test_year_zero_is_not_discounted() -> None:
 
 
 @pytest.mark.parametrize(
-    "schedule", [GREEN_BOOK_STANDARD, GREEN_BOOK_HEALTH, GREEN_BOOK_2026_LOWER_RATE],
+    "schedule",
+    [GREEN_BOOK_STANDARD, GREEN_BOOK_HEALTH, GREEN_BOOK_2026_LOWER_RATE],
     ids=lambda s: s.name,
 )
 def test_every_band_boundary_matches_exact_oracle(schedule) -> None:
@@ -104,9 +105,7 @@ def test_factors_start_at_one_and_fall_for_positive_rates(rates: list[float]) ->
 @given(st.lists(st.floats(-1e9, 1e9, allow_nan=False), min_size=1, max_size=40))
 def test_zero_rate_gives_plain_sum(flows: list[float]) -> None:
     factors = discount_factors(np.zeros(len(flows)))
-    assert present_value(np.array(flows), factors) == pytest.approx(
-        sum(flows), rel=1e-12, abs=1e-6
-    )
+    assert present_value(np.array(flows), factors) == pytest.approx(sum(flows), rel=1e-12, abs=1e-6)
 
 
 @given(

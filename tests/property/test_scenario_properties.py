@@ -57,15 +57,22 @@ def test_bcr_above_one_iff_npsv_excluding_inputs_positive(data: dict[str, Any]) 
 
 @given(scenario_dict())
 def test_zero_rate_gives_plain_sums(data: dict[str, Any]) -> None:
-    data = {**data, "discounting": {"schedule": {"constant_rate": 0.0},
-                                    "health_schedule": {"constant_rate": 0.0}}}
+    data = {
+        **data,
+        "discounting": {
+            "schedule": {"constant_rate": 0.0},
+            "health_schedule": {"constant_rate": 0.0},
+        },
+    }
     results = cba.run(build(data))
     for option in results.options:
         costs = sum(sum(line.flows) for line in option.costs)
         assert option.gross.pv_public_costs + option.gross.pv_non_public_costs == pytest.approx(
-            costs, rel=1e-9, abs=1e-6)
-        assert option.gross.pv_benefits == pytest.approx(sum(option.yearly.benefits), rel=1e-9,
-                                                         abs=1e-6)
+            costs, rel=1e-9, abs=1e-6
+        )
+        assert option.gross.pv_benefits == pytest.approx(
+            sum(option.yearly.benefits), rel=1e-9, abs=1e-6
+        )
 
 
 @given(scenario_dict())
@@ -102,4 +109,5 @@ def test_community_inputs_only_lower_the_second_bcr(data: dict[str, Any]) -> Non
         if m.bcr_public >= 0:
             assert m.bcr_public_and_community <= m.bcr_public + 1e-12
         assert m.npsv == pytest.approx(
-            m.npsv_excluding_community_inputs - m.pv_community_inputs, rel=1e-12, abs=1e-6)
+            m.npsv_excluding_community_inputs - m.pv_community_inputs, rel=1e-12, abs=1e-6
+        )
