@@ -10,7 +10,13 @@ from pydantic import ValidationError
 from cba.io.problems import Problem, ScenarioError
 from cba.io.validation_errors import locate, problems_from_validation
 from cba.io.yaml_loader import load_yaml
-from cba.spec.scenario import LANGUAGE_VERSION, Scenario, duplicate_ids, reference_context
+from cba.spec.scenario import (
+    LANGUAGE_VERSION,
+    Scenario,
+    alternative_forms,
+    duplicate_ids,
+    reference_context,
+)
 
 
 class ScenarioLanguageWarning(UserWarning):
@@ -40,7 +46,7 @@ def load_scenario(path: str | Path) -> Scenario:
     data, source_map = load_yaml(file_path)
 
     problems: list[Problem] = []
-    for loc, message in duplicate_ids(data):
+    for loc, message in [*duplicate_ids(data), *alternative_forms(data)]:
         line, col = locate(loc, source_map)
         path_text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
         problems.append(Problem(file, line, col, path_text, message))
@@ -51,7 +57,8 @@ def load_scenario(path: str | Path) -> Scenario:
     except ValidationError as exc:
         problems.extend(problems_from_validation(exc, file, data, source_map, Scenario))
     if problems or scenario is None:
-        raise ScenarioError(problems)
+        unique = {(p.path, p.message): p for p in problems}
+        raise ScenarioError(list(unique.values()))
 
     major, minor = (int(x) for x in scenario.cba_scenario.split("."))
     ours = tuple(int(x) for x in LANGUAGE_VERSION.split("."))

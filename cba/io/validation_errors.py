@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 
 from cba.io.problems import Problem
 from cba.io.yaml_loader import Location, SourceMap
-from cba.spec.base import TAG_PREFIX, closest
+from cba.spec.base import AT, TAG_PREFIX, closest
 
 _KEY_MARK = "[key]"
 
@@ -107,11 +107,36 @@ def _user_location(loc: tuple[str | int, ...], data: Any) -> tuple[Location, str
     return tuple(parts), text
 
 
+CUSTOM_MESSAGES = frozenset(
+    {
+        "unknown_reference",
+        "year_outside_period",
+        "unknown_grade",
+        "no_deflator",
+        "deflator_year_missing",
+        "language_version",
+        "benefit_beyond_period",
+        "end_before_start",
+        "first_band",
+        "band_order",
+    }
+)
+"""Error types raised by cba's own validators: their messages already say what was given."""
+
+DISCRIMINATING_KEYS = ("kind", "value_type")
+"""Keys that choose the form of a mapping (see the callable discriminators in cba.spec)."""
+
+
 def _got(value: Any) -> str:
+    """The value as the user wrote it in YAML."""
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null (an empty value)"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -140,6 +165,8 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
         allowed = sorted(model.model_fields) if model is not None else []
         guess = closest(str(loc[-1]), allowed)
         hint = f"Did you mean '{guess}'? " if guess else ""
+        if guess and model is not None and model.model_fields[guess].is_required():
+            hint = f"Did you mean '{guess}' (required, and missing)? "
         listing = f"Allowed keys here: {', '.join(allowed)}" if allowed else "Remove it"
         return f"unknown key; got '{loc[-1]}'. {hint}{listing}"
     if kind == "less_than_equal" and numeric:
@@ -193,14 +220,31 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
         if loc and loc[-1] == "cba_scenario":
             return f'must be a version like "1.0" (in quotes); got {got}'
         return f"must be an identifier (a letter, then letters, digits, '_' or '-'); got {got}"
-    if kind in ("string_too_short", "too_short"):
-        return f"{error['msg'].lower().replace('input should', 'must')}; got {got}"
+    if kind == "too_short" and tuple(loc) == ("options",):
+        count = len(value) if isinstance(value, list) else 0
+        return (
+            f"a scenario needs at least 2 options, the counterfactual and at least one option "
+            f"to compare with it; got {count}. Add the option(s) to appraise"
+        )
+    if kind == "too_short":
+        wanted = (ctx or {}).get("min_length", 1)
+        count = len(value) if isinstance(value, list | dict) else 0
+        return f"must have at least {wanted} item(s); got {count}"
+    if kind == "string_too_short":
+        return f"must not be empty; got {got}"
     if kind in ("string_too_long", "too_long"):
         return f"{error['msg'].lower().replace('input should', 'must')}"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     if kind == "no_matching_form":
+        if isinstance(value, Mapping):
+            for key in DISCRIMINATING_KEYS:
+                if key in value:
+                    return f"{error['msg']}; got {key}: {_got(value[key])}"
+            return f"{error['msg']}; got a mapping without {' or '.join(DISCRIMINATING_KEYS)}"
         return f"{error['msg']}; got {got}"
+    if kind in CUSTOM_MESSAGES:
+        return str(error["msg"])
     message = str(error["msg"])
     return message if "got" in message or value is None else f"{message}; got {got}"
 
@@ -209,10 +253,16 @@ def problems_from_validation(
     exc: ValidationError, file: str, data: Any, source_map: SourceMap, root: type[BaseModel]
 ) -> list[Problem]:
     """Every pydantic error as a located problem."""
+    errors = exc.errors(include_url=False)
+    errors = _merge_misspelt_required_keys(errors, root)
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
-    for error in exc.errors(include_url=False):
-        user_loc, text = _user_location(tuple(error["loc"]), data)
+    for error in errors:
+        loc = tuple(error["loc"])
+        at = (error.get("ctx") or {}).get(AT)
+        if isinstance(at, tuple | list):
+            loc = (*loc, *at)
+        user_loc, text = _user_location(loc, data)
         line, col = locate(user_loc, source_map)
         message = _message(error, root)
         if (text, message) in seen:
@@ -223,9 +273,35 @@ def problems_from_validation(
 
 
 def locate(loc: Location, source_map: SourceMap) -> tuple[int, int]:
-    """Position of ``loc``, or of its nearest located ancestor (e.g. for a missing key)."""
+    """Position of ``loc``, or of its nearest located ancestor (e.g. for a missing key);
+    ``(0, 0)`` for the file as a whole."""
     for end in range(len(loc), 0, -1):
         position = source_map.get(loc[:end])
         if position is not None:
             return position
-    return (1, 1)
+    return (0, 0)
+
+
+def _merge_misspelt_required_keys(
+    errors: list[ErrorDetails], root: type[BaseModel]
+) -> list[ErrorDetails]:
+    """A misspelt required key gives two errors (unknown key, required key missing); keep one:
+    the unknown key, whose message then says the key it should be is required."""
+    missing = {
+        (tuple(e["loc"][:-1]), e["loc"][-1]) for e in errors if e["type"] == "missing" and e["loc"]
+    }
+    merged: list[ErrorDetails] = []
+    replaced: set[tuple[tuple[Any, ...], Any]] = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden" and error["loc"]:
+            parent = tuple(error["loc"][:-1])
+            model = model_at(root, parent)
+            guess = closest(str(error["loc"][-1]), model.model_fields) if model else None
+            if guess is not None and (parent, guess) in missing:
+                replaced.add((parent, guess))
+        merged.append(error)
+    return [
+        e
+        for e in merged
+        if not (e["type"] == "missing" and (tuple(e["loc"][:-1]), e["loc"][-1]) in replaced)
+    ]

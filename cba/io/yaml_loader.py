@@ -116,7 +116,15 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _problem(file, f"is not UTF-8 text (byte {exc.start}). Save it as UTF-8") from None
+        raw = path.read_bytes()
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _problem(
+            file,
+            f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}). Save the file as UTF-8",
+            line,
+            col,
+        ) from None
     except OSError as exc:
         raise _problem(file, f"cannot read the file: {exc.strerror}") from None
     if not text.strip() or all(
@@ -132,6 +140,9 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        opened = exc.context_mark
+        if opened is not None and mark is not None and opened.line != mark.line:
+            what += f" (the structure starts at line {opened.line + 1}, column {opened.column + 1})"
         if "duplicate key" in what or "found duplicate key" in str(exc):
             what = (
                 f"duplicate key: {_duplicate_key(str(exc))}. Each key may appear once per mapping"
@@ -143,12 +154,14 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
     walker = _Walker(file)
     data = walker.walk(document, ())
     if not isinstance(data, dict):
+        lc = getattr(document, "lc", None)
+        line, col = (lc.line + 1, lc.col + 1) if lc is not None and lc.line is not None else (0, 0)
         kind = "a list" if isinstance(data, list) else f"a single value ({data!r})"
         raise _problem(
             file,
             f"the file holds {kind}; a scenario is a mapping of keys (cba_scenario: ...)",
-            1,
-            1,
+            line,
+            col,
         )
     return data, walker.source_map
 

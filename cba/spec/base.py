@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     AfterValidator,
@@ -16,8 +16,32 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """Alternative forms of a model: exactly one must be given, and all of its keys.
+
+    Checked twice with the same message: on the raw file before validation (so the problem is
+    reported even when another field of the same mapping is also wrong) and by the model.
+    """
+
+    forms: tuple[tuple[str, ...], ...]
+
+    def problem(self, given: Iterable[str]) -> str | None:
+        """What is wrong with the keys ``given``, or None."""
+        present = set(given)
+        used = [form for form in self.forms if present & set(form)]
+        names = " or ".join(" and ".join(form) for form in self.forms)
+        if len(used) != 1:
+            return f"give exactly one of {names}; got " + ("both" if used else "neither")
+        missing = [key for key in used[0] if key not in present]
+        if missing:
+            return f"give {' and '.join(used[0])} together; {', '.join(missing)} is missing"
+        return None
 
 
 class StrictModel(BaseModel):
@@ -31,6 +55,18 @@ class StrictModel(BaseModel):
         use_attribute_docstrings=True,
         validate_default=False,
     )
+
+    one_of: ClassVar[OneOf | None] = None
+    """Alternative forms of this mapping, if it has any."""
+
+    @model_validator(mode="after")
+    def _check_one_of(self) -> Self:
+        if self.one_of is not None:
+            given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+            problem = self.one_of.problem(given)
+            if problem is not None:
+                raise ValueError(problem)
+        return self
 
 
 @dataclass(frozen=True)
@@ -55,6 +91,11 @@ def _context(info: ValidationInfo) -> ReferenceContext | None:
     return None
 
 
+AT = "at"
+"""Context key of a custom error giving the location, below the validated model, that the
+problem is about (e.g. ``("end_year",)``); the error formatter points there."""
+
+
 def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate most like ``word`` (for "did you mean" hints), or None."""
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
@@ -63,11 +104,11 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
 
 def _unknown(kind: str, value: str, known: frozenset[str]) -> PydanticCustomError:
     guess = closest(value, known)
-    hint = f"did you mean '{guess}'?" if guess else ""
+    hint = f" Did you mean '{guess}'?" if guess else ""
     listed = ", ".join(sorted(known)) or "none declared"
     return PydanticCustomError(
         "unknown_reference",
-        "unknown {kind} '{value}'. {hint} Declared {kind} ids: {listed}",
+        "unknown {kind}; got '{value}'.{hint} Declared {kind} ids: {listed}",
         {"kind": kind, "value": value, "hint": hint, "listed": listed},
     )
 
@@ -106,7 +147,8 @@ def _check_grade(value: int, info: ValidationInfo) -> int:
         listed = ", ".join(str(g) for g in sorted(ctx.confidence_grades))
         raise PydanticCustomError(
             "unknown_grade",
-            "confidence grade {value} is not in the scenario's grade table (grades: {listed})",
+            "confidence grade {value} is not in the scenario's grade table (grades: {listed}). "
+            "Use one of those grades, or add {value} to confidence_grades.corrections",
             {"value": value, "listed": listed},
         )
     return value

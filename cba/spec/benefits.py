@@ -3,18 +3,21 @@ deadweight, displacement, leakage, substitution and attribution, with drop-off o
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, Tag, model_validator
+from pydantic import Field, Tag, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from cba.spec.base import (
     AgencyRef,
     Fraction,
     Identifier,
     Money,
+    OneOf,
     PeriodYear,
     PriceYear,
     Quantity,
+    ReferenceContext,
     ShortText,
     Source,
     StrictModel,
@@ -135,15 +138,31 @@ class BenefitLine(StrictModel):
     source: Source
     """Where the outcome numbers come from."""
 
-    @model_validator(mode="after")
-    def _one_form(self) -> BenefitLine:
-        if (self.outcomes is None) == (self.outcomes_per_year is None):
-            raise ValueError(
-                "give exactly one of outcomes (cohort x engagement x success) or "
-                "outcomes_per_year"
-                + ("; got both" if self.outcomes is not None else "; got neither")
+    one_of: ClassVar[OneOf | None] = OneOf((("outcomes",), ("outcomes_per_year",)))
+
+    @field_validator("duration_years")
+    @classmethod
+    def _within_period(cls, duration: int | None, info: ValidationInfo) -> int | None:
+        ctx = info.context
+        if duration is None or not isinstance(ctx, ReferenceContext):
+            return duration
+        if ctx.first_year is None or ctx.last_year is None:
+            return duration
+        start = info.data.get("start_year") or ctx.first_year
+        end = start + duration - 1
+        if end > ctx.last_year:
+            raise PydanticCustomError(
+                "benefit_beyond_period",
+                "the outcomes run from {start} to {end}, beyond the last appraisal year {last}. "
+                "Shorten duration_years to {fit} or lengthen appraisal_period_years",
+                {
+                    "start": start,
+                    "end": end,
+                    "last": ctx.last_year,
+                    "fit": ctx.last_year - start + 1,
+                },
             )
-        return self
+        return duration
 
     @property
     def gross_outcomes_per_year(self) -> tuple[float, float, float]:

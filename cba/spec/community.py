@@ -7,14 +7,15 @@ them. The wellbeing volunteers gain is a benefit line, not part of the input's v
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, Tag, model_validator
+from pydantic import Field, Tag
 
 from cba.spec.base import (
     AgencyRef,
     Identifier,
     Money,
+    OneOf,
     Quantity,
     ShortText,
     Source,
@@ -52,18 +53,9 @@ class TimeInput(Timing):
     source: Source
     """Where the hours and the value per hour come from."""
 
-    @model_validator(mode="after")
-    def _one_form(self) -> TimeInput:
-        direct = self.hours_per_year is not None
-        per_person = self.volunteers is not None or self.hours_per_volunteer is not None
-        if direct == per_person:
-            raise ValueError(
-                "give either hours_per_year, or volunteers and hours_per_volunteer"
-                + ("; got both" if direct else "; got neither")
-            )
-        if per_person and (self.volunteers is None or self.hours_per_volunteer is None):
-            raise ValueError("give both volunteers and hours_per_volunteer")
-        return self
+    one_of: ClassVar[OneOf | None] = OneOf(
+        (("hours_per_year",), ("volunteers", "hours_per_volunteer"))
+    )
 
     @property
     def hours(self) -> float:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, Tag, model_validator
+from pydantic_core import PydanticCustomError
 
 from cba.reference.discount_schedules import NAMED_SCHEDULES
-from cba.spec.base import Identifier, Source, StrictModel, discriminator, tag
+from cba.spec.base import AT, Identifier, Source, StrictModel, discriminator, tag
 
 ScheduleName = Literal["green_book_standard", "green_book_health", "green_book_2026_lower_rate"]
 """A built-in schedule (see ``cba.reference.discount_schedules``)."""
@@ -46,14 +47,24 @@ class CustomBands(StrictModel):
     def _bands_ordered(self) -> CustomBands:
         starts = [b.from_year_offset for b in self.bands]
         if starts[0] != 0:
-            raise ValueError(
-                f"the first band must start at year offset 0; got {starts[0]}. "
-                "Add a band with from_year_offset: 0"
+            raise PydanticCustomError(
+                "first_band",
+                "the first band must start at year offset 0; got {first}. Add a band with "
+                "from_year_offset: 0",
+                {"first": starts[0], AT: ("bands", 0, "from_year_offset")},
             )
-        if any(b >= a for a, b in zip(starts[1:], starts[:-1], strict=True)):
-            raise ValueError(
-                f"bands must be in strictly increasing order of from_year_offset; got {starts}"
-            )
+        for index in range(1, len(starts)):
+            if starts[index] <= starts[index - 1]:
+                raise PydanticCustomError(
+                    "band_order",
+                    "bands must be in strictly increasing order of from_year_offset; got "
+                    "{this} after {previous}",
+                    {
+                        "this": starts[index],
+                        "previous": starts[index - 1],
+                        AT: ("bands", index, "from_year_offset"),
+                    },
+                )
         return self
 
 

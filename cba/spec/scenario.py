@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from cba.spec.agencies import Agency
@@ -19,7 +19,7 @@ from cba.spec.base import (
     Text,
 )
 from cba.spec.benefits import BenefitLine
-from cba.spec.community import CommunityInput
+from cba.spec.community import CommunityInput, TimeInput
 from cba.spec.costs import CostLine
 from cba.spec.discounting import Discounting
 from cba.spec.optimism import ConfidenceGradeTable
@@ -48,31 +48,6 @@ class Option(StrictModel):
         default_factory=list
     )
     """Impacts not valued in money, shown beside the BCR (GB 2026: the BCR is not pass/fail)."""
-
-    @model_validator(mode="after")
-    def _benefits_in_period(self, info: ValidationInfo) -> Option:
-        ctx = info.context
-        if not isinstance(ctx, ReferenceContext) or ctx.first_year is None or ctx.last_year is None:
-            return self
-        for index, line in enumerate(self.benefits):
-            if line.duration_years is None:
-                continue
-            start = line.start_year if line.start_year is not None else ctx.first_year
-            end = start + line.duration_years - 1
-            if end > ctx.last_year:
-                raise PydanticCustomError(
-                    "benefit_beyond_period",
-                    "benefits[{index}] ('{id}') runs to {end}, beyond the last appraisal year "
-                    "{last}. Shorten duration_years to {fit} or lengthen appraisal_period_years",
-                    {
-                        "index": index,
-                        "id": line.id,
-                        "end": end,
-                        "last": ctx.last_year,
-                        "fit": ctx.last_year - start + 1,
-                    },
-                )
-        return self
 
 
 class Deflator(StrictModel):
@@ -235,4 +210,35 @@ def duplicate_ids(raw: Any) -> list[tuple[Location, str]]:
                     continue
                 for key in ("costs", "community_inputs", "benefits"):
                     scan(option.get(key), ("options", index, key), "line")
+    return found
+
+
+def alternative_forms(raw: Any) -> list[tuple[Location, str]]:
+    """Lines that give both or neither of two alternative forms, found in the raw file so that
+    they are reported even when another field of the same line is also wrong."""
+    found: list[tuple[Location, str]] = []
+    options = raw.get("options") if isinstance(raw, dict) else None
+    if not isinstance(options, list):
+        return found
+    models: dict[str, Any] = {
+        "costs": CostLine,
+        "benefits": BenefitLine,
+        "community_inputs": TimeInput,
+    }
+    for o, option in enumerate(options):
+        if not isinstance(option, dict):
+            continue
+        for key, model in models.items():
+            lines = option.get(key)
+            if not isinstance(lines, list):
+                continue
+            for index, line in enumerate(lines):
+                if not isinstance(line, dict):
+                    continue
+                if key == "community_inputs" and line.get("kind") != "time":
+                    continue
+                given = [k for k, v in line.items() if v is not None]
+                problem = model.one_of.problem(given)
+                if problem is not None:
+                    found.append((("options", o, key, index), problem))
     return found

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from typing import ClassVar
 
-from cba.spec.base import Money, PeriodYear, PriceYear, StrictModel
+from pydantic import ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from cba.spec.base import Money, OneOf, PeriodYear, PriceYear, StrictModel
 
 
 class Timing(StrictModel):
@@ -18,14 +21,17 @@ class Timing(StrictModel):
     """Price year of the amounts. Default: the scenario's price_base_year. A different year is
     rebased with the scenario's deflator (HM Treasury GDP deflator)."""
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Timing:
-        start, end = self.start_year, self.end_year
+    @field_validator("end_year")
+    @classmethod
+    def _after_start(cls, end: int | None, info: ValidationInfo) -> int | None:
+        start = info.data.get("start_year")
         if start is not None and end is not None and end < start:
-            raise ValueError(
-                f"end_year {end} is before start_year {start}. Swap them or correct one"
+            raise PydanticCustomError(
+                "end_before_start",
+                "end_year {end} is before start_year {start}. Swap them or correct one",
+                {"end": end, "start": start},
             )
-        return self
+        return end
 
 
 class AnnualAmount(Timing):
@@ -37,13 +43,10 @@ class AnnualAmount(Timing):
     """Amount by calendar year [GBP per year]; years not listed are 0. Give this or
     ``amount_per_year`` (not with start_year/end_year)."""
 
+    one_of: ClassVar[OneOf | None] = OneOf((("amount_per_year",), ("series",)))
+
     @model_validator(mode="after")
-    def _one_form(self) -> AnnualAmount:
-        if (self.amount_per_year is None) == (self.series is None):
-            raise ValueError(
-                "give exactly one of amount_per_year or series"
-                + ("; got both" if self.series is not None else "; got neither")
-            )
+    def _series_has_its_own_years(self) -> AnnualAmount:
         if self.series is not None and (self.start_year is not None or self.end_year is not None):
             raise ValueError(
                 "start_year/end_year do not apply to a series: the series' years say when. "

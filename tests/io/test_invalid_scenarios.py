@@ -46,47 +46,7 @@ MAX_SECONDS = 5.0
 MIB = 1_048_576
 """The documented size limit of a scenario file [bytes]."""
 
-KNOWN_LOADER_GAPS: dict[str, str] = {
-    "not_yaml": (
-        "the YAML syntax error is reported where the parser noticed it (the line after the "
-        "unclosed '{') and the message drops ruamel's context mark, so it never says on which "
-        "line the flow mapping was opened"
-    ),
-    "top_level_list": (
-        "a top-level list is always reported at 1:1 (hard-coded) even when line 1 is a comment; "
-        "it should point at the list's first item (or be a whole-file problem, line 0)"
-    ),
-    "missing_top_level_field": (
-        "a missing top-level key falls back to 1:1, which here is a comment line; a whole-file "
-        "problem should use line 0 as Problem's docstring says"
-    ),
-    "end_year_before_start_year": (
-        "located at the start of the cost line ('- id: ...') rather than at end_year, and the "
-        "path stops at the line (options[1].costs[0]) instead of .end_year"
-    ),
-    "custom_bands_not_from_zero": (
-        "located at the 'schedule:' key rather than at the first band's from_year_offset"
-    ),
-    "benefit_beyond_period": (
-        "located at the option ('- id: patrols', path options[1]) instead of the benefit's "
-        "duration_years, ends with a meaningless '; got a mapping', and only the first such "
-        "benefit of an option is ever reported"
-    ),
-    "bool_for_number": ("says 'got True' (Python spelling); the user wrote YAML `true`"),
-    "single_option": (
-        "raw pydantic text 'list should have at least 2 items after validation, not 1; got a "
-        "list': jargon, and no hint that a scenario needs the counterfactual plus at least one "
-        "other option"
-    ),
-    "unknown_community_input_kind": (
-        "'not one of the accepted forms ...; got a mapping': never says that kind 'money' is "
-        "the problem"
-    ),
-    "two_defects_one_line": (
-        "a cross-field check (amount_per_year and series both given) is silently skipped when "
-        "another field of the same line is invalid, so not every problem is reported at once"
-    ),
-}
+KNOWN_LOADER_GAPS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
