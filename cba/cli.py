@@ -131,9 +131,10 @@ def command_run(args: argparse.Namespace, out: Console, err: Console) -> int:
 def command_schema(args: argparse.Namespace, out: Console, err: Console) -> int:
     """Print or write the JSON Schema of the scenario language."""
     from cba.io.atomic import write_bytes_atomically
+    from cba.io.reference_doc import scenario_language_markdown
     from cba.io.schema import scenario_json_schema
 
-    text = scenario_json_schema()
+    text = scenario_language_markdown() if args.format == "markdown" else scenario_json_schema()
     if args.output:
         write_bytes_atomically(Path(args.output), text.encode("utf-8"))
         err.print(f"wrote {args.output}", highlight=False)
@@ -183,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario language")
     schema.add_argument("-o", "--output", metavar="PATH", help="write to a file instead")
+    schema.add_argument(
+        "--format",
+        choices=("json", "markdown"),
+        default="json",
+        help="json (the JSON Schema, default) or markdown (the reference doc)",
+    )
     schema.set_defaults(handler=command_schema)
     return parser
 

@@ -181,7 +181,6 @@ def _check_price_year(value: int, info: ValidationInfo) -> int:
 Identifier = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", min_length=1, max_length=64),
-    Field(description="An identifier: a letter, then letters, digits, '_' or '-' (at most 64)."),
 ]
 """A short id used to refer to a thing elsewhere in the file."""
 
@@ -190,11 +189,8 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Source = Annotated[
     str,
     StringConstraints(min_length=1, max_length=2000),
-    Field(
-        description="Where the number comes from: a publication with table/page, or "
-        "'Illustrative assumption: ...'."
-    ),
 ]
+"""Where a number comes from: a publication with table/page, or 'Illustrative assumption: ...'."""
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 """A share or rate as a fraction in [0, 1] (0.035, not 3.5)."""
