@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class UsageError(Exception):
@@ -43,8 +43,11 @@ def _json_targets(paths: list[Path], json_arg: str | None, ids: list[str]) -> li
     target = Path(json_arg)
     if len(paths) == 1 and not target.is_dir() and target.suffix.lower() == ".json":
         return [target]
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"--json {target}: several scenarios need a folder, not a file")
+    if (target.exists() and not target.is_dir()) or target.suffix.lower() == ".json":
+        raise UsageError(
+            f"--json {target}: {len(paths)} scenarios need a folder for their results, not a "
+            "file name. Name a folder, or run one scenario at a time"
+        )
     return [target / f"{i}.json" for i in ids]
 
 
@@ -88,7 +91,7 @@ def command_validate(args: argparse.Namespace, out: Console, err: Console) -> in
     paths = _scenario_paths(args.scenarios)
     loaded, invalid = _load_all(paths, err)
     for path, _ in loaded:
-        out.print(f"{path}: valid", markup=False, highlight=False)
+        out.print(f"{path}: valid", markup=False, highlight=False, soft_wrap=True)
     return EXIT_INVALID if invalid else EXIT_OK
 
 
@@ -124,7 +127,7 @@ def command_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         write_bytes_atomically(target, results_to_json(results, provenance))
         if not args.quiet:
             print_summary(results, out)
-            out.print(f"  [dim]results: {target}[/dim]\n")
+            out.print(f"  results: {target}\n", style="dim", markup=False, soft_wrap=True)
     return EXIT_INVALID if invalid else EXIT_OK
 
 
@@ -209,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except KeyboardInterrupt:
         err.print("cba: interrupted; no partial output was left", markup=False)
-        return EXIT_INTERNAL
+        return EXIT_INTERRUPTED
     except Exception as exc:  # a bug in cba, not a user mistake
         if args.debug:
             traceback.print_exc()

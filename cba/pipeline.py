@@ -148,8 +148,12 @@ class _OptionArrays:
             row[self.agency_index[agency]] = 1.0
         return row
 
-    def grade_correction(self, grade: int) -> float:
-        return self.scenario.confidence_grades.corrections[grade]
+    def graded(self, ob: GradedCorrection) -> tuple[float, str]:
+        """Correction read from the scenario's confidence-grade table, and its basis."""
+        table = self.scenario.confidence_grades
+        return table.corrections[ob.confidence_grade], (
+            f"confidence grade {ob.confidence_grade} ({table.name} table)"
+        )
 
     # --- costs ------------------------------------------------------------------------------
     def cost_uplift(self, line: CostLine) -> tuple[float, str]:
@@ -162,10 +166,7 @@ class _OptionArrays:
                 f"(1 - mitigation {ob.mitigation:g})"
             )
         if isinstance(ob, GradedCorrection):
-            table = self.scenario.confidence_grades.name
-            return self.grade_correction(ob.confidence_grade), (
-                f"confidence grade {ob.confidence_grade} ({table} table)"
-            )
+            return self.graded(ob)
         return float(ob), "uplift given in the scenario"
 
     def cost_base_flows(self, line: CostLine) -> FloatArray:
@@ -186,10 +187,7 @@ class _OptionArrays:
     def benefit_reduction(self, line: BenefitLine) -> tuple[float, str]:
         ob = line.optimism_bias
         if isinstance(ob, GradedCorrection):
-            table = self.scenario.confidence_grades.name
-            return self.grade_correction(ob.confidence_grade), (
-                f"confidence grade {ob.confidence_grade} ({table} table)"
-            )
+            return self.graded(ob)
         return float(ob), "reduction given in the scenario"
 
     def benefit_profile(self, line: BenefitLine) -> FloatArray:

@@ -35,6 +35,12 @@ ONE = SCENARIO_DIR / "green_corridor_cleanup.yaml"
 LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<path>\S+): \S", re.M)
 
 
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wide console, so that rich does not fold long temporary paths in the output."""
+    monkeypatch.setenv("COLUMNS", "400")
+
+
 def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
     """Run ``cba ARGS`` in-process; return (exit code, stdout, stderr)."""
     capsys.readouterr()  # drop anything captured before
@@ -160,7 +166,7 @@ def test_run_one_scenario_prints_summary_and_writes_json(
     assert flat(scenario.title) in flat(out)
     assert "NPSV" in out
     assert target.is_file()
-    assert target.name in flat(out)
+    assert f"results: {target}" in out.splitlines()[-2]
 
 
 def test_run_json_provenance_and_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -470,7 +476,7 @@ def test_run_unwritable_target(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     assert code == 2
     assert err.startswith("cba: ")
     assert "afile" in err
-    assert "cannot create the output folder" in flat(err)
+    assert "is a file, not a folder" in flat(err)
     assert "Traceback" not in err
     assert "internal error" not in err
     assert "NPSV" not in out
@@ -486,8 +492,7 @@ def test_validate_all_examples(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(capsys, "validate", *SCENARIOS)
     assert code == 0, err
     assert err == ""
-    lines = out.splitlines()
-    assert lines == [f"{p}: valid" for p in SCENARIOS]
+    assert out.splitlines() == [f"{p}: valid" for p in SCENARIOS]
 
 
 def test_validate_folder(capsys: pytest.CaptureFixture[str]) -> None:
@@ -514,7 +519,7 @@ def test_validate_mixed_reports_valid_and_invalid(capsys: pytest.CaptureFixture[
     bad = INVALID / "unknown_counterfactual.yaml"
     code, out, err = cli(capsys, "validate", ONE, bad)
     assert code == 2
-    assert f"{ONE}: valid" in out
+    assert f"{ONE}: valid" in flat(out)
     assert f"{bad}:" in err
     assert "Did you mean 'do_nothing'?" in err
 
@@ -525,7 +530,7 @@ def test_validate_newer_minor_version_warns(
     path = with_version(tmp_path, "1.9")
     code, out, err = cli(capsys, "validate", path)
     assert code == 0
-    assert f"{path}: valid" in out
+    assert f"{path}: valid" in flat(out)
     assert err.startswith("warning: ")
     assert "1.9" in err
     assert "newer" in flat(err).lower()
@@ -646,23 +651,42 @@ def test_internal_error_with_debug_prints_traceback(
 
 
 # --------------------------------------------------------------------------------------------
-# Known defects: strict xfail, so the marker must go when the bug is fixed
+# Output of user text through rich: printed verbatim, one line per message
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="cba.io.terminal.print_summary passes the scenario title to rich as markup: "
-    "square brackets are swallowed or crash with MarkupError (exit 1) after the JSON is written",
-    strict=True,
-)
 def test_title_with_square_brackets_is_printed_verbatim(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     text = BASE_VALID.read_text(encoding="utf-8")
     title = "Patrols [phase 2] and [/x] review"
     path = tmp_path / "brackets.yaml"
-    path.write_text(re.sub(r"^title: .*$", f'title: "{title}"', text, flags=re.M), "utf-8")
+    text = re.sub(r"^title: .*$", f'title: "{title}"', text, flags=re.M)
+    assert "    name: Resident patrols\n" in text
+    text = text.replace("    name: Resident patrols\n", '    name: "Patrols [bold]pilot"\n')
+    path.write_text(text, "utf-8")
     assert cba.load_scenario(path).title == title
     code, out, err = cli(capsys, "run", path, "--json", tmp_path / "x.json")
     assert code == 0, err
     assert title in flat(out)
+    assert "Patrols [bold]pilot" in out
+    assert load_json(tmp_path / "x.json")["title"] == title
+
+
+def test_validate_prints_one_line_per_file_however_long_the_path(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COLUMNS")  # output to a pipe or file: rich assumes 80 columns
+    deep = tmp_path / ("a_rather_long_folder_name_" * 4) / "scenario_with_a_long_name.yaml"
+    deep.parent.mkdir()
+    shutil.copy(BASE_VALID, deep)
+    code, out, _ = cli(capsys, "validate", deep)
+    assert code == 0
+    assert out.splitlines() == [f"{deep}: valid"]
+
+
+def test_several_scenarios_with_a_json_file_name_are_refused(tmp_path: Path) -> None:
+    target = tmp_path / "r.json"
+    code = main(["run", str(ROOT / "scenarios"), "--json", str(target), "-q"])
+    assert code == 2
+    assert not target.exists()

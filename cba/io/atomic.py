@@ -18,6 +18,11 @@ class OutputError(Exception):
 def write_bytes_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` in one step, creating the parent folder if needed."""
     folder = path.parent
+    for ancestor in (folder, *folder.parents):
+        if ancestor.exists() and not ancestor.is_dir():
+            raise OutputError(f"{ancestor}: is a file, not a folder; cannot write {path} there")
+        if ancestor.exists():
+            break
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cba.results import MEASURE_LABELS, Measures, Results
@@ -58,14 +59,14 @@ def print_summary(results: Results, console: Console) -> None:
     counterfactual = results.option(results.counterfactual)
     options = [o for o in results.options if not o.is_counterfactual]
     table = Table(
-        title=f"[bold]{results.title}[/bold]\n[dim]{results.scenario_id}: real GBP at "
-        f"{results.price_base_year} prices; present values at {results.first_year}; each option "
-        f"minus the counterfactual '{counterfactual.name}'[/dim]",
+        title=f"[bold]{escape(results.title)}[/bold]\n[dim]{escape(results.scenario_id)}: real "
+        f"GBP at {results.price_base_year} prices; present values at {results.first_year}; each "
+        f"option minus the counterfactual '{escape(counterfactual.name)}'[/dim]",
         title_justify="left",
     )
     table.add_column("Figure (incremental)")
     for option in options:
-        table.add_column(option.name, justify="right")
+        table.add_column(escape(option.name), justify="right")
     for name, kind in _ROWS:
         table.add_row(MEASURE_LABELS[name], *(_cell(o.incremental, name, kind) for o in options))
     console.print(table)

@@ -1,0 +1,144 @@
+"""Wall-time benchmarks of ``cba run`` on the example scenarios (``make bench``).
+
+For each ``scenarios/*.yaml``:
+
+* ``cba run``: median wall time of ``cba run SCENARIO --json TMPDIR -q`` as a subprocess, end
+  to end (interpreter start, imports, validation, computation, provenance, writing the JSON);
+* ``import floor``: median wall time of a bare ``python -c "import numpy, pydantic"``
+  subprocess on the same machine, the cost any run pays before cba does any work;
+* ``ratio``: the first over the second;
+* ``in-process``: median time of ``cba.run(cba.load_scenario(path))`` in this process, for
+  information.
+
+Subprocess timings: 1 warm-up, then 5 timed runs, ``cba run`` and the import floor
+alternating so that both see the same machine load. Standard library and cba only.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+SUBPROCESS_RUNS = 5
+SUBPROCESS_WARMUPS = 1
+IN_PROCESS_RUNS = 20
+IMPORT_FLOOR = [sys.executable, "-c", "import numpy, pydantic"]
+
+
+def cba_command() -> list[str]:
+    """The ``cba`` console script beside this interpreter, else ``python -m cba``."""
+    script = Path(sys.executable).with_name("cba.exe" if os.name == "nt" else "cba")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "cba"]
+
+
+def time_subprocess(command: Sequence[str]) -> float:
+    """Wall time of one run of ``command`` [s]; the command must succeed."""
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(
+            f"benchmark command failed (exit {done.returncode}): {' '.join(command)}\n{done.stderr}"
+        )
+    return elapsed
+
+
+def time_pair(first: Sequence[str], second: Sequence[str]) -> tuple[float, float]:
+    """Median wall times [s] of two commands, run alternately after warm-ups."""
+    for _ in range(SUBPROCESS_WARMUPS):
+        time_subprocess(first)
+        time_subprocess(second)
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(SUBPROCESS_RUNS):
+        a.append(time_subprocess(first))
+        b.append(time_subprocess(second))
+    return statistics.median(a), statistics.median(b)
+
+
+def time_in_process(work: Callable[[], object], runs: int) -> float:
+    """Median wall time [s] of ``work()`` after one warm-up call."""
+    work()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def machine_line() -> str:
+    return (
+        f"machine: {platform.platform()}; {platform.machine() or 'unknown arch'}; "
+        f"Python {platform.python_version()} ({platform.python_implementation()}); "
+        f"{os.cpu_count()} CPUs"
+    )
+
+
+def main() -> int:
+    import cba
+
+    if not SCENARIOS:
+        print(f"no scenarios found in {ROOT / 'scenarios'}", file=sys.stderr)
+        return 1
+    command = cba_command()
+    print(machine_line())
+    print(
+        f"cba {cba.__version__}; command: {' '.join(Path(c).name for c in command)} run "
+        f"SCENARIO --json TMPDIR -q; subprocess medians of {SUBPROCESS_RUNS} runs after "
+        f"{SUBPROCESS_WARMUPS} warm-up; in-process median of {IN_PROCESS_RUNS}"
+    )
+    print()
+
+    headers = ("scenario", "cba run [ms]", "import floor [ms]", "ratio", "in-process [ms]")
+    rows: list[tuple[str, ...]] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="cba-bench-") as tmp:
+        for path in SCENARIOS:
+            out_dir = Path(tmp) / path.stem
+            run_cmd = [*command, "run", str(path), "--json", str(out_dir), "-q"]
+            cli_s, floor_s = time_pair(run_cmd, IMPORT_FLOOR)
+            in_process_s = time_in_process(
+                lambda p=path: cba.run(cba.load_scenario(p)), IN_PROCESS_RUNS
+            )
+            rows.append(
+                (
+                    path.stem,
+                    f"{cli_s * 1e3:.1f}",
+                    f"{floor_s * 1e3:.1f}",
+                    f"{cli_s / floor_s:.2f}x",
+                    f"{in_process_s * 1e3:.1f}",
+                )
+            )
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = (c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
+        return "  ".join([first, *rest])
+
+    print(line(headers))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(line(row))
+    print()
+    print(
+        "ratio = cba run / import floor (1.00x would mean all the time goes to starting Python "
+        "and importing numpy and pydantic)."
+    )
+    print(f"total benchmark time: {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
