@@ -553,6 +553,21 @@ def run(scenario: Scenario) -> Results:
             )
         )
 
+    caveats = ["DfT value-for-money band boundaries are flagged VERIFY (" + VFM_SOURCE + ")."]
+    uses_grades = any(
+        isinstance(line.optimism_bias, GradedCorrection)
+        for option in scenario.options
+        for line in option.costs
+    ) or any(
+        isinstance(line.optimism_bias, GradedCorrection)
+        for option in scenario.options
+        for line in option.benefits
+    )
+    if uses_grades and not scenario.confidence_grades.verified:
+        caveats.append(
+            f"Optimism bias uses the confidence-grade table '{scenario.confidence_grades.name}', "
+            "which is not marked verified: " + scenario.confidence_grades.source
+        )
     distinct = [schedules.standard]
     if schedules.health.label != schedules.standard.label:
         distinct.append(schedules.health)
@@ -582,5 +597,6 @@ def run(scenario: Scenario) -> Results:
         ),
         value_for_money_source=VFM_SOURCE,
         conventions=CONVENTIONS,
+        caveats=tuple(caveats),
         options=tuple(options),
     )

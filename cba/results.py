@@ -288,6 +288,8 @@ class Results:
     value_for_money_bands: tuple[Band, ...]
     value_for_money_source: str
     conventions: tuple[str, ...]
+    caveats: tuple[str, ...]
+    """Things a reader must know before relying on the figures (unverified tables used)."""
     options: tuple[OptionResult, ...]
 
     def option(self, option_id: str) -> OptionResult:

@@ -82,3 +82,15 @@ def test_same_scenario_same_numbers(scenario_path: Path) -> None:
     first = cba.run(cba.load_scenario(scenario_path))
     second = cba.run(cba.load_scenario(scenario_path))
     assert first == second
+
+
+def test_unverified_tables_are_flagged_to_the_reader(scenario_path: Path) -> None:
+    scenario = cba.load_scenario(scenario_path)
+    results = cba.run(scenario)
+    assert any("VERIFY" in c and "value-for-money" in c for c in results.caveats)
+    graded = any(
+        "confidence_grade" in str(line.optimism_bias)
+        for option in scenario.options
+        for line in [*option.costs, *option.benefits]
+    )
+    assert graded == any("confidence-grade table" in c for c in results.caveats)

@@ -76,7 +76,18 @@ def print_summary(results: Results, console: Console) -> None:
                 f"  [dim]{option.option_id}: {MEASURE_LABELS[figure]} undefined: {reason}[/dim]"
             )
     schedules = ", ".join(s.label for s in results.schedules)
-    console.print(
-        f"  [dim]Discounting: {schedules}. Value-for-money categories: DfT (boundaries "
-        "flagged VERIFY).[/dim]"
-    )
+    bands = " | ".join(_band(b.name, b.lower, b.upper) for b in results.value_for_money_bands)
+    for note in (
+        f"Discounting: {schedules}.",
+        f"DfT value-for-money categories by BCR over public costs: {bands}.",
+        *results.caveats,
+    ):
+        console.print(f"  {note}", style="dim", markup=False, highlight=False, soft_wrap=True)
+
+
+def _band(name: str, lower: float | None, upper: float | None) -> str:
+    if lower is None:
+        return f"{name} < {upper:g}"
+    if upper is None:
+        return f"{name} >= {lower:g}"
+    return f"{name} {lower:g} to < {upper:g}"
