@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
@@ -81,7 +81,6 @@ class ReferenceContext:
     confidence_grades: frozenset[int] = frozenset()
     deflator_years: frozenset[int] | None = None
     price_base_year: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _context(info: ValidationInfo) -> ReferenceContext | None:
