@@ -23,8 +23,8 @@ run: $(VENV)/.run-installed
 	$(BIN)/cba run $(SCENARIOS)
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check cba tests benchmarks
-	$(BIN)/ruff format --check cba tests benchmarks
+	$(BIN)/ruff check cba tests benchmarks templates
+	$(BIN)/ruff format --check cba tests benchmarks templates
 	$(BIN)/mypy
 
 test: lint

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import traceback
 import warnings
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_DIFFERS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class UsageError(Exception):
@@ -37,32 +39,41 @@ def _scenario_paths(arguments: Sequence[str]) -> list[Path]:
     return paths
 
 
-def _json_targets(paths: list[Path], json_arg: str | None, ids: list[str]) -> list[Path]:
-    if json_arg is None:
-        return [Path("out") / f"{i}.json" for i in ids]
-    target = Path(json_arg)
-    if len(paths) == 1 and not target.is_dir() and target.suffix.lower() == ".json":
+def _targets(option: str, given: str | None, ids: list[str], suffix: str) -> list[Path]:
+    """Output files for each scenario id: a file (one scenario) or a folder (several)."""
+    if given is None:
+        return [Path("out") / f"{i}{suffix}" for i in ids]
+    target = Path(given)
+    if len(ids) == 1 and not target.is_dir() and target.suffix.lower() == suffix:
         return [target]
-    if (target.exists() and not target.is_dir()) or target.suffix.lower() == ".json":
+    if (target.exists() and not target.is_dir()) or target.suffix.lower() == suffix:
         raise UsageError(
-            f"--json {target}: {len(paths)} scenarios need a folder for their results, not a "
+            f"{option} {target}: {len(ids)} scenarios need a folder for their results, not a "
             "file name. Name a folder, or run one scenario at a time"
         )
-    return [target / f"{i}.json" for i in ids]
+    return [target / f"{i}{suffix}" for i in ids]
+
+
+def _is_cba_output(path: Path) -> bool:
+    if path.suffix.lower() == ".xlsx":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return b"cba_scenario_sha256" in archive.read("docProps/custom.xml")
+        except (OSError, KeyError, zipfile.BadZipFile):
+            return False
+    try:
+        existing = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(existing, dict) and "cba_results" in existing
 
 
 def _check_replaceable(path: Path, force: bool) -> None:
-    """Refuse to overwrite a file that is not a cba results file unless --force is given."""
-    if force or not path.exists():
+    """Refuse to overwrite a file that cba did not write unless --force is given."""
+    if force or not path.exists() or _is_cba_output(path):
         return
-    try:
-        existing = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(existing, dict) and "cba_results" in existing:
-            return
-    except (OSError, ValueError):
-        pass
     raise UsageError(
-        f"{path}: exists and is not a cba results file; refusing to overwrite it. "
+        f"{path}: exists and was not written by cba; refusing to overwrite it. "
         "Choose another path, or pass --force to replace it"
     )
 
@@ -101,6 +112,8 @@ def command_run(args: argparse.Namespace, out: Console, err: Console) -> int:
     from cba.io.json_results import results_to_json
     from cba.io.provenance import scenario_provenance
     from cba.io.terminal import print_summary
+    from cba.io.workbook.template import DEFAULT_TEMPLATE, load_template, template_digest
+    from cba.io.workbook.writer import write_workbook
     from cba.pipeline import run
     from cba.spec.scenario import Scenario
 
@@ -117,18 +130,72 @@ def command_run(args: argparse.Namespace, out: Console, err: Console) -> int:
             f"several files have the scenario id {', '.join(duplicates)}; "
             "results would overwrite each other. Give each scenario its own id"
         )
-    targets = _json_targets([p for p, _ in scenarios], args.json, ids)
-    for target in targets:
+    json_targets = _targets("--json", args.json, ids, ".json")
+    book_targets = _targets("-o", args.output, ids, ".xlsx")
+    for target in (*json_targets, *book_targets):
         _check_replaceable(target, args.force)
-    for (path, scenario), target in zip(scenarios, targets, strict=True):
+    template = Path(args.template) if args.template else None
+    if template is not None:
+        load_template(template)  # refuse a bad template before anything is written
+    for (path, scenario), json_target, book_target in zip(
+        scenarios, json_targets, book_targets, strict=True
+    ):
         results = run(scenario)
         provenance = scenario_provenance(path)
-        provenance["command"] = "cba run"
-        write_bytes_atomically(target, results_to_json(results, provenance))
+        # The command that reproduces the figures; output locations do not change them and
+        # are left out, so the same scenario gives the same bytes wherever it is written.
+        provenance["command"] = shlex.join(
+            ["cba", "run", str(path), *(["--template", args.template] if args.template else [])]
+        )
+        provenance["template_sha256"] = template_digest(template or DEFAULT_TEMPLATE)
+        provenance["random_seed"] = None
+        written = write_workbook(results, scenario, provenance, book_target, template)
+        write_bytes_atomically(json_target, results_to_json(results, provenance))
         if not args.quiet:
             print_summary(results, out)
-            out.print(f"  results: {target}\n", style="dim", markup=False, soft_wrap=True)
+            for line in (
+                f"  results: {json_target}",
+                f"  workbook: {book_target}",
+                f"  workbook content digest: {written.content_digest}",
+                "",
+            ):
+                out.print(line, style="dim", markup=False, soft_wrap=True)
     return EXIT_INVALID if invalid else EXIT_OK
+
+
+def command_verify(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """Recompute a workbook's scenario and compare every figure."""
+    from cba.io.workbook.template import TemplateError
+    from cba.io.workbook.verify import VerifyError, verify_workbook
+
+    try:
+        outcome = verify_workbook(
+            Path(args.workbook),
+            scenario=Path(args.scenario) if args.scenario else None,
+            rev=args.rev,
+            template=Path(args.template) if args.template else None,
+        )
+    except (VerifyError, TemplateError) as exc:
+        raise UsageError(str(exc)) from None
+
+    def say(text: str) -> None:
+        out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    say(f"scenario: {outcome.scenario}")
+    if outcome.sha256_matches:
+        say(f"scenario sha256 matches the workbook's record ({outcome.current_sha256})")
+    else:
+        say(
+            f"scenario sha256 differs: the workbook recorded {outcome.recorded_sha256}, "
+            f"the file now has {outcome.current_sha256}"
+        )
+    if outcome.figures_match:
+        say(f"all {outcome.compared} figures match")
+        return EXIT_OK
+    say(f"{len(outcome.differences)} of {outcome.compared} figures differ:")
+    for difference in outcome.differences:
+        say(f"  {difference}")
+    return EXIT_DIFFERS
 
 
 def command_schema(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -159,7 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="appraise scenarios: print a summary, write JSON results")
+    run = sub.add_parser(
+        "run", help="appraise scenarios: print a summary, write the workbook and JSON results"
+    )
     run.add_argument(
         "scenarios", nargs="+", metavar="SCENARIO", help="scenario files, or folders of .yaml files"
     )
@@ -169,9 +238,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="results file (one scenario) or folder (several); default out/<id>.json",
     )
     run.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="workbook file (one scenario) or folder (several); default out/<id>.xlsx",
+    )
+    run.add_argument(
+        "--template",
+        metavar="PATH",
+        help="a branded copy of templates/xlsx/default.xlsx to style the workbook",
+    )
+    run.add_argument(
         "--force",
         action="store_true",
-        help="replace an existing output file that is not a cba results file",
+        help="replace an existing output file that cba did not write",
     )
     run.add_argument(
         "--keep-going",
@@ -184,6 +264,20 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check scenario files without computing")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     validate.set_defaults(handler=command_validate)
+
+    verify = sub.add_parser(
+        "verify",
+        help="recompute a workbook's scenario and compare every figure (exit 3 if any differs)",
+    )
+    verify.add_argument("workbook", metavar="WORKBOOK")
+    verify.add_argument(
+        "--scenario", metavar="PATH", help="the scenario file (default: the one in the provenance)"
+    )
+    verify.add_argument(
+        "--rev", metavar="REV", help="use the scenario as it was at this git revision"
+    )
+    verify.add_argument("--template", metavar="PATH", help="the template the workbook used")
+    verify.set_defaults(handler=command_verify)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario language")
     schema.add_argument("-o", "--output", metavar="PATH", help="write to a file instead")
@@ -200,14 +294,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cba`` console script and ``python -m cba``."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(arguments)
+    args.argv = arguments
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
     from cba.io.atomic import OutputError
+    from cba.io.workbook.template import TemplateError
 
     try:
         code: int = args.handler(args, out, err)
-    except (UsageError, OutputError) as exc:
+    except (UsageError, OutputError, TemplateError) as exc:
         err.print(f"cba: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_INVALID
     except KeyboardInterrupt:

@@ -496,6 +496,7 @@ def _yearly(totals: appraisal.YearlyTotals) -> YearlyFlows:
         non_public_costs=_tuple(totals.non_public_costs),
         community_inputs=_tuple(totals.community_inputs),
         benefits=_tuple(totals.social_benefits),
+        discounted_benefits=_tuple(totals.d_social_benefits),
         net=_tuple(totals.net_social),
         discounted_net=_tuple(totals.d_net_social),
         cumulative_discounted_net=_tuple(np.cumsum(totals.d_net_social)),

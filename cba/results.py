@@ -216,6 +216,8 @@ class YearlyFlows:
     community_inputs: tuple[float, ...]
     benefits: tuple[float, ...]
     """Counted in PVB (transfers excluded)."""
+    discounted_benefits: tuple[float, ...]
+    """Benefits counted in PVB, discounted [GBP PV per year]."""
     net: tuple[float, ...]
     discounted_net: tuple[float, ...]
     cumulative_discounted_net: tuple[float, ...]

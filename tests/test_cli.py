@@ -36,9 +36,11 @@ LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<path>\S+):
 
 
 @pytest.fixture(autouse=True)
-def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A wide console, so that rich does not fold long temporary paths in the output."""
+def _wide_console(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A wide console, so that rich does not fold long temporary paths in the output; and a
+    private working folder, so default outputs (out/<id>.xlsx) never land in the repository."""
     monkeypatch.setenv("COLUMNS", "400")
+    monkeypatch.chdir(tmp_path)
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
@@ -166,7 +168,7 @@ def test_run_one_scenario_prints_summary_and_writes_json(
     assert flat(scenario.title) in flat(out)
     assert "NPSV" in out
     assert target.is_file()
-    assert f"results: {target}" in out.splitlines()[-2]
+    assert f"results: {target}" in [line.strip() for line in out.splitlines()]
 
 
 def test_run_json_provenance_and_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -179,7 +181,7 @@ def test_run_json_provenance_and_format(capsys: pytest.CaptureFixture[str], tmp_
     assert provenance["scenario_sha256"] == hashlib.sha256(ONE.read_bytes()).hexdigest()
     assert provenance["scenario_file"] == ONE.name
     assert provenance["cba_version"] == cba.__version__
-    assert provenance["command"] == "cba run"
+    assert provenance["command"] == f"cba run {ONE}"
     assert doc["units"]["measures"] == MEASURE_UNITS
     assert doc["units"]["lines"]["pv"].startswith("GBP")
     # No NaN or Infinity tokens: the file is strict JSON.
@@ -301,7 +303,9 @@ def test_run_default_output_is_out_id_json(
     code, _, err = cli(capsys, "run", ONE.resolve(), "-q")
     assert code == 0, err
     written = tmp_path / "out" / f"{scenario_id(ONE)}.json"
-    assert [p.name for p in (tmp_path / "out").iterdir()] == [written.name]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        [written.name, written.with_suffix(".xlsx").name]
+    )
     assert load_json(written)["scenario_id"] == scenario_id(ONE)
 
 
@@ -312,7 +316,9 @@ def test_run_default_output_for_a_folder(
     code, _, err = cli(capsys, "run", SCENARIO_DIR.resolve(), "-q")
     assert code == 0, err
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == sorted(f"{scenario_id(p)}.json" for p in SCENARIOS)
+    assert names == sorted(
+        f"{scenario_id(p)}{suffix}" for p in SCENARIOS for suffix in (".json", ".xlsx")
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,7 +421,7 @@ def test_run_refuses_to_replace_a_foreign_file(
     code, out, err = cli(capsys, "run", ONE, "--json", target)
     assert code == 2
     assert err.startswith("cba: ")
-    assert "not a cba results file" in flat(err)
+    assert "was not written by cba" in flat(err)
     assert "--force" in err
     assert "Traceback" not in err
     assert "NPSV" not in out
@@ -430,7 +436,7 @@ def test_run_refuses_a_non_json_foreign_file(
     target.write_bytes(b"\x00\x01 not json at all")
     code, _, err = cli(capsys, "run", ONE, "--json", target, "-q")
     assert code == 2
-    assert "not a cba results file" in flat(err)
+    assert "was not written by cba" in flat(err)
     assert target.read_bytes() == b"\x00\x01 not json at all"
 
 

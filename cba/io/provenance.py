@@ -42,8 +42,10 @@ def scenario_provenance(path: Path) -> dict[str, Any]:
 
     commit = _git(path, "log", "-1", "--format=%H", "--", path.name)
     status = _git(path, "status", "--porcelain", "--", path.name)
+    in_repo = _git(path, "ls-files", "--full-name", "--", path.name)
     return {
         "scenario_file": path.name,
+        "scenario_path": in_repo or path.as_posix(),
         "scenario_sha256": file_sha256(path),
         "scenario_git_commit": commit or None,
         "scenario_file_unchanged_since_commit": (status == "") if commit else None,

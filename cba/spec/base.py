@@ -227,6 +227,12 @@ def tag(name: str) -> str:
     return TAG_PREFIX + name
 
 
+def as_mapping(value: Any) -> Any:
+    """A model instance as a mapping of its fields (discriminators see raw input as dicts and
+    model instances when a validated scenario is serialised or revalidated)."""
+    return dict(value) if isinstance(value, BaseModel) else value
+
+
 def discriminator(choose: Callable[[Any], str | None], expected: str) -> Discriminator:
     """A callable discriminator with a readable error when no member fits."""
     return Discriminator(

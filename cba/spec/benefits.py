@@ -21,6 +21,7 @@ from cba.spec.base import (
     ShortText,
     Source,
     StrictModel,
+    as_mapping,
     discriminator,
     tag,
 )
@@ -72,6 +73,7 @@ class SocialValue(StrictModel):
 
 
 def _value_form(value: Any) -> str | None:
+    value = as_mapping(value)
     if isinstance(value, dict) and value.get("value_type") in ("fiscal", "economic", "social"):
         return tag(str(value["value_type"]))
     return None

@@ -19,6 +19,7 @@ from cba.spec.base import (
     Quantity,
     ShortText,
     Source,
+    as_mapping,
     discriminator,
     tag,
 )
@@ -83,6 +84,7 @@ class InKindInput(Timing):
 
 
 def _input_form(value: Any) -> str | None:
+    value = as_mapping(value)
     if isinstance(value, dict) and value.get("kind") in ("time", "in_kind"):
         return tag(str(value["kind"]))
     return None

@@ -12,6 +12,7 @@ from cba.spec.base import (
     Identifier,
     ShortText,
     Source,
+    as_mapping,
     discriminator,
     tag,
 )
@@ -27,6 +28,7 @@ SHARE_TOLERANCE = 1e-9
 
 
 def _shares_form(value: Any) -> str | None:
+    value = as_mapping(value)
     if isinstance(value, str):
         return tag("agency")
     if isinstance(value, dict):

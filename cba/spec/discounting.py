@@ -9,7 +9,7 @@ from pydantic import Field, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
 from cba.reference.discount_schedules import NAMED_SCHEDULES
-from cba.spec.base import AT, Identifier, Source, StrictModel, discriminator, tag
+from cba.spec.base import AT, Identifier, Source, StrictModel, as_mapping, discriminator, tag
 
 ScheduleName = Literal["green_book_standard", "green_book_health", "green_book_2026_lower_rate"]
 """A built-in schedule (see ``cba.reference.discount_schedules``)."""
@@ -69,6 +69,7 @@ class CustomBands(StrictModel):
 
 
 def _schedule_form(value: Any) -> str | None:
+    value = as_mapping(value)
     if isinstance(value, str):
         return tag("named")
     if isinstance(value, dict):

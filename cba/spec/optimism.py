@@ -13,6 +13,7 @@ from cba.spec.base import (
     Identifier,
     Source,
     StrictModel,
+    as_mapping,
     discriminator,
     tag,
 )
@@ -49,6 +50,7 @@ CostUplift = Annotated[float, Field(ge=0.0, le=2.0, allow_inf_nan=False)]
 
 
 def _cost_form(value: Any) -> str | None:
+    value = as_mapping(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return tag("uplift")
     if isinstance(value, dict):
@@ -60,6 +62,7 @@ def _cost_form(value: Any) -> str | None:
 
 
 def _benefit_form(value: Any) -> str | None:
+    value = as_mapping(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return tag("reduction")
     if isinstance(value, dict) and "confidence_grade" in value:

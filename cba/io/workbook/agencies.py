@@ -1,0 +1,97 @@
+"""The Agencies sheet: who pays and who benefits, option by option against the counterfactual."""
+
+from __future__ import annotations
+
+from openpyxl.chart import Reference
+from openpyxl.worksheet.worksheet import Worksheet
+
+from cba.io.workbook.cells import SheetCells, ref
+from cba.io.workbook.charts import bar_chart
+from cba.results import Results
+
+TITLE = "Agencies"
+HEADERS = (
+    ("Agency", "cba header"),
+    ("Sector", "cba header"),
+    ("PV paid [GBP]", "cba header"),
+    ("PV community inputs given [GBP]", "cba header"),
+    ("PV fiscal gain [GBP]", "cba header"),
+    ("of which cashable [GBP]", "cba header"),
+    ("PV economic and social gain [GBP]", "cba header"),
+    ("PV gained, total [GBP]", "cba header"),
+    ("Net position [GBP]", "cba header"),
+    ("Fiscal ROI", "cba header"),
+    ("ROI", "cba header"),
+    ("Cashable share", "cba header"),
+)
+
+
+def write_agencies(sheet: Worksheet, cells: SheetCells, results: Results) -> None:
+    """One table and one chart per option: incremental positions by agency."""
+    c = cells
+    c.text(1, 1, f"Who pays and who benefits: {results.title}", "cba title")
+    c.text(
+        2,
+        1,
+        "Present values against the counterfactual, real GBP at "
+        f"{results.price_base_year} prices. ROI = PV gained / PV paid (LP2014); transfers "
+        "count in the fiscal gain. Net position = gained - paid - community inputs given.",
+        "cba note",
+    )
+    row = 4
+    for option in results.options:
+        if option.is_counterfactual:
+            continue
+        c.text(row, 1, option.name, "cba heading")
+        row += 1
+        header = row
+        for j, (label, style) in enumerate(HEADERS):
+            c.text(row, 1 + j, label, style)
+        for agency in option.agencies_incremental:
+            row += 1
+            c.text(row, 1, agency.name)
+            c.text(row, 2, agency.sector.replace("_", " "))
+            for j, value in enumerate(
+                (
+                    agency.pv_paid,
+                    agency.pv_contributed,
+                    agency.pv_fiscal_gain,
+                    agency.pv_fiscal_cashable_gain,
+                    agency.pv_other_gain,
+                )
+            ):
+                c.value(row, 3 + j, value, "cba money")
+            c.formula(
+                row,
+                8,
+                f"{ref(5, row)}+{ref(7, row)}",
+                agency.pv_fiscal_gain + agency.pv_other_gain,
+                "cba money",
+            )
+            c.formula(
+                row,
+                9,
+                f"{ref(8, row)}-{ref(3, row)}-{ref(4, row)}",
+                agency.net_position,
+                "cba highlight",
+            )
+            c.value(row, 10, agency.fiscal_roi, "cba ratio")
+            c.value(row, 11, agency.roi, "cba ratio")
+            c.value(row, 12, agency.cashable_share, "cba percent")
+        chart = bar_chart(
+            sheet,
+            f"PV paid and gained by agency: {option.name}",
+            "GBP, present value",
+            Reference(sheet, min_col=1, min_row=header + 1, max_row=row),
+            Reference(sheet, min_col=3, max_col=3, min_row=header, max_row=row),
+            f"N{header}",
+        )
+        chart.add_data(
+            Reference(sheet, min_col=8, max_col=8, min_row=header, max_row=row),
+            titles_from_data=True,
+        )
+        row += 18 if row - header < 16 else 2
+    sheet.column_dimensions["A"].width = 40
+    for letter in "BCDEFGHIJKL":
+        sheet.column_dimensions[letter].width = 16
+    sheet.freeze_panes = "B4"

@@ -1,0 +1,479 @@
+"""The Cash flows sheet: every line year by year, the discount-rate and factor rows, and live
+formulas for present values, totals, NPSV and BCR.
+
+Present values are ``SUMPRODUCT`` over a visible factor row, never ``NPV()``: Excel's NPV
+discounts its first value by a period, and a single rate cannot express the Green Book's
+declining schedule (docs/excel.md). Factors are chained: ``D_0 = 1``, ``D_t = D_(t-1)/(1+r_t)``,
+so a partner who changes a rate cell sees every figure move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from cba.io.workbook.cells import SheetCells, quote_sheet, ref
+from cba.results import OptionResult, Results
+
+TITLE = "Cash flows"
+FIRST_YEAR_COLUMN = 7
+"""Column G holds the first appraisal year; A-F hold labels, shares, optimism bias and PV."""
+COL_LABEL, COL_KIND, COL_WHO, COL_D, COL_E, COL_PV = 1, 2, 3, 4, 5, 6
+ROW_YEARS, ROW_OFFSETS = 5, 6
+ROW_STD_RATE, ROW_STD_FACTOR, ROW_HEALTH_RATE, ROW_HEALTH_FACTOR = 7, 8, 9, 10
+FIRST_BLOCK_ROW = 12
+
+
+@dataclass
+class OptionCells:
+    """Where an option's headline figures sit on the Cash flows sheet (absolute references
+    with the sheet name, for formulas on other sheets)."""
+
+    gross: dict[str, str] = field(default_factory=dict)
+    incremental: dict[str, str] = field(default_factory=dict)
+    discounted_net_row: int = 0
+    incremental_rows: tuple[int, int] | None = None
+    """(incremental discounted net row, cumulative row), for the chart."""
+
+
+@dataclass
+class CashFlowsLayout:
+    """What other sheets need to know about the Cash flows sheet."""
+
+    options: dict[str, OptionCells]
+    n_years: int
+
+    def year_range(self, row: int) -> str:
+        first = ref(FIRST_YEAR_COLUMN, row, absolute_row=True, absolute_column=True)
+        last = ref(
+            FIRST_YEAR_COLUMN + self.n_years - 1, row, absolute_row=True, absolute_column=True
+        )
+        return f"{first}:{last}"
+
+
+class _Writer:
+    def __init__(self, sheet: Worksheet, cells: SheetCells, results: Results) -> None:
+        self.sheet = sheet
+        self.cells = cells
+        self.results = results
+        self.n = len(results.years)
+        self.last_col = FIRST_YEAR_COLUMN + self.n - 1
+
+    def years(self, row: int) -> str:
+        """Relative-column range of the year cells of ``row`` (for SUMPRODUCT)."""
+        return f"{ref(FIRST_YEAR_COLUMN, row)}:{ref(self.last_col, row)}"
+
+    @staticmethod
+    def factor_row(health: bool) -> int:
+        return ROW_HEALTH_FACTOR if health else ROW_STD_FACTOR
+
+    @staticmethod
+    def column_range(column: int, first: int, last: int) -> str:
+        """``$E12:$E14``: one column over rows ``first``..``last``."""
+        return (
+            f"{ref(column, first, absolute_column=True)}:{ref(column, last, absolute_column=True)}"
+        )
+
+    def factors(self, health: bool) -> str:
+        row = self.factor_row(health)
+        return (
+            f"{ref(FIRST_YEAR_COLUMN, row, absolute_row=True, absolute_column=True)}:"
+            f"{ref(self.last_col, row, absolute_row=True, absolute_column=True)}"
+        )
+
+    def pv(self, row: int, health: bool = False, times: str = "") -> str:
+        return f"SUMPRODUCT({self.years(row)},{self.factors(health)}){times}"
+
+    # --- the top rows -------------------------------------------------------------------------
+    def header(self) -> None:
+        r = self.results
+        c = self.cells
+        c.text(1, 1, f"Cash flows: {r.title}", "cba title")
+        c.text(
+            2,
+            1,
+            f"Real GBP at {r.price_base_year} prices; flows undiscounted unless named "
+            "discounted; present values at the first appraisal year. Yellow cells are inputs: "
+            "change one and every total, PV, NPSV and BCR recalculates.",
+            "cba note",
+        )
+        for column, label in (
+            (COL_LABEL, "Line"),
+            (COL_KIND, "Type"),
+            (COL_WHO, "Paid by / agency"),
+            (COL_D, "Public share / value per outcome [GBP]"),
+            (COL_E, "Optimism bias / counted in PVB"),
+            (COL_PV, "Present value [GBP]"),
+        ):
+            c.text(4, column, label, "cba header")
+        for i, year in enumerate(r.years):
+            col = FIRST_YEAR_COLUMN + i
+            c.text(4, col, "Year", "cba header")
+            c.value(ROW_YEARS, col, year, "cba year")
+            c.value(ROW_OFFSETS, col, i, "cba label")
+        c.text(ROW_YEARS, 1, "Calendar year", "cba label")
+        c.text(ROW_OFFSETS, 1, "Year offset t (t = 0 is not discounted)", "cba label")
+        by_label = {s.label: s for s in r.schedules}
+        for rate_row, factor_row, label in (
+            (ROW_STD_RATE, ROW_STD_FACTOR, r.standard_schedule),
+            (ROW_HEALTH_RATE, ROW_HEALTH_FACTOR, r.health_schedule),
+        ):
+            schedule = by_label[label]
+            kind = "standard" if rate_row == ROW_STD_RATE else "health"
+            c.text(
+                rate_row, 1, f"Discount rate r_t, {kind} ({label}) [fraction per year]", "cba label"
+            )
+            c.text(factor_row, 1, f"Discount factor D_t, {kind} = D_(t-1) / (1 + r_t)", "cba label")
+            for i in range(self.n):
+                col = FIRST_YEAR_COLUMN + i
+                c.value(rate_row, col, schedule.rates[i], "cba input percent")
+                if i == 0:
+                    c.formula(factor_row, col, "1", schedule.factors[0], "cba factor")
+                else:
+                    formula = f"{ref(col - 1, factor_row)}/(1+{ref(col, rate_row)})"
+                    c.formula(factor_row, col, formula, schedule.factors[i], "cba factor")
+
+    # --- one option ---------------------------------------------------------------------------
+    def option_block(
+        self, option: OptionResult, start: int, counterfactual: OptionCells | None
+    ) -> tuple[int, OptionCells]:
+        c = self.cells
+        public = {a.agency_id for a in option.agencies_gross if a.sector == "public"}
+        role = " (counterfactual)" if option.is_counterfactual else ""
+        c.text(start, 1, f"{option.name} [{option.option_id}]{role}", "cba heading")
+        row = start + 1
+        out = OptionCells()
+
+        def section(label: str) -> None:
+            nonlocal row
+            c.text(row, 1, label, "cba header")
+            row += 1
+
+        # costs
+        section("Costs [GBP per year, before optimism bias]")
+        cost_rows = []
+        for line in option.costs:
+            share = sum(v for k, v in line.paid_by.items() if k in public)
+            payers = ", ".join(f"{k} {v:.0%}" if v < 1 else k for k, v in line.paid_by.items())
+            c.text(row, COL_LABEL, f"{line.name} [{line.line_id}]")
+            c.text(row, COL_KIND, line.category)
+            c.text(row, COL_WHO, payers)
+            c.value(row, COL_D, share, "cba input percent")
+            c.value(row, COL_E, line.optimism_bias, "cba input percent")
+            c.formula(
+                row, COL_PV, self.pv(row, times=f"*(1+{ref(COL_E, row)})"), line.pv, "cba money"
+            )
+            for i, amount in enumerate(line.flows_before_optimism_bias):
+                c.value(row, FIRST_YEAR_COLUMN + i, amount, "cba input money")
+            cost_rows.append(row)
+            row += 1
+        public_row = row
+        non_public_row = row + 1
+        for total_row, label, values, pv, share_expr in (
+            (
+                public_row,
+                "Public costs, after optimism bias",
+                option.yearly.public_costs,
+                option.gross.pv_public_costs,
+                "{d}",
+            ),
+            (
+                non_public_row,
+                "Non-public costs, after optimism bias",
+                option.yearly.non_public_costs,
+                option.gross.pv_non_public_costs,
+                "(1-{d})",
+            ),
+        ):
+            c.text(total_row, COL_LABEL, label, "cba label")
+            for i in range(self.n):
+                col = FIRST_YEAR_COLUMN + i
+                if cost_rows:
+                    first, last = cost_rows[0], cost_rows[-1]
+                    block = f"{ref(col, first)}:{ref(col, last)}"
+                    ob = self.column_range(COL_E, first, last)
+                    d = self.column_range(COL_D, first, last)
+                    formula = f"SUMPRODUCT({block},1+{ob},{share_expr.format(d=d)})"
+                else:
+                    formula = "0"
+                c.formula(total_row, col, formula, values[i], "cba money")
+            c.formula(total_row, COL_PV, self.pv(total_row), pv, "cba total money")
+        row = non_public_row + 1
+
+        # community inputs
+        section("Community inputs, valued [GBP per year]")
+        input_rows = []
+        for item in option.community_inputs:
+            c.text(row, COL_LABEL, f"{item.name} [{item.line_id}]")
+            c.text(row, COL_KIND, item.kind.replace("_", " "))
+            c.text(row, COL_WHO, item.contributed_by)
+            c.formula(row, COL_PV, self.pv(row), item.pv, "cba money")
+            for i, amount in enumerate(item.flows):
+                c.value(row, FIRST_YEAR_COLUMN + i, amount, "cba input money")
+            input_rows.append(row)
+            row += 1
+        community_row = row
+        c.text(community_row, COL_LABEL, "Community inputs, valued (total)", "cba label")
+        for i in range(self.n):
+            col = FIRST_YEAR_COLUMN + i
+            formula = (
+                f"SUM({ref(col, input_rows[0])}:{ref(col, input_rows[-1])})" if input_rows else "0"
+            )
+            c.formula(community_row, col, formula, option.yearly.community_inputs[i], "cba money")
+        c.formula(
+            community_row,
+            COL_PV,
+            self.pv(community_row),
+            option.gross.pv_community_inputs,
+            "cba total money",
+        )
+        row += 1
+
+        # benefits
+        section("Benefits [net outcomes per year; value GBP per year]")
+        components: list[tuple[int, bool]] = []  # (row, health)
+        for benefit in option.benefits:
+            outcome_row = row
+            kind = "health schedule" if benefit.health else "standard schedule"
+            c.text(row, COL_LABEL, f"{benefit.name} [{benefit.line_id}]: net outcomes")
+            c.text(row, COL_KIND, kind)
+            for i, outcomes in enumerate(benefit.net_outcomes):
+                c.value(row, FIRST_YEAR_COLUMN + i, outcomes, "cba count")
+            row += 1
+            for component in benefit.components:
+                flags = []
+                if component.value_type == "fiscal":
+                    flags.append("cashable" if component.cashable else "non-cashable")
+                if component.transfer:
+                    flags.append("transfer")
+                label = f"  {component.value_type} value" + (
+                    f" ({', '.join(flags)})" if flags else ""
+                )
+                c.text(row, COL_LABEL, label)
+                c.text(row, COL_KIND, component.value_type)
+                c.text(row, COL_WHO, component.agency or "")
+                c.value(row, COL_D, component.amount_per_outcome, "cba input money")
+                c.value(row, COL_E, 0 if component.transfer else 1, "cba label")
+                c.formula(
+                    row, COL_PV, self.pv(row, health=benefit.health), component.pv, "cba money"
+                )
+                for i, value in enumerate(component.flows):
+                    col = FIRST_YEAR_COLUMN + i
+                    c.formula(
+                        row,
+                        col,
+                        f"{ref(col, outcome_row)}*{ref(COL_D, row, absolute_column=True)}",
+                        value,
+                        "cba money",
+                    )
+                components.append((row, benefit.health))
+                row += 1
+        benefits_row = row
+        discounted_benefits_row = row + 1
+        c.text(benefits_row, COL_LABEL, "Benefits counted in PVB (transfers excluded)")
+        c.text(discounted_benefits_row, COL_LABEL, "Benefits counted in PVB, discounted")
+        for i in range(self.n):
+            col = FIRST_YEAR_COLUMN + i
+            counted = (
+                "+".join(
+                    f"{ref(col, rr)}*{ref(COL_E, rr, absolute_column=True)}" for rr, _ in components
+                )
+                or "0"
+            )
+            discounted = (
+                "+".join(
+                    f"{ref(col, rr)}*{ref(COL_E, rr, absolute_column=True)}*"
+                    f"{ref(col, self.factor_row(health), absolute_row=True)}"
+                    for rr, health in components
+                )
+                or "0"
+            )
+            c.formula(benefits_row, col, counted, option.yearly.benefits[i], "cba money")
+            c.formula(
+                discounted_benefits_row,
+                col,
+                discounted,
+                option.yearly.discounted_benefits[i],
+                "cba money",
+            )
+        pvb = "+".join(f"{ref(COL_PV, rr)}*{ref(COL_E, rr)}" for rr, _ in components) or "0"
+        c.formula(benefits_row, COL_PV, pvb, option.gross.pv_benefits, "cba total money")
+        c.formula(
+            discounted_benefits_row,
+            COL_PV,
+            f"SUM({self.years(discounted_benefits_row)})",
+            option.gross.pv_benefits,
+            "cba money",
+        )
+        row = discounted_benefits_row + 1
+
+        # net
+        net_row, d_net_row, cum_row = row, row + 1, row + 2
+        c.text(net_row, COL_LABEL, "Net social benefit (benefits - costs - community inputs)")
+        c.text(d_net_row, COL_LABEL, "Net social benefit, discounted")
+        c.text(cum_row, COL_LABEL, "Cumulative discounted net social benefit")
+        for i in range(self.n):
+            col = FIRST_YEAR_COLUMN + i
+            costs = f"{ref(col, public_row)}+{ref(col, non_public_row)}+{ref(col, community_row)}"
+            c.formula(
+                net_row,
+                col,
+                f"{ref(col, benefits_row)}-({costs})",
+                option.yearly.net[i],
+                "cba money",
+            )
+            c.formula(
+                d_net_row,
+                col,
+                f"{ref(col, discounted_benefits_row)}-({costs})*"
+                f"{ref(col, ROW_STD_FACTOR, absolute_row=True)}",
+                option.yearly.discounted_net[i],
+                "cba money",
+            )
+            cumulative = (
+                ref(col, d_net_row) if i == 0 else f"{ref(col - 1, cum_row)}+{ref(col, d_net_row)}"
+            )
+            c.formula(
+                cum_row, col, cumulative, option.yearly.cumulative_discounted_net[i], "cba money"
+            )
+        out.discounted_net_row = d_net_row
+        row = cum_row + 2
+
+        # headline figures, gross
+        pv_cells = {
+            "pv_benefits": ref(COL_PV, benefits_row),
+            "pv_public_costs": ref(COL_PV, public_row),
+            "pv_non_public_costs": ref(COL_PV, non_public_row),
+            "pv_community_inputs": ref(COL_PV, community_row),
+        }
+        row = self.headline(
+            row, "Headline figures, this option alone (gross)", pv_cells, option, "gross", out.gross
+        )
+        if counterfactual is not None:
+            inc = {
+                name: f"{cell}-{counterfactual.gross[name].split('!')[1]}"
+                for name, cell in pv_cells.items()
+            }
+            row = self.headline(
+                row,
+                "Against the counterfactual (incremental)",
+                inc,
+                option,
+                "incremental",
+                out.incremental,
+                differences=True,
+            )
+            inc_row, inc_cum_row = row, row + 1
+            c.text(inc_row, COL_LABEL, "Incremental net social benefit, discounted")
+            c.text(inc_cum_row, COL_LABEL, "Cumulative incremental discounted net benefit")
+            cf_row = counterfactual.discounted_net_row
+            for i in range(self.n):
+                col = FIRST_YEAR_COLUMN + i
+                c.formula(
+                    inc_row,
+                    col,
+                    f"{ref(col, d_net_row)}-{ref(col, cf_row)}",
+                    option.yearly_incremental.discounted_net[i],
+                    "cba money",
+                )
+                cumulative = (
+                    ref(col, inc_row)
+                    if i == 0
+                    else f"{ref(col - 1, inc_cum_row)}+{ref(col, inc_row)}"
+                )
+                c.formula(
+                    inc_cum_row,
+                    col,
+                    cumulative,
+                    option.yearly_incremental.cumulative_discounted_net[i],
+                    "cba money",
+                )
+            out.incremental_rows = (inc_row, inc_cum_row)
+            row = inc_cum_row + 1
+        return row + 1, out
+
+    def headline(
+        self,
+        row: int,
+        title: str,
+        pv: dict[str, str],
+        option: OptionResult,
+        basis: str,
+        into: dict[str, str],
+        differences: bool = False,
+    ) -> int:
+        c = self.cells
+        m = getattr(option, basis)
+        c.text(row, COL_LABEL, title, "cba header")
+        row += 1
+        cells: dict[str, str] = {}
+
+        def put(name: str, label: str, formula: str, expected: float | None, style: str) -> None:
+            nonlocal row
+            c.text(row, COL_LABEL, label)
+            c.formula(row, COL_PV, formula, expected, style)
+            cells[name] = ref(COL_PV, row)
+            into[name] = quote_sheet(TITLE) + ref(COL_PV, row, True, True)
+            row += 1
+
+        for name, label in (
+            ("pv_benefits", "PV benefits (PVB)"),
+            ("pv_public_costs", "PV public costs"),
+            ("pv_non_public_costs", "PV non-public costs"),
+            ("pv_community_inputs", "PV community inputs (valued)"),
+        ):
+            put(name, label, pv[name], getattr(m, name), "cba money")
+        b, p, o, k = (
+            cells["pv_benefits"],
+            cells["pv_public_costs"],
+            cells["pv_non_public_costs"],
+            cells["pv_community_inputs"],
+        )
+        put("npsv", "NPSV (community inputs valued)", f"{b}-{p}-{o}-{k}", m.npsv, "cba highlight")
+        put(
+            "npsv_excluding_community_inputs",
+            "NPSV excluding community inputs",
+            f"{b}-{p}-{o}",
+            m.npsv_excluding_community_inputs,
+            "cba money",
+        )
+        put(
+            "bcr_public",
+            "BCR over public costs = (PVB - non-public costs) / public costs",
+            f'IF({p}>0,({b}-{o})/{p},"undefined")',
+            m.bcr_public,
+            "cba ratio",
+        )
+        put(
+            "bcr_public_and_community",
+            "BCR over public costs + community inputs",
+            f'IF({p}+{k}>0,({b}-{o})/({p}+{k}),"undefined")',
+            m.bcr_public_and_community,
+            "cba ratio",
+        )
+        del differences
+        return row
+
+
+def write_cash_flows(sheet: Worksheet, cells: SheetCells, results: Results) -> CashFlowsLayout:
+    """Fill the Cash flows sheet; the counterfactual's block comes first."""
+    writer = _Writer(sheet, cells, results)
+    writer.header()
+    ordered = sorted(results.options, key=lambda o: not o.is_counterfactual)
+    row = FIRST_BLOCK_ROW
+    layout: dict[str, OptionCells] = {}
+    counterfactual: OptionCells | None = None
+    for option in ordered:
+        row, cells_of_option = writer.option_block(option, row, counterfactual)
+        layout[option.option_id] = cells_of_option
+        if option.is_counterfactual:
+            counterfactual = cells_of_option
+    sheet.freeze_panes = ref(FIRST_YEAR_COLUMN, FIRST_BLOCK_ROW - 1)
+    sheet.column_dimensions["A"].width = 52
+    for letter, width in (("B", 16), ("C", 22), ("D", 14), ("E", 12), ("F", 16)):
+        sheet.column_dimensions[letter].width = width
+    for i in range(len(results.years)):
+        sheet.column_dimensions[get_column_letter(FIRST_YEAR_COLUMN + i)].width = 12
+    return CashFlowsLayout(options=layout, n_years=len(results.years))

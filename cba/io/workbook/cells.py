@@ -1,0 +1,100 @@
+"""Writing cells safely and keeping a record of every formula and the value it must give.
+
+- Text from a scenario file is always written as text, never as a formula: a string that
+  starts with a formula trigger (``=``, ``+``, ``-``, ``@``, tab, carriage return: the OWASP
+  CSV-injection list) is stored as a string with Excel's quote prefix.
+- Every formula cell is recorded with the engine's value for it. The packager writes those
+  values into the file as cached values, so a reader without a calculation engine (file
+  previews, ``pandas.read_excel``) sees the numbers, and the tests compare them with a real
+  spreadsheet program's recalculation.
+- An undefined figure is the text ``undefined`` (with the reason in a note column), never an
+  empty cell, 0 or an error value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from openpyxl.cell.cell import Cell
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""Leading characters that make a spreadsheet program read text as a formula."""
+
+UNDEFINED = "undefined"
+"""What an undefined figure looks like in a workbook."""
+
+CellValue = float | int | str | bool | None
+
+
+@dataclass
+class FormulaLedger:
+    """Every formula written, by sheet title and cell reference, with its expected value."""
+
+    expected: dict[str, dict[str, float | str]] = field(default_factory=dict)
+
+    def record(self, sheet: str, ref: str, value: float | str) -> None:
+        self.expected.setdefault(sheet, {})[ref] = value
+
+
+def ref(column: int, row: int, absolute_row: bool = False, absolute_column: bool = False) -> str:
+    """A1-style reference of 1-based ``column`` and ``row``."""
+    col = ("$" if absolute_column else "") + get_column_letter(column)
+    return f"{col}{'$' if absolute_row else ''}{row}"
+
+
+def quote_sheet(title: str) -> str:
+    """A sheet title as it appears in a formula (``'Cash flows'!``)."""
+    return "'" + title.replace("'", "''") + "'!"
+
+
+class SheetCells:
+    """Writes values, text and formulas into one worksheet with named styles."""
+
+    def __init__(self, sheet: Worksheet, ledger: FormulaLedger) -> None:
+        self.sheet = sheet
+        self.ledger = ledger
+
+    def _cell(self, row: int, column: int) -> Cell:
+        cell = self.sheet.cell(row=row, column=column)
+        if not isinstance(cell, Cell):  # a merged cell: writing there would be lost
+            raise ValueError(f"{self.sheet.title}: cell row {row} column {column} is merged")
+        return cell
+
+    def text(self, row: int, column: int, value: str, style: str = "cba label") -> Cell:
+        """Write text that must stay text, whatever it starts with."""
+        cell = self._cell(row, column)
+        cell.value = value
+        cell.data_type = "s"
+        cell.style = style
+        if value.startswith(FORMULA_TRIGGERS):
+            cell.quotePrefix = True
+        return cell
+
+    def value(self, row: int, column: int, value: CellValue, style: str) -> Cell:
+        """Write a number (or text, safely). NaN and None become ``undefined``."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return self.text(row, column, UNDEFINED, style)
+        if isinstance(value, str):
+            return self.text(row, column, value, style)
+        cell = self._cell(row, column)
+        cell.value = value
+        cell.style = style
+        return cell
+
+    def formula(
+        self, row: int, column: int, formula: str, expected: float | str | None, style: str
+    ) -> Cell:
+        """Write a live formula (without the leading ``=``) and record the value it must give.
+
+        ``expected`` None or NaN means the formula must give the text ``undefined``.
+        """
+        cell = self._cell(row, column)
+        cell.value = "=" + formula
+        cell.style = style
+        if expected is None or (isinstance(expected, float) and math.isnan(expected)):
+            expected = UNDEFINED
+        self.ledger.record(self.sheet.title, cell.coordinate, expected)
+        return cell

@@ -1,0 +1,83 @@
+"""Charts drawn by the engine (templates hold no charts: openpyxl rewrites them lossily).
+
+Settings LibreOffice needs (docs/excel.md): ``smooth = False`` on every line series, every
+data-label flag set explicitly, and ``delete = False`` on both axes.
+"""
+
+from __future__ import annotations
+
+from openpyxl.chart import BarChart, LineChart, Reference, Series
+from openpyxl.chart.label import DataLabelList
+from openpyxl.worksheet.worksheet import Worksheet
+
+
+def _no_labels() -> DataLabelList:
+    labels = DataLabelList()
+    labels.showVal = False
+    labels.showSerName = False
+    labels.showCatName = False
+    labels.showLegendKey = False
+    labels.showPercent = False
+    labels.showLeaderLines = False
+    return labels
+
+
+def _axes_visible(chart: BarChart | LineChart) -> None:
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+
+
+def bar_chart(
+    sheet: Worksheet,
+    title: str,
+    y_title: str,
+    categories: Reference,
+    data: Reference,
+    anchor: str,
+    titles_from_data: bool = True,
+) -> BarChart:
+    """A clustered column chart of ``data`` (series in columns) over ``categories``."""
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.title = title
+    chart.y_axis.title = y_title
+    chart.add_data(data, titles_from_data=titles_from_data)
+    chart.set_categories(categories)
+    chart.dataLabels = _no_labels()
+    _axes_visible(chart)
+    chart.width, chart.height = 18, 9
+    sheet.add_chart(chart, anchor)
+    return chart
+
+
+def bar_and_line_chart(
+    sheet: Worksheet,
+    title: str,
+    y_title: str,
+    categories: Reference,
+    bars: tuple[str, Reference],
+    line: tuple[str, Reference],
+    anchor: str,
+) -> BarChart:
+    """Columns for annual values with a line for their cumulative sum: (series title,
+    values) pairs, values along a row."""
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = title
+    chart.y_axis.title = y_title
+    chart.series.append(Series(bars[1], title=bars[0]))
+    chart.set_categories(categories)
+    chart.dataLabels = _no_labels()
+    cumulative = LineChart()
+    line_series = Series(line[1], title=line[0])
+    line_series.smooth = False
+    cumulative.series.append(line_series)
+    cumulative.set_categories(categories)
+    cumulative.dataLabels = _no_labels()
+    _axes_visible(chart)
+    _axes_visible(cumulative)
+    chart += cumulative
+    chart.width, chart.height = 22, 10
+    sheet.add_chart(chart, anchor)
+    return chart

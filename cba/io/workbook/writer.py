@@ -1,0 +1,173 @@
+"""Write the partner workbook: Summary, Cash flows, Agencies, Community inputs, Benefit chain,
+Assumptions, Provenance — formatted, charted, live, reproducible."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from cba.io.atomic import write_bytes_atomically
+from cba.io.workbook import (
+    agencies,
+    assumptions,
+    benefit_chain,
+    cash_flows,
+    community_sheet,
+    provenance_sheet,
+    summary,
+)
+from cba.io.workbook.cells import FormulaLedger, SheetCells
+from cba.io.workbook.charts import bar_and_line_chart
+from cba.io.workbook.package import content_digest, ledger_by_member, reproducible_xlsx
+from cba.io.workbook.template import DEFAULT_TEMPLATE, load_template
+from cba.results import Results
+from cba.spec.scenario import Scenario
+
+SHEETS = (
+    summary.TITLE,
+    cash_flows.TITLE,
+    agencies.TITLE,
+    community_sheet.TITLE,
+    benefit_chain.TITLE,
+    assumptions.TITLE,
+    provenance_sheet.TITLE,
+)
+"""Sheets in the order a partner reads them (after the template's Cover, if any)."""
+
+
+@dataclass(frozen=True)
+class WrittenWorkbook:
+    """What was written, for the terminal and for audits."""
+
+    path: Path | None
+    sha256: str
+    content_digest: str
+    formulas: int
+
+
+def _page_setup(sheet: Worksheet) -> None:
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.gridLines = False
+    footer = sheet.oddFooter
+    if footer is not None and footer.center is not None:
+        footer.center.text = "&A - page &P of &N"
+
+
+def _fill_cover(workbook: Workbook, results: Results) -> None:
+    names = {
+        "cba_cover_title": results.title,
+        "cba_cover_subtitle": f"Cost-benefit analysis, {results.price_base_year} prices "
+        f"({results.scenario_id})",
+    }
+    for name, text in names.items():
+        defined: DefinedName | None = workbook.defined_names.get(name)
+        if defined is None:
+            continue
+        for title, coordinate in defined.destinations:
+            cell = workbook[title][coordinate.replace("$", "")]
+            cell.value = text
+            cell.data_type = "s"
+            if text.startswith(("=", "+", "-", "@", "\t", "\r")):
+                cell.quotePrefix = True
+
+
+def build_workbook(
+    results: Results, scenario: Scenario, provenance: dict[str, Any], template: Path | None = None
+) -> tuple[bytes, FormulaLedger]:
+    """The workbook's bytes (reproducible, with cached values) and its formula ledger."""
+    workbook = load_template(template or DEFAULT_TEMPLATE)
+    _fill_cover(workbook, results)
+    ledger = FormulaLedger()
+    sheets: dict[str, Worksheet] = {}
+    for title in SHEETS:
+        if title in workbook.sheetnames:
+            del workbook[title]
+        sheets[title] = workbook.create_sheet(title)
+    cells = {title: SheetCells(sheet, ledger) for title, sheet in sheets.items()}
+
+    layout = cash_flows.write_cash_flows(sheets[cash_flows.TITLE], cells[cash_flows.TITLE], results)
+    _cash_flow_charts(sheets[cash_flows.TITLE], results, layout)
+    summary.write_summary(sheets[summary.TITLE], cells[summary.TITLE], results, layout)
+    agencies.write_agencies(sheets[agencies.TITLE], cells[agencies.TITLE], results)
+    community_sheet.write_community(
+        sheets[community_sheet.TITLE], cells[community_sheet.TITLE], results, layout
+    )
+    benefit_chain.write_benefit_chain(
+        sheets[benefit_chain.TITLE], cells[benefit_chain.TITLE], results
+    )
+    assumptions.write_assumptions(
+        sheets[assumptions.TITLE], cells[assumptions.TITLE], results, scenario
+    )
+    provenance_sheet.write_provenance(
+        sheets[provenance_sheet.TITLE], cells[provenance_sheet.TITLE], workbook, provenance
+    )
+    for sheet in sheets.values():
+        _page_setup(sheet)
+    workbook.active = workbook.sheetnames.index(summary.TITLE)
+    for sheet in workbook.worksheets:
+        sheet.sheet_view.tabSelected = sheet.title == summary.TITLE
+    workbook.properties.creator = "cba"
+    workbook.properties.title = results.title
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    members = ledger_by_member(ledger, workbook.sheetnames)
+    return reproducible_xlsx(buffer.getvalue(), members), ledger
+
+
+def _cash_flow_charts(
+    sheet: Worksheet, results: Results, layout: cash_flows.CashFlowsLayout
+) -> None:
+    from openpyxl.chart import Reference
+
+    anchor_row = sheet.max_row + 2
+    first = cash_flows.FIRST_YEAR_COLUMN
+    last = first + len(results.years) - 1
+    for option in results.options:
+        rows = layout.options[option.option_id].incremental_rows
+        if rows is None:
+            continue
+        bars_row, line_row = rows
+        bar_and_line_chart(
+            sheet,
+            f"Discounted net benefit against the counterfactual: {option.name}",
+            "GBP, present value",
+            Reference(sheet, min_col=first, max_col=last, min_row=cash_flows.ROW_YEARS),
+            (
+                "Discounted net benefit",
+                Reference(sheet, min_col=first, max_col=last, min_row=bars_row),
+            ),
+            ("Cumulative", Reference(sheet, min_col=first, max_col=last, min_row=line_row)),
+            f"A{anchor_row}",
+        )
+        anchor_row += 22
+
+
+def write_workbook(
+    results: Results,
+    scenario: Scenario,
+    provenance: dict[str, Any],
+    path: Path,
+    template: Path | None = None,
+) -> WrittenWorkbook:
+    """Build and write atomically (a failed run leaves an existing file untouched)."""
+    import hashlib
+
+    data, ledger = build_workbook(results, scenario, provenance, template)
+    write_bytes_atomically(path, data)
+    return WrittenWorkbook(
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        content_digest=content_digest(data),
+        formulas=sum(len(v) for v in ledger.expected.values()),
+    )

@@ -1,0 +1,111 @@
+"""`cba verify`: an untouched workbook passes; a changed scenario fails and names the figures;
+a scenario at a git revision can be used; bad input is exit 2."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cba.cli import main
+from tests.io.workbook.conftest import ROOT
+
+SCENARIO = ROOT / "scenarios" / "balsall_heath_community_safety.yaml"
+
+
+def _run(scenario: Path, book: Path, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(cwd)
+    assert (
+        main(
+            ["run", str(scenario), "-o", str(book), "--json", str(book.with_suffix(".json")), "-q"]
+        )
+        == 0
+    )
+
+
+def test_untouched_workbook_verifies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = tmp_path / "book.xlsx"
+    _run(SCENARIO, book, ROOT, monkeypatch)
+    capsys.readouterr()
+    assert main(["verify", str(book)]) == 0
+    out = capsys.readouterr().out
+    assert "sha256 matches" in out
+    assert "figures match" in out
+
+
+def test_changed_scenario_fails_and_names_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "scenario.yaml"
+    shutil.copy(SCENARIO, scenario)
+    book = tmp_path / "book.xlsx"
+    _run(scenario, book, tmp_path, monkeypatch)
+    scenario.write_text(
+        scenario.read_text(encoding="utf-8").replace(
+            "amount_per_year: 20000", "amount_per_year: 25000"
+        ),
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert main(["verify", str(book), "--scenario", str(scenario)]) == 3
+    out = capsys.readouterr().out
+    assert "sha256 differs" in out
+    assert "figures differ" in out
+    assert "NPSV (community inputs valued)" in out
+    assert "Patrol coordinator" in out
+    assert "workbook 98,134.663381 vs recomputed 122,668.329226" in out
+
+
+def test_verify_against_a_git_revision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    scenario = repo / "scenario.yaml"
+    shutil.copy(SCENARIO, scenario)
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    git("init", "-q")
+    git("add", "scenario.yaml")
+    git("commit", "-qm", "first")
+    first = git("rev-parse", "HEAD").strip()
+    book = tmp_path / "book.xlsx"
+    _run(scenario, book, repo, monkeypatch)
+    scenario.write_text(
+        scenario.read_text(encoding="utf-8").replace(
+            "amount_per_year: 20000", "amount_per_year: 25000"
+        ),
+        encoding="utf-8",
+    )
+    git("commit", "-qam", "second")
+    capsys.readouterr()
+    assert main(["verify", str(book)]) == 3  # the working tree has moved on
+    assert main(["verify", str(book), "--rev", first]) == 0
+    assert main(["verify", str(book), "--rev", "HEAD"]) == 3
+    assert main(["verify", str(book), "--rev", "no-such-rev"]) == 2
+
+
+def test_bad_input_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", str(tmp_path / "missing.xlsx")]) == 2
+    (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
+    assert main(["verify", str(tmp_path / "notes.txt")]) == 2
+    import openpyxl
+
+    plain = tmp_path / "plain.xlsx"
+    openpyxl.Workbook().save(plain)
+    assert main(["verify", str(plain)]) == 2
+    err = capsys.readouterr().err
+    assert "not a cba workbook" in err
+    assert "Traceback" not in err
