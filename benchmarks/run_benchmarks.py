@@ -3,7 +3,8 @@
 For each ``scenarios/*.yaml``:
 
 * ``cba run``: median wall time of ``cba run SCENARIO --json TMPDIR -q`` as a subprocess, end
-  to end (interpreter start, imports, validation, computation, provenance, writing the JSON);
+  to end (interpreter start, imports, validation, computation, provenance, writing the JSON
+  and the workbook);
 * ``import floor``: median wall time of a bare ``python -c "import numpy, pydantic"``
   subprocess on the same machine, the cost any run pays before cba does any work;
 * ``ratio``: the first over the second;
@@ -11,7 +12,12 @@ For each ``scenarios/*.yaml``:
   information.
 
 Subprocess timings: 1 warm-up, then 5 timed runs, ``cba run`` and the import floor
-alternating so that both see the same machine load. Standard library and cba only.
+alternating so that both see the same machine load.
+
+Then the workbook writer: the in-process time to build and write each example's workbook, and
+cells per second for a synthetic 200,000-cell results sheet written with cba's cell writer
+(named styles, safe text, reproducible packaging) against raw openpyxl write-only mode writing
+the same cells: their ratio is the writer's overhead.
 """
 
 from __future__ import annotations
@@ -106,7 +112,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="cba-bench-") as tmp:
         for path in SCENARIOS:
             out_dir = Path(tmp) / path.stem
-            run_cmd = [*command, "run", str(path), "--json", str(out_dir), "-q"]
+            run_cmd = [*command, "run", str(path), "--json", str(out_dir), "-o", str(out_dir), "-q"]
             cli_s, floor_s = time_pair(run_cmd, IMPORT_FLOOR)
             in_process_s = time_in_process(
                 lambda p=path: cba.run(cba.load_scenario(p)), IN_PROCESS_RUNS
@@ -136,8 +142,75 @@ def main() -> int:
         "ratio = cba run / import floor (1.00x would mean all the time goes to starting Python "
         "and importing numpy and pydantic)."
     )
+    print()
+    workbook_section()
     print(f"total benchmark time: {time.perf_counter() - started:.1f} s")
     return 0
+
+
+SYNTHETIC_ROWS, SYNTHETIC_COLUMNS = 2_000, 100
+"""The synthetic results sheet: 200,000 numeric cells."""
+WORKBOOK_RUNS = 5
+
+
+def _synthetic_value(row: int, column: int) -> float:
+    return (row * 7919 + column * 104_729) % 1_000_003 / 7.0
+
+
+def write_with_cba(path: Path) -> None:
+    """200,000 cells through cba's cell writer and packager."""
+    import io
+
+    from cba.io.workbook.cells import FormulaLedger, SheetCells
+    from cba.io.workbook.package import reproducible_xlsx
+    from cba.io.workbook.template import DEFAULT_TEMPLATE, load_template
+
+    book = load_template(DEFAULT_TEMPLATE)
+    cells = SheetCells(book.create_sheet("Results"), FormulaLedger())
+    for row in range(1, SYNTHETIC_ROWS + 1):
+        for column in range(1, SYNTHETIC_COLUMNS + 1):
+            cells.value(row, column, _synthetic_value(row, column), "cba money")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path.write_bytes(reproducible_xlsx(buffer.getvalue(), {}))
+
+
+def write_raw_openpyxl(path: Path) -> None:
+    """The same cells with openpyxl's write-only mode, no styles."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Results")
+    for row in range(1, SYNTHETIC_ROWS + 1):
+        sheet.append([_synthetic_value(row, c) for c in range(1, SYNTHETIC_COLUMNS + 1)])
+    book.save(path)
+
+
+def workbook_section() -> None:
+    import cba
+    from cba.io.provenance import scenario_provenance
+    from cba.io.workbook.writer import write_workbook
+
+    print(f"workbook writer (in-process medians of {WORKBOOK_RUNS} runs)")
+    with tempfile.TemporaryDirectory(prefix="cba-bench-book-") as tmp:
+        for path in SCENARIOS:
+            scenario = cba.load_scenario(path)
+            results = cba.run(scenario)
+            provenance = scenario_provenance(path)
+            target = Path(tmp) / f"{path.stem}.xlsx"
+            seconds = time_in_process(
+                lambda r=results, s=scenario, p=provenance, t=target: write_workbook(r, s, p, t),
+                WORKBOOK_RUNS,
+            )
+            print(f"  {path.stem:<36} {seconds * 1e3:8.1f} ms  {target.stat().st_size:>9,} bytes")
+        cells = SYNTHETIC_ROWS * SYNTHETIC_COLUMNS
+        ours = time_in_process(lambda: write_with_cba(Path(tmp) / "ours.xlsx"), 1)
+        raw = time_in_process(lambda: write_raw_openpyxl(Path(tmp) / "raw.xlsx"), 1)
+        print(f"  synthetic results sheet, {cells:,} cells (median of 1 run after a warm-up):")
+        print(f"    cba cell writer + packaging: {ours:6.2f} s  {cells / ours:>10,.0f} cells/s")
+        print(f"    raw openpyxl write-only:     {raw:6.2f} s  {cells / raw:>10,.0f} cells/s")
+        print(f"    overhead ratio (cba / raw):  {ours / raw:6.2f}x")
+    print()
 
 
 if __name__ == "__main__":

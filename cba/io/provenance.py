@@ -9,8 +9,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-NUMERIC_LIBRARIES = ("numpy", "numpy-financial", "pydantic", "ruamel.yaml")
-"""Libraries whose versions can affect the numbers or the reading of the scenario."""
+NUMERIC_LIBRARIES = ("numpy", "numpy-financial", "pydantic", "ruamel.yaml", "openpyxl")
+"""Libraries whose versions can affect the numbers, the reading of the scenario, or the
+workbook's bytes (openpyxl)."""
 
 
 def file_sha256(path: Path) -> str:
