@@ -12,6 +12,7 @@ from cba.results import Results
 TITLE = "Agencies"
 HEADERS = (
     ("Agency", "cba header"),
+    ("Name", "cba header"),
     ("Sector", "cba header"),
     ("PV paid [GBP]", "cba header"),
     ("PV community inputs given [GBP]", "cba header"),
@@ -49,8 +50,9 @@ def write_agencies(sheet: Worksheet, cells: SheetCells, results: Results) -> Non
             c.text(row, 1 + j, label, style)
         for agency in option.agencies_incremental:
             row += 1
-            c.text(row, 1, agency.name)
-            c.text(row, 2, agency.sector.replace("_", " "))
+            c.text(row, 1, agency.agency_id)
+            c.text(row, 2, agency.name)
+            c.text(row, 3, agency.sector.replace("_", " "))
             for j, value in enumerate(
                 (
                     agency.pv_paid,
@@ -60,38 +62,29 @@ def write_agencies(sheet: Worksheet, cells: SheetCells, results: Results) -> Non
                     agency.pv_other_gain,
                 )
             ):
-                c.value(row, 3 + j, value, "cba money")
-            c.formula(
-                row,
-                8,
-                f"{ref(5, row)}+{ref(7, row)}",
-                agency.pv_fiscal_gain + agency.pv_other_gain,
-                "cba money",
-            )
-            c.formula(
-                row,
-                9,
-                f"{ref(8, row)}-{ref(3, row)}-{ref(4, row)}",
-                agency.net_position,
-                "cba highlight",
-            )
-            c.value(row, 10, agency.fiscal_roi, "cba ratio")
-            c.value(row, 11, agency.roi, "cba ratio")
-            c.value(row, 12, agency.cashable_share, "cba percent")
+                c.value(row, 4 + j, value, "cba money")
+            gained = agency.pv_fiscal_gain + agency.pv_other_gain
+            c.formula(row, 9, f"{ref(6, row)}+{ref(8, row)}", gained, "cba money")
+            net = f"{ref(9, row)}-{ref(4, row)}-{ref(5, row)}"
+            c.formula(row, 10, net, agency.net_position, "cba highlight")
+            c.value(row, 11, agency.fiscal_roi, "cba ratio")
+            c.value(row, 12, agency.roi, "cba ratio")
+            c.value(row, 13, agency.cashable_share, "cba percent")
         chart = bar_chart(
             sheet,
             f"PV paid and gained by agency: {option.name}",
             "GBP, present value",
             Reference(sheet, min_col=1, min_row=header + 1, max_row=row),
-            Reference(sheet, min_col=3, max_col=3, min_row=header, max_row=row),
-            f"N{header}",
+            Reference(sheet, min_col=4, max_col=4, min_row=header, max_row=row),
+            f"A{row + 2}",
         )
         chart.add_data(
-            Reference(sheet, min_col=8, max_col=8, min_row=header, max_row=row),
+            Reference(sheet, min_col=9, max_col=9, min_row=header, max_row=row),
             titles_from_data=True,
         )
-        row += 18 if row - header < 16 else 2
-    sheet.column_dimensions["A"].width = 40
-    for letter in "BCDEFGHIJKL":
+        row += 24
+    sheet.column_dimensions["A"].width = 18
+    sheet.column_dimensions["B"].width = 40
+    for letter in "CDEFGHIJKLM":
         sheet.column_dimensions[letter].width = 16
     sheet.freeze_panes = "B4"

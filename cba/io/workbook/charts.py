@@ -46,7 +46,7 @@ def bar_chart(
     chart.set_categories(categories)
     chart.dataLabels = _no_labels()
     _axes_visible(chart)
-    chart.width, chart.height = 18, 9
+    chart.width, chart.height = 22, 11
     sheet.add_chart(chart, anchor)
     return chart
 
