@@ -39,6 +39,8 @@ def write_agencies(sheet: Worksheet, cells: SheetCells, results: Results) -> Non
         "count in the fiscal gain. Net position = gained - paid - community inputs given.",
         "cba note",
     )
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HEADERS))
+    sheet.row_dimensions[2].height = 30
     row = 4
     for option in results.options:
         if option.is_counterfactual:
