@@ -46,8 +46,9 @@ def test_bad_template_is_refused_before_anything_is_written(
 ) -> None:
     bad = tmp_path / "bad.xlsx"
     openpyxl.Workbook().save(bad)  # no cba styles
-    code = main(["run", str(SCENARIO), "-q", "-o", "x.xlsx", "--json", "x.json",
-                 "--template", str(bad)])
+    code = main(
+        ["run", str(SCENARIO), "-q", "-o", "x.xlsx", "--json", "x.json", "--template", str(bad)]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "lacks" in err
