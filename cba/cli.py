@@ -163,6 +163,36 @@ def command_run(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_INVALID if invalid else EXIT_OK
 
 
+def command_scale(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """Sweep an option over its scale driver and print the key points."""
+    from cba.io.terminal import print_scale
+    from cba.scale_sweep import ScaleError, sweep_option
+
+    paths = _scenario_paths([args.scenario])
+    loaded, invalid = _load_all(paths, err)
+    if invalid or not loaded:
+        return EXIT_INVALID
+    _, scenario = loaded[0]
+    from cba.spec.scenario import Scenario
+
+    assert isinstance(scenario, Scenario)
+    scalable = [o.id for o in scenario.options if o.scale is not None]
+    option_id = args.option or (scalable[0] if len(scalable) == 1 else None)
+    if option_id is None:
+        raise UsageError(
+            "name the option to sweep with --option; options with a scale driver: "
+            + (", ".join(scalable) or "none")
+        )
+    if option_id not in {o.id for o in scenario.options}:
+        raise UsageError(f"--option {option_id}: no such option in {args.scenario}")
+    try:
+        curve = sweep_option(scenario, option_id, args.points)
+    except ScaleError as exc:
+        raise UsageError(str(exc)) from None
+    print_scale(curve, scenario.option(option_id).name, out)
+    return EXIT_OK
+
+
 def command_verify(args: argparse.Namespace, out: Console, err: Console) -> int:
     """Recompute a workbook's scenario and compare every figure."""
     from cba.io.workbook.template import TemplateError
@@ -264,6 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check scenario files without computing")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     validate.set_defaults(handler=command_validate)
+
+    scale = sub.add_parser("scale", help="sweep an option over its scale driver")
+    scale.add_argument("scenario", metavar="SCENARIO")
+    scale.add_argument("--option", metavar="ID", help="the option to sweep")
+    scale.add_argument("--points", type=int, metavar="N", help="number of sweep points")
+    scale.set_defaults(handler=command_scale)
 
     verify = sub.add_parser(
         "verify",

@@ -7,6 +7,7 @@ names (schedules, agencies, grade tables) into arrays, calls the engine, and lab
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -73,6 +74,10 @@ class _Parts:
     input_flows: FloatArray
     chains: list[tuple[FloatArray, FloatArray]]
     value_rows: list[FloatArray]
+    value_lines: list[int]
+    """Index of the benefit line each value row belongs to."""
+    engine_inputs: dict[str, Any]
+    """The keyword arguments given to ``appraisal.yearly_totals`` (for scale sweeps)."""
 
 
 @dataclass(frozen=True)
@@ -233,7 +238,8 @@ class _OptionArrays:
         agencies: list[FloatArray] = []
         cashable: list[bool] = []
         transfer: list[bool] = []
-        for benefit in option.benefits:
+        value_lines: list[int] = []
+        for line_index, benefit in enumerate(option.benefits):
             reduction, _ = self.benefit_reduction(benefit)
             chain = benefit_chain(
                 gross_outcomes(*benefit.gross_outcomes_per_year),
@@ -251,6 +257,7 @@ class _OptionArrays:
             factors = self.health if benefit.health else self.standard
             for value in benefit.unit_values:
                 value_rows.append(net * value.amount * rebase)
+                value_lines.append(line_index)
                 value_factor_rows.append(factors)
                 types.append(
                     {
@@ -264,23 +271,25 @@ class _OptionArrays:
                 cashable.append(isinstance(value, FiscalValue) and value.cashable)
                 transfer.append(isinstance(value, FiscalValue) and value.transfer)
         n_values = len(value_rows)
-        totals = appraisal.yearly_totals(
-            cost_flows=cost_flows,
-            cost_factors=np.broadcast_to(self.standard, cost_flows.shape),
-            cost_shares=shares,
-            public_agencies=public,
-            input_flows=input_flows,
-            input_factors=np.broadcast_to(self.standard, input_flows.shape),
-            input_contributors=contributors,
-            value_flows=np.array(value_rows).reshape(n_values, self.n_years),
-            value_factors=np.array(value_factor_rows).reshape(n_values, self.n_years),
-            value_types=np.array(types, dtype=np.int64),
-            value_agencies=np.array(agencies).reshape(n_values, n_agencies),
-            value_cashable=np.array(cashable, dtype=bool),
-            value_transfer=np.array(transfer, dtype=bool),
+        inputs: dict[str, Any] = {
+            "cost_flows": cost_flows,
+            "cost_factors": np.broadcast_to(self.standard, cost_flows.shape),
+            "cost_shares": shares,
+            "public_agencies": public,
+            "input_flows": input_flows,
+            "input_factors": np.broadcast_to(self.standard, input_flows.shape),
+            "input_contributors": contributors,
+            "value_flows": np.array(value_rows).reshape(n_values, self.n_years),
+            "value_factors": np.array(value_factor_rows).reshape(n_values, self.n_years),
+            "value_types": np.array(types, dtype=np.int64),
+            "value_agencies": np.array(agencies).reshape(n_values, n_agencies),
+            "value_cashable": np.array(cashable, dtype=bool),
+            "value_transfer": np.array(transfer, dtype=bool),
+        }
+        parts = _Parts(
+            cost_base, uplifts, cost_flows, input_flows, chains, value_rows, value_lines, inputs
         )
-        parts = _Parts(cost_base, uplifts, cost_flows, input_flows, chains, value_rows)
-        return totals, parts
+        return appraisal.yearly_totals(**inputs), parts
 
     # --- labelling --------------------------------------------------------------------------
     def cost_results(self, parts: _Parts) -> tuple[CostLineResult, ...]:
@@ -529,6 +538,9 @@ def run(scenario: Scenario) -> Results:
     cf_totals = built[scenario.counterfactual][1]
     standard = np.array(schedules.standard.factors)
 
+    # The sweep module builds on this one; imported here to keep the import graph acyclic.
+    from cba.scale_sweep import sweep_option
+
     options = []
     for option in scenario.options:
         arrays, totals, parts = built[option.id]
@@ -551,6 +563,9 @@ def run(scenario: Scenario) -> Results:
                 yearly=_yearly(totals),
                 yearly_incremental=_yearly(incremental),
                 non_monetised_impacts=tuple(option.non_monetised_impacts),
+                scale=sweep_option(scenario, option.id)
+                if option.scale is not None and option.scale.sweep is not None
+                else None,
             )
         )
 

@@ -242,6 +242,8 @@ class OptionResult:
     yearly: YearlyFlows
     yearly_incremental: YearlyFlows
     non_monetised_impacts: tuple[str, ...]
+    scale: ScaleCurve | None = None
+    """The scale sweep, when the option declares one."""
 
 
 @dataclass(frozen=True)
@@ -314,3 +316,62 @@ class Results:
             for basis, measures in (("gross", option.gross), ("incremental", option.incremental)):
                 rows.append({"option": option.option_id, "basis": basis, **measures.as_dict()})
         return pd.DataFrame(rows).set_index(["option", "basis"])
+
+
+@dataclass(frozen=True)
+class LineScaling:
+    """How one line varies with scale."""
+
+    kind: str
+    """cost, community input or benefit."""
+    line_id: str
+    law: str
+    """The law and its parameters, in words."""
+
+
+@dataclass(frozen=True)
+class ScaleCurve:
+    """An option swept over its scale driver, against the counterfactual (incremental).
+
+    Money [GBP, present value, price base year]; outcomes are the counted benefit lines' net
+    outcomes, discounted like their benefits [discounted outcomes]; ratios [ratio]. ``None``
+    where a figure is undefined at that point.
+    """
+
+    option_id: str
+    driver: str
+    n0: float
+    points: tuple[float, ...]
+    """Values of the driver, ascending; ``n0`` is one of them."""
+    n0_index: int
+    outcome_lines: tuple[str, ...]
+    pv_benefits: tuple[float, ...]
+    pv_public_costs: tuple[float, ...]
+    pv_non_public_costs: tuple[float, ...]
+    pv_community_inputs: tuple[float, ...]
+    npsv: tuple[float, ...]
+    npsv_excluding_community_inputs: tuple[float, ...]
+    bcr_public: tuple[float | None, ...]
+    bcr_public_and_community: tuple[float | None, ...]
+    outcomes: tuple[float, ...]
+    average_cost_per_outcome: tuple[float | None, ...]
+    """(PV public + non-public costs) / discounted outcomes [GBP per outcome]."""
+    average_resource_cost_per_outcome: tuple[float | None, ...]
+    """As above, with valued community inputs added to the costs [GBP per outcome]."""
+    marginal_cost_per_outcome: tuple[float | None, ...]
+    """d(PV public + non-public costs) / d(discounted outcomes) along the sweep."""
+    marginal_bcr: tuple[float | None, ...]
+    """d(PVB - PV non-public costs) / d(PV public costs) along the sweep."""
+    roi_by_agency: dict[str, tuple[float | None, ...]]
+    net_by_agency: dict[str, tuple[float, ...]]
+    optimum_index: int
+    optimum_n: float
+    optimum_npsv: float
+    optimum_at_edge: bool
+    break_even_ranges: tuple[tuple[float, float], ...]
+    """Ranges of the driver where the BCR over public costs is at least 1."""
+    regimes: tuple[tuple[float, float, str], ...]
+    """(from, to, economies | diseconomies | constant | undefined) by average cost."""
+    laws: tuple[LineScaling, ...]
+    statement: str
+    """The optimum and break-even range in words."""

@@ -57,6 +57,9 @@ class YearlyTotals:
     fiscal_cashable: FloatArray
     fiscal_non_cashable: FloatArray
     fiscal_transfers: FloatArray
+    fiscal_in_pvb: FloatArray
+    """Fiscal benefits that are not transfers, summed directly (not fiscal minus transfers:
+    subtracting a large transfer would cancel the digits of a small saving)."""
     economic: FloatArray
     social: FloatArray
     d_public_costs: FloatArray
@@ -65,6 +68,7 @@ class YearlyTotals:
     d_fiscal_cashable: FloatArray
     d_fiscal_non_cashable: FloatArray
     d_fiscal_transfers: FloatArray
+    d_fiscal_in_pvb: FloatArray
     d_economic: FloatArray
     d_social: FloatArray
     d_paid_by_agency: FloatArray
@@ -84,23 +88,13 @@ class YearlyTotals:
 
     @property
     def social_benefits(self) -> FloatArray:
-        """Benefits counted in PVB [GBP per year]: fiscal less transfers, economic, social."""
-        return (
-            self.fiscal_cashable
-            + self.fiscal_non_cashable
-            - self.fiscal_transfers
-            + (self.economic + self.social)
-        )
+        """Benefits counted in PVB [GBP per year]: fiscal (not transfers), economic, social."""
+        return self.fiscal_in_pvb + self.economic + self.social
 
     @property
     def d_social_benefits(self) -> FloatArray:
         """Discounted benefits counted in PVB [GBP PV per year]."""
-        return (
-            self.d_fiscal_cashable
-            + self.d_fiscal_non_cashable
-            - self.d_fiscal_transfers
-            + (self.d_economic + self.d_social)
-        )
+        return self.d_fiscal_in_pvb + self.d_economic + self.d_social
 
     @property
     def net_social(self) -> FloatArray:
@@ -190,6 +184,7 @@ def yearly_totals(
         fiscal_cashable=_select(value_flows, fiscal_cash),
         fiscal_non_cashable=_select(value_flows, fiscal_non_cash),
         fiscal_transfers=_select(value_flows, transfers),
+        fiscal_in_pvb=_select(value_flows, fiscal & ~value_transfer),
         economic=_select(value_flows, value_types == ECONOMIC),
         social=_select(value_flows, value_types == SOCIAL),
         d_public_costs=public(d_cost_by_agency),
@@ -198,6 +193,7 @@ def yearly_totals(
         d_fiscal_cashable=_select(d_values, fiscal_cash),
         d_fiscal_non_cashable=_select(d_values, fiscal_non_cash),
         d_fiscal_transfers=_select(d_values, transfers),
+        d_fiscal_in_pvb=_select(d_values, fiscal & ~value_transfer),
         d_economic=_select(d_values, value_types == ECONOMIC),
         d_social=_select(d_values, value_types == SOCIAL),
         d_paid_by_agency=d_cost_by_agency,
@@ -268,7 +264,10 @@ class Measures:
 
 
 def measures(
-    totals: YearlyTotals, standard_factors: FloatArray, band_lower_bounds: FloatArray
+    totals: YearlyTotals,
+    standard_factors: FloatArray,
+    band_lower_bounds: FloatArray,
+    with_irr: bool = True,
 ) -> Measures:
     """Every headline measure from yearly totals.
 
@@ -280,6 +279,8 @@ def measures(
         Factors of the standard schedule, for the equivalent annual net benefit.
     band_lower_bounds : (B,)
         Inclusive lower BCR bounds of the value-for-money bands, ascending.
+    with_irr : bool
+        Solve for the IRR (a root-finding per leading index); scale sweeps skip it.
 
     Notes
     -----
@@ -321,10 +322,10 @@ def measures(
         bcr_public=bcr_public,
         bcr_public_and_community=ratio_over_positive(pvb - non_public, public + community),
         fiscal_roi=ratio_over_positive(fiscal, public),
-        economic_roi=ratio_over_positive(fiscal - transfers + pv["d_economic"], public),
+        economic_roi=ratio_over_positive(pv["d_fiscal_in_pvb"] + pv["d_economic"], public),
         public_value_roi=ratio_over_positive(pvb, public),
         payback_year_offset=payback_year_offset(totals.d_net_social),
-        irr=internal_rate_of_return(totals.net_social),
+        irr=internal_rate_of_return(totals.net_social) if with_irr else np.full(npsv.shape, np.nan),
         equivalent_annual_net_benefit=npsv / annuity_factor(standard_factors),
         value_for_money_band=band_index(bcr_public, band_lower_bounds),
         pv_paid_by_agency=paid,

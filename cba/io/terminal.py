@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cba.results import MEASURE_LABELS, Measures, Results
+from cba.results import MEASURE_LABELS, Measures, Results, ScaleCurve
 
 
 def money(value: float) -> str:
@@ -77,6 +77,9 @@ def print_summary(results: Results, console: Console) -> None:
             )
     schedules = ", ".join(s.label for s in results.schedules)
     bands = " | ".join(_band(b.name, b.lower, b.upper) for b in results.value_for_money_bands)
+    for option in options:
+        if option.scale is not None:
+            print_scale(option.scale, option.name, console)
     for note in (
         f"Discounting: {schedules}.",
         f"DfT value-for-money categories by BCR over public costs: {bands}.",
@@ -91,3 +94,57 @@ def _band(name: str, lower: float | None, upper: float | None) -> str:
     if upper is None:
         return f"{name} >= {lower:g}"
     return f"{name} {lower:g} to < {upper:g}"
+
+
+def print_scale(curve: ScaleCurve, option_name: str, console: Console) -> None:
+    """Key points of a scale sweep and what they mean."""
+    marks = [
+        (0, "start of sweep"),
+        (curve.n0_index, "as described (n0)"),
+        (curve.optimum_index, "highest NPSV"),
+    ]
+    for low, high in curve.break_even_ranges:
+        marks += [
+            (curve.points.index(low), "BCR reaches 1"),
+            (curve.points.index(high), "BCR last >= 1"),
+        ]
+    marks.append((len(curve.points) - 1, "end of sweep"))
+    keys: dict[int, list[str]] = {}
+    for index, label in marks:
+        keys.setdefault(index, []).append(label)
+    table = Table(
+        title=f"Scale: {escape(option_name)} by {escape(curve.driver)} (against the "
+        "counterfactual)",
+        title_justify="left",
+    )
+    for header in (
+        curve.driver,
+        "point",
+        "NPSV",
+        "BCR (public)",
+        "BCR (public+community)",
+        "avg cost / outcome",
+        "marginal cost / outcome",
+    ):
+        table.add_column(header, justify="left" if header == "point" else "right")
+    for index in sorted(keys):
+        average = curve.average_cost_per_outcome[index]
+        marginal = curve.marginal_cost_per_outcome[index]
+        table.add_row(
+            f"{curve.points[index]:,.4g}",
+            "; ".join(keys[index]),
+            money(curve.npsv[index]),
+            ratio(curve.bcr_public[index]),
+            ratio(curve.bcr_public_and_community[index]),
+            "undefined" if average is None else money(average),
+            "undefined" if marginal is None else money(marginal),
+        )
+    console.print(table)
+    console.print(f"  {curve.statement}", style="dim", markup=False, soft_wrap=True)
+    stretches = "; ".join(f"{a:,.4g}-{b:,.4g}: {label}" for a, b, label in curve.regimes)
+    console.print(
+        f"  Average cost per outcome by stretch: {stretches}.",
+        style="dim",
+        markup=False,
+        soft_wrap=True,
+    )

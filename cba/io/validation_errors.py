@@ -119,11 +119,37 @@ CUSTOM_MESSAGES = frozenset(
         "end_before_start",
         "first_band",
         "band_order",
+        "empty_sweep",
+        "n0_outside_sweep",
+        "table_order",
+        "scaling_without_scale",
+        "table_at_n0",
+        "unknown_outcome_line",
     }
 )
 """Error types raised by cba's own validators: their messages already say what was given."""
 
-DISCRIMINATING_KEYS = ("kind", "value_type")
+DISCRIMINATING_KEYS: dict[str, tuple[str, ...]] = {
+    "kind": ("time", "in_kind"),
+    "value_type": ("fiscal", "economic", "social"),
+    "law": (
+        "proportional",
+        "fixed",
+        "power",
+        "fixed_plus_variable",
+        "step",
+        "coordination",
+        "saturating",
+        "participation",
+        "learning",
+        "table",
+    ),
+}
+"""Keys that choose the form of a mapping (the callable discriminators in cba.spec), and
+their values."""
+
+MONEY_FIELDS = frozenset({"amount", "amount_per_year", "value_per_year", "value_per_hour"})
+"""Fields whose negative values get the "enter positive amounts" hint."""
 """Keys that choose the form of a mapping (see the callable discriminators in cba.spec)."""
 
 
@@ -179,11 +205,14 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
         return f"must be at most {le:g}; got {value!r}"
     if kind == "greater_than_equal" and numeric:
         ge = _bound(ctx, "ge")
-        if ge == 0.0:
+        money_field = bool(loc) and (loc[-1] in MONEY_FIELDS or "series" in loc)
+        if ge == 0.0 and money_field:
             return (
                 f"must not be negative; got {value!r}. Enter costs, inputs and benefits as "
                 "positive amounts: the line's role gives the sign"
             )
+        if ge == 0.0:
+            return f"must not be negative; got {value!r}"
         return f"must be at least {ge:g}; got {value!r}"
     if kind in ("greater_than", "less_than") and numeric:
         return f"{error['msg'].lower().replace('input should be', 'must be')}; got {value!r}"
@@ -238,10 +267,12 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
         return str(error["msg"]).removeprefix("Value error, ")
     if kind == "no_matching_form":
         if isinstance(value, Mapping):
-            for key in DISCRIMINATING_KEYS:
+            for key, choices in DISCRIMINATING_KEYS.items():
                 if key in value:
-                    return f"{error['msg']}; got {key}: {_got(value[key])}"
-            return f"{error['msg']}; got a mapping without {' or '.join(DISCRIMINATING_KEYS)}"
+                    guess = closest(str(value[key]), choices)
+                    hint = f". Did you mean '{guess}'?" if guess else ""
+                    return f"{error['msg']}; got {key}: {_got(value[key])}{hint}"
+            return f"{error['msg']}; got a mapping without {' or '.join(DISCRIMINATING_KEYS)}:"
         return f"{error['msg']}; got {got}"
     if kind in CUSTOM_MESSAGES:
         return str(error["msg"])

@@ -239,5 +239,4 @@ def discriminator(choose: Callable[[Any], str | None], expected: str) -> Discrim
         choose,
         custom_error_type="no_matching_form",
         custom_error_message=f"not one of the accepted forms: {expected}",
-        custom_error_context={"expected": expected},
     )

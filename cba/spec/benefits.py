@@ -26,6 +26,7 @@ from cba.spec.base import (
     tag,
 )
 from cba.spec.optimism import BenefitOptimismBias
+from cba.spec.scale import ScalingLaw
 
 
 class FiscalValue(StrictModel):
@@ -139,6 +140,8 @@ class BenefitLine(StrictModel):
     """Price year of the unit values. Default: the scenario's price_base_year."""
     source: Source
     """Where the outcome numbers come from."""
+    scaling: ScalingLaw | None = None
+    """How the outcomes vary with the option's scale driver. Default: in proportion."""
 
     one_of: ClassVar[OneOf | None] = OneOf((("outcomes",), ("outcomes_per_year",)))
 

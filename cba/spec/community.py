@@ -23,6 +23,7 @@ from cba.spec.base import (
     discriminator,
     tag,
 )
+from cba.spec.scale import ScalingLaw
 from cba.spec.timing import Timing
 
 ValuationBasis = Literal["replacement_cost", "shadow_wage", "opportunity_cost"]
@@ -53,6 +54,8 @@ class TimeInput(Timing):
     """replacement_cost, shadow_wage or opportunity_cost (methods.md §6)."""
     source: Source
     """Where the hours and the value per hour come from."""
+    scaling: ScalingLaw | None = None
+    """How the input varies with the option's scale driver. Default: in proportion."""
 
     one_of: ClassVar[OneOf | None] = OneOf(
         (("hours_per_year",), ("volunteers", "hours_per_volunteer"))
@@ -81,6 +84,8 @@ class InKindInput(Timing):
     """Value in each active year [GBP per year]."""
     source: Source
     """Where the value comes from."""
+    scaling: ScalingLaw | None = None
+    """How the input varies with the option's scale driver. Default: in proportion."""
 
 
 def _input_form(value: Any) -> str | None:

@@ -17,6 +17,7 @@ from cba.spec.base import (
     tag,
 )
 from cba.spec.optimism import CostOptimismBias
+from cba.spec.scale import ScalingLaw
 from cba.spec.timing import AnnualAmount
 
 CostCategory = Literal["capital", "revenue", "in_kind"]
@@ -77,6 +78,8 @@ class CostLine(AnnualAmount):
     or a confidence grade. Default 0 (GB §5.43-5.46)."""
     source: Source
     """Where the amount comes from."""
+    scaling: ScalingLaw | None = None
+    """How the cost varies with the option's scale driver. Default: in proportion."""
 
     @field_validator("paid_by")
     @classmethod

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from cba.spec.agencies import Agency
 from cba.spec.base import (
+    AT,
     CalendarYear,
     Identifier,
     OptionRef,
@@ -23,6 +24,7 @@ from cba.spec.community import CommunityInput, TimeInput
 from cba.spec.costs import CostLine
 from cba.spec.discounting import Discounting
 from cba.spec.optimism import ConfidenceGradeTable
+from cba.spec.scale import Scale, Table
 
 LANGUAGE_VERSION = "1.0"
 """The scenario-language version this cba reads. A file for another major version is refused;
@@ -48,6 +50,49 @@ class Option(StrictModel):
         default_factory=list
     )
     """Impacts not valued in money, shown beside the BCR (GB 2026: the BCR is not pass/fail)."""
+    scale: Scale | None = None
+    """What grows as the option grows, the scale its amounts describe, and the sweep."""
+
+    @model_validator(mode="after")
+    def _scale_consistent(self) -> Option:
+        lines = [("costs", i, line.scaling) for i, line in enumerate(self.costs)]
+        lines += [
+            ("community_inputs", i, line.scaling) for i, line in enumerate(self.community_inputs)
+        ]
+        lines += [("benefits", i, line.scaling) for i, line in enumerate(self.benefits)]
+        if self.scale is None:
+            for key, index, law in lines:
+                if law is not None:
+                    raise PydanticCustomError(
+                        "scaling_without_scale",
+                        "this line declares scaling but the option has no scale: block. Add a "
+                        "scale: block (driver and n0) to the option, or remove scaling",
+                        {AT: (key, index, "scaling")},
+                    )
+            return self
+        for key, index, law in lines:
+            if isinstance(law, Table) and not (
+                law.points[0].n <= self.scale.n0 and any(p.value > 0 for p in law.points)
+            ):
+                raise PydanticCustomError(
+                    "table_at_n0",
+                    "the table must cover n0 = {n0} with a positive value there, so that the "
+                    "amount at n0 is the scenario's amount",
+                    {"n0": self.scale.n0, AT: (key, index, "scaling", "points")},
+                )
+        outcome = self.scale.outcome
+        if outcome is not None and outcome not in {b.id for b in self.benefits}:
+            raise PydanticCustomError(
+                "unknown_outcome_line",
+                "scale.outcome names '{outcome}', which is not a benefit line of this option. "
+                "Use one of: {known}",
+                {
+                    "outcome": outcome,
+                    "known": ", ".join(b.id for b in self.benefits) or "none",
+                    AT: ("scale", "outcome"),
+                },
+            )
+        return self
 
 
 class Deflator(StrictModel):

@@ -6,7 +6,7 @@ data-label flag set explicitly, and ``delete = False`` on both axes.
 
 from __future__ import annotations
 
-from openpyxl.chart import BarChart, LineChart, Reference, Series
+from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.chart.label import DataLabelList
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -22,7 +22,7 @@ def _no_labels() -> DataLabelList:
     return labels
 
 
-def _axes_visible(chart: BarChart | LineChart) -> None:
+def _axes_visible(chart: BarChart | LineChart | ScatterChart) -> None:
     chart.x_axis.delete = False
     chart.y_axis.delete = False
 
@@ -79,5 +79,32 @@ def bar_and_line_chart(
     _axes_visible(cumulative)
     chart += cumulative
     chart.width, chart.height = 22, 10
+    sheet.add_chart(chart, anchor)
+    return chart
+
+
+def scatter_lines(
+    sheet: Worksheet,
+    title: str,
+    x_title: str,
+    y_title: str,
+    x_values: Reference,
+    series: list[tuple[str, Reference]],
+    anchor: str,
+) -> ScatterChart:
+    """Lines over a numeric x axis (a scale sweep): straight segments, no markers."""
+    chart = ScatterChart()
+    chart.title = title
+    chart.style = 13
+    chart.x_axis.title = x_title
+    chart.y_axis.title = y_title
+    for name, values in series:
+        line = Series(values, x_values, title=name)
+        line.smooth = False
+        line.marker.symbol = "none"
+        chart.series.append(line)
+    chart.dataLabels = _no_labels()
+    _axes_visible(chart)
+    chart.width, chart.height = 22, 11
     sheet.add_chart(chart, anchor)
     return chart

@@ -80,6 +80,12 @@ def paragraph(results: Results, option: OptionResult) -> str:
         if m.payback_year is not None
         else "Cumulative discounted net benefit does not turn positive within the appraisal period."
     )
+    if option.scale is not None:
+        parts.append(
+            f"Scale ({option.scale.driver}; amounts describe {option.scale.n0:,.4g}): "
+            + option.scale.statement
+            + " See the Scale sheet."
+        )
     if option.non_monetised_impacts:
         parts.append("Not valued in money: " + "; ".join(option.non_monetised_impacts))
     parts.append(

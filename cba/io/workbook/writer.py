@@ -21,6 +21,7 @@ from cba.io.workbook import (
     cash_flows,
     community_sheet,
     provenance_sheet,
+    scale_sheet,
     summary,
 )
 from cba.io.workbook.cells import FormulaLedger, SheetCells
@@ -35,6 +36,7 @@ SHEETS = (
     cash_flows.TITLE,
     agencies.TITLE,
     community_sheet.TITLE,
+    scale_sheet.TITLE,
     benefit_chain.TITLE,
     assumptions.TITLE,
     provenance_sheet.TITLE,
@@ -90,7 +92,8 @@ def build_workbook(
     _fill_cover(workbook, results)
     ledger = FormulaLedger()
     sheets: dict[str, Worksheet] = {}
-    for title in SHEETS:
+    titles = [t for t in SHEETS if t != scale_sheet.TITLE or scale_sheet.has_scale(results)]
+    for title in titles:
         if title in workbook.sheetnames:
             del workbook[title]
         sheets[title] = workbook.create_sheet(title)
@@ -103,6 +106,8 @@ def build_workbook(
     community_sheet.write_community(
         sheets[community_sheet.TITLE], cells[community_sheet.TITLE], results, layout
     )
+    if scale_sheet.TITLE in sheets:
+        scale_sheet.write_scale(sheets[scale_sheet.TITLE], cells[scale_sheet.TITLE], results)
     benefit_chain.write_benefit_chain(
         sheets[benefit_chain.TITLE], cells[benefit_chain.TITLE], results
     )

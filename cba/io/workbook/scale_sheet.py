@@ -1,0 +1,154 @@
+"""The Scale sheet: each swept option's curve, its optimum and break-even range, and charts of
+NPSV and of average and marginal cost per outcome against the scale driver."""
+
+from __future__ import annotations
+
+from openpyxl.chart import Reference
+from openpyxl.worksheet.worksheet import Worksheet
+
+from cba.io.workbook.cells import SheetCells, ref
+from cba.io.workbook.charts import scatter_lines
+from cba.results import Results, ScaleCurve
+
+TITLE = "Scale"
+COLUMNS = (
+    "Driver",
+    "PV benefits [GBP]",
+    "PV public costs [GBP]",
+    "PV non-public costs [GBP]",
+    "PV community inputs [GBP]",
+    "NPSV [GBP]",
+    "NPSV excl. community inputs [GBP]",
+    "BCR over public costs",
+    "BCR over public + community",
+    "Discounted outcomes",
+    "Average cost per outcome [GBP]",
+    "Marginal cost per outcome [GBP]",
+    "Marginal BCR",
+    "Average cost",
+    "Note",
+)
+
+
+def has_scale(results: Results) -> bool:
+    """Whether any option was swept."""
+    return any(option.scale is not None for option in results.options)
+
+
+def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, row: int) -> int:
+    c = cells
+    c.text(row, 1, f"{name}: by {curve.driver} (against the counterfactual)", "cba heading")
+    row += 1
+    c.text(row, 1, curve.statement, "cba note")
+    row += 2
+    c.text(row, 1, "Line", "cba header")
+    c.text(row, 2, "Kind", "cba header")
+    c.text(row, 3, "How it varies with scale", "cba header")
+    for law in curve.laws:
+        row += 1
+        c.text(row, 1, law.line_id)
+        c.text(row, 2, law.kind)
+        c.text(row, 3, law.law)
+    row += 2
+    header = row
+    for j, label in enumerate(COLUMNS):
+        c.text(row, 1 + j, label.replace("Driver", curve.driver.capitalize()), "cba header")
+    regime_of: dict[int, str] = {}
+    for low, high, label in curve.regimes:
+        for i, point in enumerate(curve.points):
+            if low <= point < high or (point == high == curve.points[-1]):
+                regime_of.setdefault(i, label)
+    edges = {curve.points.index(v) for pair in curve.break_even_ranges for v in pair}
+    for i, n in enumerate(curve.points):
+        row += 1
+        b, p, o, k = (ref(col, row) for col in (2, 3, 4, 5))
+        optimum = i == curve.optimum_index
+        c.value(row, 1, n, "cba highlight" if optimum else "cba number")
+        c.value(row, 2, curve.pv_benefits[i], "cba money")
+        c.value(row, 3, curve.pv_public_costs[i], "cba money")
+        c.value(row, 4, curve.pv_non_public_costs[i], "cba money")
+        c.value(row, 5, curve.pv_community_inputs[i], "cba money")
+        c.formula(
+            row, 6, f"{b}-{p}-{o}-{k}", curve.npsv[i], "cba highlight" if optimum else "cba money"
+        )
+        c.formula(row, 7, f"{b}-{p}-{o}", curve.npsv_excluding_community_inputs[i], "cba money")
+        c.formula(row, 8, f'IF({p}>0,({b}-{o})/{p},"undefined")', curve.bcr_public[i], "cba ratio")
+        c.formula(
+            row,
+            9,
+            f'IF({p}+{k}>0,({b}-{o})/({p}+{k}),"undefined")',
+            curve.bcr_public_and_community[i],
+            "cba ratio",
+        )
+        c.value(row, 10, curve.outcomes[i], "cba count")
+        c.formula(
+            row,
+            11,
+            f'IF({ref(10, row)}>0,({p}+{o})/{ref(10, row)},"undefined")',
+            curve.average_cost_per_outcome[i],
+            "cba money",
+        )
+        c.value(row, 12, curve.marginal_cost_per_outcome[i], "cba money")
+        c.value(row, 13, curve.marginal_bcr[i], "cba ratio")
+        c.text(row, 14, regime_of.get(i, ""))
+        notes = []
+        if i == curve.n0_index:
+            notes.append("as described (n0)")
+        if optimum:
+            notes.append("highest NPSV" + (" (end of range)" if curve.optimum_at_edge else ""))
+        if i in edges:
+            notes.append("edge of BCR >= 1")
+        c.text(row, 15, "; ".join(notes), "cba highlight" if notes else "cba label")
+    last = row
+    x = Reference(sheet, min_col=1, min_row=header + 1, max_row=last)
+    scatter_lines(
+        sheet,
+        f"NPSV by {curve.driver}: {name}",
+        curve.driver,
+        "GBP, present value",
+        x,
+        [
+            ("NPSV", Reference(sheet, min_col=6, min_row=header + 1, max_row=last)),
+            (
+                "NPSV excl. community inputs",
+                Reference(sheet, min_col=7, min_row=header + 1, max_row=last),
+            ),
+        ],
+        f"Q{header}",
+    )
+    scatter_lines(
+        sheet,
+        f"Cost per outcome by {curve.driver}: {name}",
+        curve.driver,
+        "GBP per outcome",
+        x,
+        [
+            ("Average", Reference(sheet, min_col=11, min_row=header + 1, max_row=last)),
+            ("Marginal", Reference(sheet, min_col=12, min_row=header + 1, max_row=last)),
+        ],
+        f"Q{header + 24}",
+    )
+    return max(last, header + 48) + 3
+
+
+def write_scale(sheet: Worksheet, cells: SheetCells, results: Results) -> None:
+    """One block per swept option."""
+    cells.text(1, 1, f"Economies and diseconomies of scale: {results.title}", "cba title")
+    cells.text(
+        2,
+        1,
+        "Each option swept over its scale driver; the counterfactual is not scaled. "
+        "Average cost per outcome = (PV public + non-public costs) / discounted outcomes; "
+        "marginal figures are slopes between neighbouring points. Real GBP at "
+        f"{results.price_base_year} prices.",
+        "cba note",
+    )
+    row = 4
+    for option in results.options:
+        if option.scale is not None:
+            row = _curve(sheet, cells, option.scale, option.name, row)
+    sheet.column_dimensions["A"].width = 30
+    sheet.column_dimensions["C"].width = 40
+    for letter in "BDEFGHIJKLMN":
+        sheet.column_dimensions[letter].width = 16
+    sheet.column_dimensions["O"].width = 28

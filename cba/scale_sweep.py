@@ -1,0 +1,265 @@
+"""Scale sweeps: one vectorised evaluation of an option over a leading axis of scale points.
+
+Wiring only, like ``cba.pipeline``: the option's line arrays are built once by the pipeline,
+multiplied by each line's scale law evaluated at every point (``cba.engine.scale``), and passed
+to the same engine functions as a single run, with the scale axis in front. There is no Python
+loop over points.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cba.engine import appraisal
+from cba.engine import scale as laws
+from cba.pipeline import _OptionArrays, _Parts, _schedule_used, _Schedules
+from cba.reference.value_for_money import DFT_VALUE_FOR_MONEY
+from cba.results import LineScaling, ScaleCurve
+from cba.spec.scale import (
+    Coordination,
+    Fixed,
+    FixedPlusVariable,
+    Learning,
+    Participation,
+    PowerLaw,
+    Proportional,
+    Saturating,
+    Scale,
+    ScalingLaw,
+    Step,
+    Table,
+)
+from cba.spec.scenario import Option, Scenario
+
+FloatArray = NDArray[np.float64]
+
+DEFAULT_SPAN = (0.1, 5.0)
+"""Sweep from n0 x 0.1 to n0 x 5 when an option declares no sweep (``cba scale``)."""
+DEFAULT_POINTS = 50
+
+
+class ScaleError(ValueError):
+    """An option cannot be swept (no scale driver)."""
+
+
+def multiplier(law: ScalingLaw | None, n: FloatArray, n0: float) -> FloatArray:
+    """The law's multiplier of the amount at ``n0``, at every sweep point ``n`` (S,)."""
+    if law is None or isinstance(law, Proportional):
+        return laws.proportional(n, n0)
+    if isinstance(law, Fixed):
+        return laws.fixed(n, n0)
+    if isinstance(law, PowerLaw):
+        return laws.power(n, n0, law.elasticity)
+    if isinstance(law, FixedPlusVariable):
+        return laws.fixed_plus_variable(n, n0, law.fixed_share)
+    if isinstance(law, Step):
+        return laws.step(n, n0, law.per)
+    if isinstance(law, Coordination):
+        if law.form == "pairwise":
+            return laws.pairwise(n, n0)
+        return laws.power(n, n0, law.exponent or 1.0)
+    if isinstance(law, Saturating):
+        return laws.saturating(n, n0, law.rate)
+    if isinstance(law, Participation):
+        return laws.participation(n, n0, law.delta)
+    if isinstance(law, Learning):
+        return laws.learning(n, n0, law.b)
+    if isinstance(law, Table):
+        return laws.piecewise(n, n0, [p.n for p in law.points], [p.value for p in law.points])
+    raise TypeError(f"unknown scale law {law!r}")  # unreachable: the union is exhaustive
+
+
+def describe(law: ScalingLaw | None) -> str:
+    """A law and its parameters in words."""
+    if law is None:
+        return "proportional (default)"
+    if isinstance(law, Table):
+        return "table: " + ", ".join(f"({p.n:g}, {p.value:g})" for p in law.points)
+    params = {k: v for k, v in law.model_dump().items() if k != "law" and v is not None}
+    inner = ", ".join(
+        f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in params.items()
+    )
+    return law.law.replace("_", " ") + (f" ({inner})" if inner else "")
+
+
+def sweep_points(spec: Scale, points: int | None = None) -> FloatArray:
+    """The driver values to evaluate, always including ``n0``."""
+    if spec.sweep is not None:
+        return laws.sweep_points(
+            spec.sweep.start,
+            spec.sweep.stop,
+            points or spec.sweep.points,
+            spec.sweep.spacing == "logarithmic",
+            spec.n0,
+        )
+    start, stop = spec.n0 * DEFAULT_SPAN[0], spec.n0 * DEFAULT_SPAN[1]
+    return laws.sweep_points(start, stop, points or DEFAULT_POINTS, False, spec.n0)
+
+
+def _scaled_inputs(
+    option: Option, parts: _Parts, n: FloatArray, n0: float
+) -> tuple[dict[str, Any], FloatArray]:
+    """The engine inputs with every line multiplied by its law at each point (leading axis S),
+    and the benefit lines' multipliers (S, Lb, 1)."""
+    column = n[:, np.newaxis]  # (S, 1)
+    inputs = dict(parts.engine_inputs)
+
+    def stack(lines: list[ScalingLaw | None]) -> FloatArray:
+        if not lines:
+            return np.zeros((n.size, 0, 1))
+        return np.stack([multiplier(law, column[:, 0], n0) for law in lines], axis=1)[
+            :, :, np.newaxis
+        ]
+
+    benefit_m = stack([b.scaling for b in option.benefits])  # (S, Lb, 1)
+    inputs["cost_flows"] = parts.engine_inputs["cost_flows"] * stack(
+        [c.scaling for c in option.costs]
+    )
+    inputs["input_flows"] = parts.engine_inputs["input_flows"] * stack(
+        [i.scaling for i in option.community_inputs]
+    )
+    inputs["value_flows"] = parts.engine_inputs["value_flows"] * benefit_m[:, parts.value_lines, :]
+    return inputs, benefit_m
+
+
+def _discounted_outcomes(
+    arrays: _OptionArrays,
+    parts: _Parts,
+    option: Option,
+    counted: set[str],
+    benefit_m: FloatArray | None,
+) -> FloatArray:
+    """Counted net outcomes, discounted like their benefits: (S,) or () without a sweep."""
+    total: FloatArray = np.zeros(() if benefit_m is None else benefit_m.shape[0])
+    for index, (benefit, (_, net)) in enumerate(zip(option.benefits, parts.chains, strict=True)):
+        if benefit.id not in counted:
+            continue
+        factors = arrays.health if benefit.health else arrays.standard
+        pv = float(np.sum(net * factors))
+        total = total + (pv if benefit_m is None else pv * benefit_m[:, index, 0])
+    return total
+
+
+def _per_outcome(money: FloatArray, outcomes: FloatArray) -> FloatArray:
+    """Money per outcome where there are outcomes and the ratio is a usable number, else NaN."""
+    with np.errstate(all="ignore"):
+        ratio = money / np.where(outcomes > 0, outcomes, 1.0)
+    return np.where((outcomes > 0) & np.isfinite(ratio), ratio, np.nan)
+
+
+def _none(values: FloatArray) -> tuple[float | None, ...]:
+    return tuple(None if np.isnan(v) else float(v) for v in values)
+
+
+def sweep_option(scenario: Scenario, option_id: str, points: int | None = None) -> ScaleCurve:
+    """Evaluate an option over its scale sweep, against the unscaled counterfactual."""
+    option = scenario.option(option_id)
+    spec = option.scale
+    if spec is None:
+        raise ScaleError(
+            f"option '{option_id}' declares no scale driver. Add scale: {{driver: ..., n0: ...}} "
+            "to it in the scenario"
+        )
+    n_years = scenario.appraisal_period_years
+    schedules = _Schedules(
+        standard=_schedule_used(scenario.discounting.schedule, n_years),
+        health=_schedule_used(scenario.discounting.health_schedule, n_years),
+    )
+    n = sweep_points(spec, points)
+    arrays = _OptionArrays(scenario, option, schedules)
+    _, parts = arrays.build()
+    inputs, benefit_m = _scaled_inputs(option, parts, n, spec.n0)
+    totals = appraisal.yearly_totals(**inputs)
+    cf_option = scenario.option(scenario.counterfactual)
+    cf_arrays = _OptionArrays(scenario, cf_option, schedules)
+    cf_totals, cf_parts = cf_arrays.build()
+    standard = np.array(schedules.standard.factors)
+    bands = np.array([b.lower for b in DFT_VALUE_FOR_MONEY])
+    m = appraisal.measures(totals - cf_totals, standard, bands, with_irr=False)
+
+    counted = {spec.outcome} if spec.outcome else {b.id for b in option.benefits}
+    outcomes = _discounted_outcomes(arrays, parts, option, counted, benefit_m) - (
+        _discounted_outcomes(
+            cf_arrays,
+            cf_parts,
+            cf_option,
+            counted if spec.outcome else {b.id for b in cf_option.benefits},
+            None,
+        )
+    )
+    costs = m.pv_public_costs + m.pv_non_public_costs
+    resources = costs + m.pv_community_inputs
+    average = _per_outcome(costs, outcomes)
+    average_resource = _per_outcome(resources, outcomes)
+    marginal_cost = laws.ratio_of_changes(costs, outcomes)
+    marginal_bcr = laws.ratio_of_changes(m.pv_benefits - m.pv_non_public_costs, m.pv_public_costs)
+    best = int(np.argmax(m.npsv))
+    at_edge = best in (0, n.size - 1)
+    break_even = tuple(
+        (float(n[a]), float(n[b]))
+        for a, b in laws.stretches(np.nan_to_num(m.bcr_public, nan=-np.inf) >= 1.0)
+    )
+    regimes = tuple((float(n[a]), float(n[b]), label) for a, b, label in laws.regimes(average))
+    driver = spec.driver
+    statement = (
+        f"Net present social value is highest at {n[best]:,.4g} {driver} "
+        f"(£{m.npsv[best]:,.0f})"
+        + (
+            " - at the end of the swept range: the true optimum may lie outside it"
+            if at_edge
+            else ""
+        )
+        + ". "
+        + (
+            "The BCR over public costs is at least 1 for "
+            + "; ".join(f"{a:,.4g} to {b:,.4g} {driver}" for a, b in break_even)
+            if break_even
+            else "The BCR over public costs is below 1 everywhere in the swept range"
+        )
+        + "."
+    )
+    line_laws = tuple(
+        [LineScaling("cost", c.id, describe(c.scaling)) for c in option.costs]
+        + [
+            LineScaling("community input", i.id, describe(i.scaling))
+            for i in option.community_inputs
+        ]
+        + [LineScaling("benefit", b.id, describe(b.scaling)) for b in option.benefits]
+    )
+    agency_ids = [a.id for a in scenario.agencies]
+    return ScaleCurve(
+        option_id=option.id,
+        driver=driver,
+        n0=spec.n0,
+        points=tuple(float(v) for v in n),
+        n0_index=int(np.flatnonzero(n == spec.n0)[0]),
+        outcome_lines=tuple(sorted(counted)),
+        pv_benefits=tuple(float(v) for v in m.pv_benefits),
+        pv_public_costs=tuple(float(v) for v in m.pv_public_costs),
+        pv_non_public_costs=tuple(float(v) for v in m.pv_non_public_costs),
+        pv_community_inputs=tuple(float(v) for v in m.pv_community_inputs),
+        npsv=tuple(float(v) for v in m.npsv),
+        npsv_excluding_community_inputs=tuple(float(v) for v in m.npsv_excluding_community_inputs),
+        bcr_public=_none(m.bcr_public),
+        bcr_public_and_community=_none(m.bcr_public_and_community),
+        outcomes=tuple(float(v) for v in outcomes),
+        average_cost_per_outcome=_none(average),
+        average_resource_cost_per_outcome=_none(average_resource),
+        marginal_cost_per_outcome=_none(marginal_cost),
+        marginal_bcr=_none(marginal_bcr),
+        roi_by_agency={a: _none(m.roi_by_agency[:, i]) for i, a in enumerate(agency_ids)},
+        net_by_agency={
+            a: tuple(float(v) for v in m.net_by_agency[:, i]) for i, a in enumerate(agency_ids)
+        },
+        optimum_index=best,
+        optimum_n=float(n[best]),
+        optimum_npsv=float(m.npsv[best]),
+        optimum_at_edge=at_edge,
+        break_even_ranges=break_even,
+        regimes=regimes,
+        laws=line_laws,
+        statement=statement,
+    )
