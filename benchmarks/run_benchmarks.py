@@ -144,6 +144,9 @@ def main() -> int:
     )
     print()
     workbook_section()
+    import scale_sweep_benchmark
+
+    scale_sweep_benchmark.main()
     print(f"total benchmark time: {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -202,6 +202,12 @@ class _OptionArrays:
 
     # --- assembly ---------------------------------------------------------------------------
     def build(self) -> tuple[appraisal.YearlyTotals, _Parts]:
+        """The option's yearly totals and the arrays behind them."""
+        parts = self.parts()
+        return appraisal.yearly_totals(**parts.engine_inputs), parts
+
+    def parts(self) -> _Parts:
+        """The option's line arrays, ready for the engine (no totals computed)."""
         option = self.option
         n_agencies = len(self.agency_ids)
         public = np.array([a.sector == "public" for a in self.scenario.agencies])
@@ -286,10 +292,9 @@ class _OptionArrays:
             "value_cashable": np.array(cashable, dtype=bool),
             "value_transfer": np.array(transfer, dtype=bool),
         }
-        parts = _Parts(
+        return _Parts(
             cost_base, uplifts, cost_flows, input_flows, chains, value_rows, value_lines, inputs
         )
-        return appraisal.yearly_totals(**inputs), parts
 
     # --- labelling --------------------------------------------------------------------------
     def cost_results(self, parts: _Parts) -> tuple[CostLineResult, ...]:

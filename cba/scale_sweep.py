@@ -99,29 +99,45 @@ def sweep_points(spec: Scale, points: int | None = None) -> FloatArray:
     return laws.sweep_points(start, stop, points or DEFAULT_POINTS, False, spec.n0)
 
 
+def collapsed(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Engine inputs with the year axis collapsed to each line's present value.
+
+    Every swept figure is a present value, and a law multiplies a whole line, so a line at
+    scale n contributes m(n) x its PV. Each line's PV is taken exactly as the engine takes it
+    (flows x factors, summed over years), then stands as a single "year" with factor 1: the
+    engine then adds lines in the same order as in a single run, and at ``n_0`` (m = 1) the
+    figures are identical to the unswept run's.
+    """
+    out = dict(inputs)
+    for flows, factors in (
+        ("cost_flows", "cost_factors"),
+        ("input_flows", "input_factors"),
+        ("value_flows", "value_factors"),
+    ):
+        pv = np.sum(inputs[flows] * inputs[factors], axis=-1)
+        out[flows] = pv[..., np.newaxis]
+        out[factors] = np.ones((*pv.shape[-1:], 1))
+    return out
+
+
 def _scaled_inputs(
     option: Option, parts: _Parts, n: FloatArray, n0: float
 ) -> tuple[dict[str, Any], FloatArray]:
-    """The engine inputs with every line multiplied by its law at each point (leading axis S),
-    and the benefit lines' multipliers (S, Lb, 1)."""
-    column = n[:, np.newaxis]  # (S, 1)
-    inputs = dict(parts.engine_inputs)
+    """Collapsed engine inputs with every line multiplied by its law at each point (leading
+    axis S), and the benefit lines' multipliers (S, Lb, 1)."""
+    inputs = collapsed(parts.engine_inputs)
 
     def stack(lines: list[ScalingLaw | None]) -> FloatArray:
         if not lines:
             return np.zeros((n.size, 0, 1))
-        return np.stack([multiplier(law, column[:, 0], n0) for law in lines], axis=1)[
-            :, :, np.newaxis
-        ]
+        return np.stack([multiplier(law, n, n0) for law in lines], axis=1)[:, :, np.newaxis]
 
     benefit_m = stack([b.scaling for b in option.benefits])  # (S, Lb, 1)
-    inputs["cost_flows"] = parts.engine_inputs["cost_flows"] * stack(
-        [c.scaling for c in option.costs]
-    )
-    inputs["input_flows"] = parts.engine_inputs["input_flows"] * stack(
+    inputs["cost_flows"] = inputs["cost_flows"] * stack([c.scaling for c in option.costs])
+    inputs["input_flows"] = inputs["input_flows"] * stack(
         [i.scaling for i in option.community_inputs]
     )
-    inputs["value_flows"] = parts.engine_inputs["value_flows"] * benefit_m[:, parts.value_lines, :]
+    inputs["value_flows"] = inputs["value_flows"] * benefit_m[:, parts.value_lines, :]
     return inputs, benefit_m
 
 
@@ -151,7 +167,7 @@ def _per_outcome(money: FloatArray, outcomes: FloatArray) -> FloatArray:
 
 
 def _none(values: FloatArray) -> tuple[float | None, ...]:
-    return tuple(None if np.isnan(v) else float(v) for v in values)
+    return tuple(None if v != v else v for v in values.tolist())  # NaN is not equal to itself
 
 
 def sweep_option(scenario: Scenario, option_id: str, points: int | None = None) -> ScaleCurve:
@@ -170,15 +186,17 @@ def sweep_option(scenario: Scenario, option_id: str, points: int | None = None) 
     )
     n = sweep_points(spec, points)
     arrays = _OptionArrays(scenario, option, schedules)
-    _, parts = arrays.build()
+    parts = arrays.parts()
     inputs, benefit_m = _scaled_inputs(option, parts, n, spec.n0)
     totals = appraisal.yearly_totals(**inputs)
     cf_option = scenario.option(scenario.counterfactual)
     cf_arrays = _OptionArrays(scenario, cf_option, schedules)
-    cf_totals, cf_parts = cf_arrays.build()
-    standard = np.array(schedules.standard.factors)
+    cf_parts = cf_arrays.parts()
+    cf_totals = appraisal.yearly_totals(**collapsed(cf_parts.engine_inputs))
     bands = np.array([b.lower for b in DFT_VALUE_FOR_MONEY])
-    m = appraisal.measures(totals - cf_totals, standard, bands, with_irr=False)
+    # One collapsed "year" with factor 1: every figure used below is a present value (the
+    # equivalent annual value and payback year of these measures are not used).
+    m = appraisal.measures(totals - cf_totals, np.ones(1), bands, with_irr=False)
 
     counted = {spec.outcome} if spec.outcome else {b.id for b in option.benefits}
     outcomes = _discounted_outcomes(arrays, parts, option, counted, benefit_m) - (
@@ -237,23 +255,21 @@ def sweep_option(scenario: Scenario, option_id: str, points: int | None = None) 
         points=tuple(float(v) for v in n),
         n0_index=int(np.flatnonzero(n == spec.n0)[0]),
         outcome_lines=tuple(sorted(counted)),
-        pv_benefits=tuple(float(v) for v in m.pv_benefits),
-        pv_public_costs=tuple(float(v) for v in m.pv_public_costs),
-        pv_non_public_costs=tuple(float(v) for v in m.pv_non_public_costs),
-        pv_community_inputs=tuple(float(v) for v in m.pv_community_inputs),
-        npsv=tuple(float(v) for v in m.npsv),
-        npsv_excluding_community_inputs=tuple(float(v) for v in m.npsv_excluding_community_inputs),
+        pv_benefits=tuple(m.pv_benefits.tolist()),
+        pv_public_costs=tuple(m.pv_public_costs.tolist()),
+        pv_non_public_costs=tuple(m.pv_non_public_costs.tolist()),
+        pv_community_inputs=tuple(m.pv_community_inputs.tolist()),
+        npsv=tuple(m.npsv.tolist()),
+        npsv_excluding_community_inputs=tuple(m.npsv_excluding_community_inputs.tolist()),
         bcr_public=_none(m.bcr_public),
         bcr_public_and_community=_none(m.bcr_public_and_community),
-        outcomes=tuple(float(v) for v in outcomes),
+        outcomes=tuple(outcomes.tolist()),
         average_cost_per_outcome=_none(average),
         average_resource_cost_per_outcome=_none(average_resource),
         marginal_cost_per_outcome=_none(marginal_cost),
         marginal_bcr=_none(marginal_bcr),
         roi_by_agency={a: _none(m.roi_by_agency[:, i]) for i, a in enumerate(agency_ids)},
-        net_by_agency={
-            a: tuple(float(v) for v in m.net_by_agency[:, i]) for i, a in enumerate(agency_ids)
-        },
+        net_by_agency={a: tuple(m.net_by_agency[:, i].tolist()) for i, a in enumerate(agency_ids)},
         optimum_index=best,
         optimum_n=float(n[best]),
         optimum_npsv=float(m.npsv[best]),

@@ -11,6 +11,7 @@ base year; ``d_`` fields are discounted (present value per year).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,19 +32,36 @@ FISCAL, ECONOMIC, SOCIAL = 0, 1, 2
 """Value-type codes of benefit components."""
 
 
-def _by_agency(flows: FloatArray, shares: FloatArray) -> FloatArray:
-    """Sum line flows ``(..., L, T)`` into agencies ``(..., A, T)`` with shares ``(L, A)``.
+def _to_agencies(line_values: FloatArray, shares: FloatArray) -> FloatArray:
+    """Share line values ``(..., L)`` out to agencies ``(..., A)`` with shares ``(L, A)``.
 
     Elementwise products and sums, not a matrix product: BLAS kernels differ in their last
     bits between CPUs (docs/excel.md), and auditors must get identical numbers.
     """
-    result: FloatArray = np.sum(flows[..., :, np.newaxis, :] * shares[:, :, np.newaxis], axis=-3)
+    result: FloatArray = np.sum(line_values[..., :, np.newaxis] * shares, axis=-2)
+    return result
+
+
+def _select_lines(values: FloatArray, mask: BoolArray) -> FloatArray:
+    """Sum line values ``(..., L) -> (...)`` over the lines where ``mask`` (L,) is true."""
+    result: FloatArray = np.sum(values[..., np.flatnonzero(mask)], axis=-1)
+    return result
+
+
+def _weighted(flows: FloatArray, weights: FloatArray) -> FloatArray:
+    """Sum over lines ``(..., L, T) -> (..., T)`` with a weight (L,) per line."""
+    result: FloatArray = np.sum(flows * weights[:, np.newaxis], axis=-2)
     return result
 
 
 def _select(flows: FloatArray, mask: BoolArray) -> FloatArray:
-    """Sum over lines ``(..., L, T) -> (..., T)`` of the lines where ``mask`` (L,) is true."""
-    result: FloatArray = np.sum(np.where(mask[:, np.newaxis], flows, 0.0), axis=-2)
+    """Sum over lines ``(..., L, T) -> (..., T)`` of the lines where ``mask`` (L,) is true.
+
+    Takes only the selected lines (not a masked copy of all of them): a scale sweep sums large
+    ``(S, L, T)`` arrays several times.
+    """
+    chosen = flows[..., np.flatnonzero(mask), :]
+    result: FloatArray = np.sum(chosen, axis=-2)
     return result
 
 
@@ -71,20 +89,29 @@ class YearlyTotals:
     d_fiscal_in_pvb: FloatArray
     d_economic: FloatArray
     d_social: FloatArray
-    d_paid_by_agency: FloatArray
-    """(..., A, T) discounted costs each agency pays."""
-    d_contributed_by_agency: FloatArray
-    """(..., A, T) discounted community inputs each agency (group) gives."""
-    d_fiscal_by_agency: FloatArray
-    """(..., A, T) discounted fiscal benefit to each agency, transfers included."""
-    d_fiscal_cashable_by_agency: FloatArray
-    d_other_by_agency: FloatArray
-    """(..., A, T) discounted economic and social benefit to named beneficiaries."""
+    pv: dict[str, FloatArray]
+    """Present values [GBP PV] of public_costs, non_public_costs, community_inputs,
+    fiscal_cashable, fiscal_non_cashable, fiscal_transfers, fiscal_in_pvb, economic, social,
+    each (...,): summed from each line's PV, in the same order whatever the leading axes (so a
+    scale sweep at ``n_0`` reproduces a single run exactly)."""
+    pv_paid_by_agency: FloatArray
+    """(..., A) PV of the costs each agency pays [GBP PV]."""
+    pv_contributed_by_agency: FloatArray
+    """(..., A) PV of the community inputs each agency (group) gives [GBP PV]."""
+    pv_fiscal_by_agency: FloatArray
+    """(..., A) PV of fiscal benefit to each agency, transfers included [GBP PV]."""
+    pv_fiscal_cashable_by_agency: FloatArray
+    pv_other_by_agency: FloatArray
+    """(..., A) PV of economic and social benefit to named beneficiaries [GBP PV]."""
 
     def __sub__(self, other: YearlyTotals) -> YearlyTotals:
-        return YearlyTotals(
-            **{f.name: getattr(self, f.name) - getattr(other, f.name) for f in fields(self)}
-        )
+        values: dict[str, Any] = {
+            f.name: getattr(self, f.name) - getattr(other, f.name)
+            for f in fields(self)
+            if f.name != "pv"
+        }
+        values["pv"] = {k: v - other.pv[k] for k, v in self.pv.items()}
+        return YearlyTotals(**values)
 
     @property
     def social_benefits(self) -> FloatArray:
@@ -158,61 +185,62 @@ def yearly_totals(
     value_cashable, value_transfer : (C,)
         Cashable and transfer flags (fiscal values only).
     """
-    n_agencies = public_agencies.shape[0]
-    cost_by_agency = _by_agency(cost_flows, cost_shares)
+    public_share = np.sum(np.where(public_agencies, cost_shares, 0.0), axis=-1)  # (Lc,)
     d_cost_lines = cost_flows * cost_factors
-    d_cost_by_agency = _by_agency(d_cost_lines, cost_shares)
     d_inputs = input_flows * input_factors
     d_values = value_flows * value_factors
     fiscal = value_types == FISCAL
     fiscal_cash = fiscal & value_cashable
     fiscal_non_cash = fiscal & ~value_cashable
     transfers = fiscal & value_transfer
-    other = ~fiscal
-    zero_a = np.zeros((0, n_agencies))
-
-    def public(x: FloatArray) -> FloatArray:
-        return _select(x, public_agencies)
-
-    def non_public(x: FloatArray) -> FloatArray:
-        return _select(x, ~public_agencies)
-
+    counted = fiscal & ~value_transfer
+    economic = value_types == ECONOMIC
+    social = value_types == SOCIAL
+    # Present values by agency only need each line's PV: sum over years first, then share
+    # the (..., L) line PVs out to agencies, never a (..., L, A, T) array.
+    pv_costs = np.sum(d_cost_lines, axis=-1)
+    pv_inputs = np.sum(d_inputs, axis=-1)
+    pv_values = np.sum(d_values, axis=-1)
+    fiscal_to = np.where(fiscal[:, np.newaxis], value_agencies, 0.0)
+    pv = {
+        "public_costs": np.sum(pv_costs * public_share, axis=-1),
+        "non_public_costs": np.sum(pv_costs * (1.0 - public_share), axis=-1),
+        "community_inputs": np.sum(pv_inputs, axis=-1),
+        "fiscal_cashable": _select_lines(pv_values, fiscal_cash),
+        "fiscal_non_cashable": _select_lines(pv_values, fiscal_non_cash),
+        "fiscal_transfers": _select_lines(pv_values, transfers),
+        "fiscal_in_pvb": _select_lines(pv_values, counted),
+        "economic": _select_lines(pv_values, economic),
+        "social": _select_lines(pv_values, social),
+    }
     return YearlyTotals(
-        public_costs=public(cost_by_agency),
-        non_public_costs=non_public(cost_by_agency),
+        pv=pv,
+        public_costs=_weighted(cost_flows, public_share),
+        non_public_costs=_weighted(cost_flows, 1.0 - public_share),
         community_inputs=np.sum(input_flows, axis=-2),
         fiscal_cashable=_select(value_flows, fiscal_cash),
         fiscal_non_cashable=_select(value_flows, fiscal_non_cash),
         fiscal_transfers=_select(value_flows, transfers),
-        fiscal_in_pvb=_select(value_flows, fiscal & ~value_transfer),
-        economic=_select(value_flows, value_types == ECONOMIC),
-        social=_select(value_flows, value_types == SOCIAL),
-        d_public_costs=public(d_cost_by_agency),
-        d_non_public_costs=non_public(d_cost_by_agency),
+        fiscal_in_pvb=_select(value_flows, counted),
+        economic=_select(value_flows, economic),
+        social=_select(value_flows, social),
+        d_public_costs=_weighted(d_cost_lines, public_share),
+        d_non_public_costs=_weighted(d_cost_lines, 1.0 - public_share),
         d_community_inputs=np.sum(d_inputs, axis=-2),
         d_fiscal_cashable=_select(d_values, fiscal_cash),
         d_fiscal_non_cashable=_select(d_values, fiscal_non_cash),
         d_fiscal_transfers=_select(d_values, transfers),
-        d_fiscal_in_pvb=_select(d_values, fiscal & ~value_transfer),
-        d_economic=_select(d_values, value_types == ECONOMIC),
-        d_social=_select(d_values, value_types == SOCIAL),
-        d_paid_by_agency=d_cost_by_agency,
-        d_contributed_by_agency=_by_agency(d_inputs, input_contributors)
-        if input_contributors.size
-        else np.zeros((*d_inputs.shape[:-2], n_agencies, d_inputs.shape[-1])),
-        d_fiscal_by_agency=_by_agency(
-            d_values,
-            np.where(fiscal[:, np.newaxis], value_agencies, 0.0) if value_agencies.size else zero_a,
+        d_fiscal_in_pvb=_select(d_values, counted),
+        d_economic=_select(d_values, economic),
+        d_social=_select(d_values, social),
+        pv_paid_by_agency=_to_agencies(pv_costs, cost_shares),
+        pv_contributed_by_agency=_to_agencies(pv_inputs, input_contributors),
+        pv_fiscal_by_agency=_to_agencies(pv_values, fiscal_to),
+        pv_fiscal_cashable_by_agency=_to_agencies(
+            pv_values, np.where(fiscal_cash[:, np.newaxis], value_agencies, 0.0)
         ),
-        d_fiscal_cashable_by_agency=_by_agency(
-            d_values,
-            np.where(fiscal_cash[:, np.newaxis], value_agencies, 0.0)
-            if value_agencies.size
-            else zero_a,
-        ),
-        d_other_by_agency=_by_agency(
-            d_values,
-            np.where(other[:, np.newaxis], value_agencies, 0.0) if value_agencies.size else zero_a,
+        pv_other_by_agency=_to_agencies(
+            pv_values, np.where(~fiscal[:, np.newaxis], value_agencies, 0.0)
         ),
     )
 
@@ -289,31 +317,27 @@ def measures(
     second BCR adds valued community inputs to that base. Returns on investment are over the
     public cost base. Transfers count in fiscal returns but not in PVB.
     """
-    pv = {
-        f.name: np.sum(getattr(totals, f.name), axis=-1)
-        for f in fields(totals)
-        if f.name.startswith("d_") and not f.name.endswith("agency")
-    }
-    pvb = np.sum(totals.d_social_benefits, axis=-1)
-    public = pv["d_public_costs"]
-    non_public = pv["d_non_public_costs"]
-    community = pv["d_community_inputs"]
-    fiscal = pv["d_fiscal_cashable"] + pv["d_fiscal_non_cashable"]
-    transfers = pv["d_fiscal_transfers"]
+    pv = totals.pv
+    pvb = pv["fiscal_in_pvb"] + pv["economic"] + pv["social"]
+    public = pv["public_costs"]
+    non_public = pv["non_public_costs"]
+    community = pv["community_inputs"]
+    fiscal = pv["fiscal_cashable"] + pv["fiscal_non_cashable"]
+    transfers = pv["fiscal_transfers"]
     npsv = net_present_social_value(pvb, public + non_public + community)
     bcr_public = ratio_over_positive(pvb - non_public, public)
-    paid = np.sum(totals.d_paid_by_agency, axis=-1)
-    contributed = np.sum(totals.d_contributed_by_agency, axis=-1)
-    fiscal_a = np.sum(totals.d_fiscal_by_agency, axis=-1)
-    other_a = np.sum(totals.d_other_by_agency, axis=-1)
+    paid = totals.pv_paid_by_agency
+    contributed = totals.pv_contributed_by_agency
+    fiscal_a = totals.pv_fiscal_by_agency
+    other_a = totals.pv_other_by_agency
     return Measures(
         pv_benefits=pvb,
         pv_fiscal=fiscal,
-        pv_fiscal_cashable=pv["d_fiscal_cashable"],
-        pv_fiscal_non_cashable=pv["d_fiscal_non_cashable"],
+        pv_fiscal_cashable=pv["fiscal_cashable"],
+        pv_fiscal_non_cashable=pv["fiscal_non_cashable"],
         pv_transfers=transfers,
-        pv_economic=pv["d_economic"],
-        pv_social=pv["d_social"],
+        pv_economic=pv["economic"],
+        pv_social=pv["social"],
         pv_public_costs=public,
         pv_non_public_costs=non_public,
         pv_community_inputs=community,
@@ -322,7 +346,7 @@ def measures(
         bcr_public=bcr_public,
         bcr_public_and_community=ratio_over_positive(pvb - non_public, public + community),
         fiscal_roi=ratio_over_positive(fiscal, public),
-        economic_roi=ratio_over_positive(pv["d_fiscal_in_pvb"] + pv["d_economic"], public),
+        economic_roi=ratio_over_positive(pv["fiscal_in_pvb"] + pv["economic"], public),
         public_value_roi=ratio_over_positive(pvb, public),
         payback_year_offset=payback_year_offset(totals.d_net_social),
         irr=internal_rate_of_return(totals.net_social) if with_irr else np.full(npsv.shape, np.nan),
@@ -331,7 +355,7 @@ def measures(
         pv_paid_by_agency=paid,
         pv_contributed_by_agency=contributed,
         pv_fiscal_by_agency=fiscal_a,
-        pv_fiscal_cashable_by_agency=np.sum(totals.d_fiscal_cashable_by_agency, axis=-1),
+        pv_fiscal_cashable_by_agency=totals.pv_fiscal_cashable_by_agency,
         pv_other_by_agency=other_a,
         net_by_agency=fiscal_a + other_a - paid - contributed,
         fiscal_roi_by_agency=ratio_over_positive(fiscal_a, paid),

@@ -29,10 +29,10 @@ def snapshot(path: Path) -> str:
             for cell in row:
                 if cell.value is None:
                     continue
-                value = cached[sheet.title][cell.coordinate].value
                 if sheet.title in VOLATILE_SHEETS and cell.column > 1:
-                    value = "<volatile>"
-                elif isinstance(value, float):
+                    continue  # versions, commit, clean state: may be empty or not
+                value = cached[sheet.title][cell.coordinate].value
+                if isinstance(value, float):
                     value = f"{value:.12g}"
                 shown = repr(value)
                 formula = (
