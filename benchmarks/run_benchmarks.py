@@ -29,8 +29,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+
+from timing import time_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -70,17 +72,6 @@ def time_pair(first: Sequence[str], second: Sequence[str]) -> tuple[float, float
         a.append(time_subprocess(first))
         b.append(time_subprocess(second))
     return statistics.median(a), statistics.median(b)
-
-
-def time_in_process(work: Callable[[], object], runs: int) -> float:
-    """Median wall time [s] of ``work()`` after one warm-up call."""
-    work()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def machine_line() -> str:

@@ -6,9 +6,10 @@ Target (issue 4): the sweep costs less than 5 single runs.
 
 from __future__ import annotations
 
-import statistics
 import time
 from typing import Any
+
+from timing import time_in_process
 
 import cba
 from cba.scale_sweep import sweep_option
@@ -112,16 +113,6 @@ def synthetic_scenario() -> Scenario:
     return Scenario.model_validate(data, context=reference_context(data))
 
 
-def median_time(work: Any, runs: int) -> float:
-    work()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     scenario = synthetic_scenario()
     unswept = Scenario.model_validate(
@@ -137,8 +128,8 @@ def main() -> None:
         },
         context=reference_context(scenario.model_dump()),
     )
-    single = median_time(lambda: cba.run(unswept), 20)
-    sweep = median_time(lambda: sweep_option(scenario, "scheme", POINTS), 5)
+    single = time_in_process(lambda: cba.run(unswept), 20)
+    sweep = time_in_process(lambda: sweep_option(scenario, "scheme", POINTS), 5)
     start = time.perf_counter()
     for _ in range(LOOP_RUNS):
         cba.run(unswept)

@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 from cba.io.problems import Problem
 from cba.io.yaml_loader import Location, SourceMap
 from cba.spec.base import AT, TAG_PREFIX, closest
+from cba.spec.scale import LAW_NAMES
 
 _KEY_MARK = "[key]"
 
@@ -132,18 +133,7 @@ CUSTOM_MESSAGES = frozenset(
 DISCRIMINATING_KEYS: dict[str, tuple[str, ...]] = {
     "kind": ("time", "in_kind"),
     "value_type": ("fiscal", "economic", "social"),
-    "law": (
-        "proportional",
-        "fixed",
-        "power",
-        "fixed_plus_variable",
-        "step",
-        "coordination",
-        "saturating",
-        "participation",
-        "learning",
-        "table",
-    ),
+    "law": LAW_NAMES,
 }
 """Keys that choose the form of a mapping (the callable discriminators in cba.spec), and
 their values."""

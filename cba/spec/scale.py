@@ -195,21 +195,24 @@ class Table(StrictModel):
         return self
 
 
+LAW_NAMES: tuple[str, ...] = (
+    "proportional",
+    "fixed",
+    "power",
+    "fixed_plus_variable",
+    "step",
+    "coordination",
+    "saturating",
+    "participation",
+    "learning",
+    "table",
+)
+"""The names a ``scaling:`` law may have."""
+
+
 def _law_form(value: Any) -> str | None:
     value = as_mapping(value)
-    laws = (
-        "proportional",
-        "fixed",
-        "power",
-        "fixed_plus_variable",
-        "step",
-        "coordination",
-        "saturating",
-        "participation",
-        "learning",
-        "table",
-    )
-    if isinstance(value, dict) and value.get("law") in laws:
+    if isinstance(value, dict) and value.get("law") in LAW_NAMES:
         return tag(str(value["law"]))
     return None
 
