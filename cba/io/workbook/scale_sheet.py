@@ -4,6 +4,7 @@ NPSV and of average and marginal cost per outcome against the scale driver."""
 from __future__ import annotations
 
 from openpyxl.chart import Reference
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.io.workbook.cells import SheetCells, ref
@@ -53,6 +54,9 @@ def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, ro
     header = row
     for j, label in enumerate(COLUMNS):
         c.text(row, 1 + j, label.replace("Driver", curve.driver.capitalize()), "cba header")
+    agencies = list(curve.roi_by_agency)
+    for j, agency in enumerate(agencies):
+        c.text(row, len(COLUMNS) + 1 + j, f"ROI, {agency}", "cba header")
     regime_of: dict[int, str] = {}
     for low, high, label in curve.regimes:
         for i, point in enumerate(curve.points):
@@ -99,7 +103,10 @@ def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, ro
         if i in edges:
             notes.append("edge of BCR >= 1")
         c.text(row, 15, "; ".join(notes), "cba highlight" if notes else "cba label")
+        for j, agency in enumerate(agencies):
+            c.value(row, len(COLUMNS) + 1 + j, curve.roi_by_agency[agency][i], "cba ratio")
     last = row
+    chart_column = get_column_letter(len(COLUMNS) + len(agencies) + 2)
     x = Reference(sheet, min_col=1, min_row=header + 1, max_row=last)
     scatter_lines(
         sheet,
@@ -114,7 +121,7 @@ def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, ro
                 Reference(sheet, min_col=7, min_row=header + 1, max_row=last),
             ),
         ],
-        f"Q{header}",
+        f"{chart_column}{header}",
     )
     scatter_lines(
         sheet,
@@ -126,7 +133,7 @@ def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, ro
             ("Average", Reference(sheet, min_col=11, min_row=header + 1, max_row=last)),
             ("Marginal", Reference(sheet, min_col=12, min_row=header + 1, max_row=last)),
         ],
-        f"Q{header + 24}",
+        f"{chart_column}{header + 24}",
     )
     return max(last, header + 48) + 3
 
