@@ -27,6 +27,17 @@ def _axes_visible(chart: BarChart | LineChart | ScatterChart) -> None:
     chart.y_axis.delete = False
 
 
+def _column_chart(title: str, y_title: str) -> BarChart:
+    """A column chart with LibreOffice-safe labels and visible axes, not yet filled."""
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = title
+    chart.y_axis.title = y_title
+    chart.dataLabels = _no_labels()
+    _axes_visible(chart)
+    return chart
+
+
 def bar_chart(
     sheet: Worksheet,
     title: str,
@@ -37,15 +48,10 @@ def bar_chart(
     titles_from_data: bool = True,
 ) -> BarChart:
     """A clustered column chart of ``data`` (series in columns) over ``categories``."""
-    chart = BarChart()
-    chart.type = "col"
+    chart = _column_chart(title, y_title)
     chart.grouping = "clustered"
-    chart.title = title
-    chart.y_axis.title = y_title
     chart.add_data(data, titles_from_data=titles_from_data)
     chart.set_categories(categories)
-    chart.dataLabels = _no_labels()
-    _axes_visible(chart)
     chart.width, chart.height = 22, 11
     sheet.add_chart(chart, anchor)
     return chart
@@ -62,20 +68,15 @@ def bar_and_line_chart(
 ) -> BarChart:
     """Columns for annual values with a line for their cumulative sum: (series title,
     values) pairs, values along a row."""
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = title
-    chart.y_axis.title = y_title
+    chart = _column_chart(title, y_title)
     chart.series.append(Series(bars[1], title=bars[0]))
     chart.set_categories(categories)
-    chart.dataLabels = _no_labels()
     cumulative = LineChart()
     line_series = Series(line[1], title=line[0])
     line_series.smooth = False
     cumulative.series.append(line_series)
     cumulative.set_categories(categories)
     cumulative.dataLabels = _no_labels()
-    _axes_visible(chart)
     _axes_visible(cumulative)
     chart += cumulative
     chart.width, chart.height = 22, 10
