@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIOS := $(sort $(wildcard scenarios/*.yaml))
 
-.PHONY: run test lint bench lock schema clean
+.PHONY: run test test-random fuzz lint bench lock schema clean
 
 $(VENV)/.run-installed: requirements/run.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,16 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff format --check cba tests benchmarks templates
 	$(BIN)/mypy
 
+# Deterministic: the same Hypothesis examples everywhere, nothing saved between runs (this is
+# what CI runs). test-random and fuzz search new examples each run (opt in).
 test: lint
 	$(BIN)/python -m pytest
+
+test-random: $(VENV)/.test-installed
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest
+
+fuzz: $(VENV)/.test-installed
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/property tests/engine
 
 bench: $(VENV)/.run-installed
 	$(BIN)/python benchmarks/run_benchmarks.py

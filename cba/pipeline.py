@@ -58,9 +58,14 @@ CONVENTIONS: tuple[str, ...] = (
     "+ economic) / PV public costs; public value ROI = PVB / PV public costs (LP2014).",
     "Transfers count in an agency's fiscal view but not in PVB or public value (LP2014).",
     "Incremental figures are the option minus the counterfactual, year by year.",
-    "Payback year: first year in which cumulative discounted net social benefit is "
-    "non-negative (LP2014). IRR on undiscounted net social flows (numpy-financial).",
-    "Equivalent annual net benefit = NPSV / sum of standard-schedule discount factors.",
+    "Payback year: the first year from which cumulative discounted net social benefit stays "
+    "non-negative to the end of the period, counted from the first year with a flow (LP2014; "
+    "docs/methods.md). IRR on undiscounted net social flows (numpy-financial).",
+    "Equivalent annual net benefit: each stream's PV over the annuity factor (sum of discount "
+    "factors, years 0 to T-1) of the schedule it is discounted on; a flat stream gives its "
+    "annual amount on either schedule.",
+    "DfT value-for-money category: very poor BCR <= 0; poor 0 < BCR < 1; low 1 to < 1.5; "
+    "medium 1.5 to < 2; high 2 to < 4; very high >= 4.",
 )
 
 
@@ -244,6 +249,7 @@ class _OptionArrays:
         agencies: list[FloatArray] = []
         cashable: list[bool] = []
         transfer: list[bool] = []
+        health: list[bool] = []
         value_lines: list[int] = []
         for line_index, benefit in enumerate(option.benefits):
             reduction, _ = self.benefit_reduction(benefit)
@@ -276,6 +282,7 @@ class _OptionArrays:
                 agencies.append(self.one_hot(who))
                 cashable.append(isinstance(value, FiscalValue) and value.cashable)
                 transfer.append(isinstance(value, FiscalValue) and value.transfer)
+                health.append(benefit.health)
         n_values = len(value_rows)
         inputs: dict[str, Any] = {
             "cost_flows": cost_flows,
@@ -291,6 +298,7 @@ class _OptionArrays:
             "value_agencies": np.array(agencies).reshape(n_values, n_agencies),
             "value_cashable": np.array(cashable, dtype=bool),
             "value_transfer": np.array(transfer, dtype=bool),
+            "value_health": np.array(health, dtype=bool),
         }
         return _Parts(
             cost_base, uplifts, cost_flows, input_flows, chains, value_rows, value_lines, inputs
@@ -438,7 +446,8 @@ def _measures(m: appraisal.Measures, first_year: int, totals: appraisal.YearlyTo
         undefined["payback_year"] = (
             "there are no net flows"
             if not np.any(totals.d_net_social)
-            else "cumulative discounted net benefit stays negative over the appraisal period"
+            else "cumulative discounted net benefit is still negative in the last year of the "
+            "appraisal period"
         )
     if np.isnan(m.irr):
         changes = int(sign_changes(totals.net_social))
@@ -536,12 +545,14 @@ def run(scenario: Scenario) -> Results:
         health=_schedule_used(scenario.discounting.health_schedule, n_years),
     )
     band_bounds = np.array([b.lower for b in DFT_VALUE_FOR_MONEY])
+    band_inclusive = np.array([b.lower_inclusive for b in DFT_VALUE_FOR_MONEY])
     built = {}
     for option in scenario.options:
         arrays = _OptionArrays(scenario, option, schedules)
         built[option.id] = (arrays, *arrays.build())
     cf_totals = built[scenario.counterfactual][1]
     standard = np.array(schedules.standard.factors)
+    health = np.array(schedules.health.factors)
 
     # The sweep module builds on this one; imported here to keep the import graph acyclic.
     from cba.scale_sweep import sweep_option
@@ -550,8 +561,20 @@ def run(scenario: Scenario) -> Results:
     for option in scenario.options:
         arrays, totals, parts = built[option.id]
         incremental = totals - cf_totals
-        gross_m = appraisal.measures(totals, standard, band_bounds)
-        inc_m = appraisal.measures(incremental, standard, band_bounds)
+        gross_m = appraisal.measures(
+            totals,
+            standard,
+            band_bounds,
+            health_factors=health,
+            band_lower_inclusive=band_inclusive,
+        )
+        inc_m = appraisal.measures(
+            incremental,
+            standard,
+            band_bounds,
+            health_factors=health,
+            band_lower_inclusive=band_inclusive,
+        )
         options.append(
             OptionResult(
                 option_id=option.id,
@@ -613,8 +636,11 @@ def run(scenario: Scenario) -> Results:
                 b.name,
                 None if np.isinf(b.lower) else b.lower,
                 None if np.isinf(b.upper) else b.upper,
+                lower_inclusive=b.lower_inclusive,
+                upper_inclusive=k + 1 < len(DFT_VALUE_FOR_MONEY)
+                and not DFT_VALUE_FOR_MONEY[k + 1].lower_inclusive,
             )
-            for b in DFT_VALUE_FOR_MONEY
+            for k, b in enumerate(DFT_VALUE_FOR_MONEY)
         ),
         value_for_money_source=VFM_SOURCE,
         conventions=CONVENTIONS,

@@ -262,11 +262,30 @@ class ScheduleUsed:
 
 @dataclass(frozen=True)
 class Band:
-    """A value-for-money category: ``lower <= BCR < upper``."""
+    """A value-for-money category: ``lower <= BCR < upper``, or ``lower < BCR`` when the lower
+    bound is exclusive (a BCR equal to it is in the band below)."""
 
     name: str
     lower: float | None
+    """Lower BCR bound [ratio]; None for the lowest band."""
     upper: float | None
+    """Upper BCR bound [ratio]; None for the highest band."""
+    lower_inclusive: bool = True
+    """Whether a BCR equal to ``lower`` is in this band."""
+    upper_inclusive: bool = False
+    """Whether a BCR equal to ``upper`` is in this band."""
+
+    @property
+    def rule(self) -> str:
+        """The band as a condition on the BCR, e.g. ``"0 < BCR < 1"`` or ``"BCR <= 0"``."""
+        if self.lower is None and self.upper is None:
+            return "any BCR"
+        if self.upper is None:
+            return f"BCR {'>=' if self.lower_inclusive else '>'} {self.lower:g}"
+        high = f"BCR {'<=' if self.upper_inclusive else '<'} {self.upper:g}"
+        if self.lower is None:
+            return high
+        return f"{self.lower:g} {'<=' if self.lower_inclusive else '<'} {high}"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from cba.engine.discounting import annuity_factor
 from cba.engine.metrics import (
     band_index,
+    equivalent_annual_value,
     internal_rate_of_return,
     net_present_social_value,
     payback_year_offset,
@@ -92,8 +93,9 @@ class YearlyTotals:
     pv: dict[str, FloatArray]
     """Present values [GBP PV] of public_costs, non_public_costs, community_inputs,
     fiscal_cashable, fiscal_non_cashable, fiscal_transfers, fiscal_in_pvb, economic, social,
-    each (...,): summed from each line's PV, in the same order whatever the leading axes (so a
-    scale sweep at ``n_0`` reproduces a single run exactly)."""
+    and benefits_health (the part of PVB discounted on the health schedule), each (...,):
+    summed from each line's PV, in the same order whatever the leading axes (so a scale sweep
+    at ``n_0`` reproduces a single run exactly)."""
     pv_paid_by_agency: FloatArray
     """(..., A) PV of the costs each agency pays [GBP PV]."""
     pv_contributed_by_agency: FloatArray
@@ -159,6 +161,7 @@ def yearly_totals(
     value_agencies: FloatArray,
     value_cashable: BoolArray,
     value_transfer: BoolArray,
+    value_health: BoolArray | None = None,
 ) -> YearlyTotals:
     """Yearly totals of one option from its line flows.
 
@@ -184,6 +187,8 @@ def yearly_totals(
         One-hot: the agency a fiscal value accrues to, or the named beneficiary (or all 0).
     value_cashable, value_transfer : (C,)
         Cashable and transfer flags (fiscal values only).
+    value_health : (C,), optional
+        True for components discounted on the health schedule (default: none are).
     """
     public_share = np.sum(np.where(public_agencies, cost_shares, 0.0), axis=-1)  # (Lc,)
     d_cost_lines = cost_flows * cost_factors
@@ -196,6 +201,11 @@ def yearly_totals(
     counted = fiscal & ~value_transfer
     economic = value_types == ECONOMIC
     social = value_types == SOCIAL
+    health = (
+        np.zeros(value_types.shape, dtype=bool)
+        if value_health is None
+        else np.asarray(value_health, dtype=bool)
+    )
     # Present values by agency only need each line's PV: sum over years first, then share
     # the (..., L) line PVs out to agencies, never a (..., L, A, T) array.
     pv_costs = np.sum(d_cost_lines, axis=-1)
@@ -212,6 +222,7 @@ def yearly_totals(
         "fiscal_in_pvb": _select_lines(pv_values, counted),
         "economic": _select_lines(pv_values, economic),
         "social": _select_lines(pv_values, social),
+        "benefits_health": _select_lines(pv_values, health & ~transfers),
     }
     return YearlyTotals(
         pv=pv,
@@ -242,6 +253,40 @@ def yearly_totals(
         pv_other_by_agency=_to_agencies(
             pv_values, np.where(~fiscal[:, np.newaxis], value_agencies, 0.0)
         ),
+    )
+
+
+def equivalent_annual_net_benefit(
+    npsv: FloatArray,
+    pv_benefits_health: FloatArray,
+    standard_factors: FloatArray,
+    health_factors: FloatArray | None = None,
+) -> FloatArray:
+    """Equivalent annual net benefit [GBP per year], each part over its own annuity factor.
+
+    Parameters
+    ----------
+    npsv : (...)
+        Net present social value [GBP PV].
+    pv_benefits_health : (...)
+        The part of PVB discounted on the health schedule [GBP PV]; the rest of the NPSV is on
+        the standard schedule.
+    standard_factors, health_factors : (T,)
+        Discount factors over the appraisal period; ``health_factors`` defaults to the
+        standard ones.
+
+    Notes
+    -----
+    ``EANB = (NPSV - PVB_health) / A_s + PVB_health / A_h`` with ``A = sum_{t=0}^{T-1} D_t``
+    (an annuity-due factor: year 0 is included and undiscounted). Green Book practice for
+    equivalent annual cost divides a PV by the annuity factor over the years of the stream;
+    cba's streams run over the appraisal period. A flat stream of ``x`` a year on either
+    schedule gives exactly ``x``.
+    """
+    health = standard_factors if health_factors is None else health_factors
+    rest = npsv - pv_benefits_health
+    return equivalent_annual_value(rest, annuity_factor(standard_factors)) + (
+        equivalent_annual_value(pv_benefits_health, annuity_factor(health))
     )
 
 
@@ -296,6 +341,9 @@ def measures(
     standard_factors: FloatArray,
     band_lower_bounds: FloatArray,
     with_irr: bool = True,
+    *,
+    health_factors: FloatArray | None = None,
+    band_lower_inclusive: NDArray[np.bool_] | None = None,
 ) -> Measures:
     """Every headline measure from yearly totals.
 
@@ -304,11 +352,16 @@ def measures(
     totals : YearlyTotals
         Of an option, or the difference of two options (incremental).
     standard_factors : (T,)
-        Factors of the standard schedule, for the equivalent annual net benefit.
+        Factors of the standard schedule over the appraisal period, for the equivalent annual
+        net benefit.
     band_lower_bounds : (B,)
-        Inclusive lower BCR bounds of the value-for-money bands, ascending.
+        Lower BCR bounds of the value-for-money bands, ascending.
     with_irr : bool
         Solve for the IRR (a root-finding per leading index); scale sweeps skip it.
+    health_factors : (T,), optional
+        Factors of the health schedule (default: the standard factors).
+    band_lower_inclusive : (B,) bool, optional
+        Whether each band's lower bound is inclusive (default: all are).
 
     Notes
     -----
@@ -350,8 +403,10 @@ def measures(
         public_value_roi=ratio_over_positive(pvb, public),
         payback_year_offset=payback_year_offset(totals.d_net_social),
         irr=internal_rate_of_return(totals.net_social) if with_irr else np.full(npsv.shape, np.nan),
-        equivalent_annual_net_benefit=npsv / annuity_factor(standard_factors),
-        value_for_money_band=band_index(bcr_public, band_lower_bounds),
+        equivalent_annual_net_benefit=equivalent_annual_net_benefit(
+            npsv, pv["benefits_health"], standard_factors, health_factors
+        ),
+        value_for_money_band=band_index(bcr_public, band_lower_bounds, band_lower_inclusive),
         pv_paid_by_agency=paid,
         pv_contributed_by_agency=contributed,
         pv_fiscal_by_agency=fiscal_a,

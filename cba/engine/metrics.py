@@ -46,7 +46,7 @@ def benefit_cost_ratio(pv_benefits: ArrayLike, pv_costs: ArrayLike) -> FloatArra
 
 
 def payback_year_offset(discounted_net_flows: ArrayLike) -> FloatArray:
-    """First year offset in which cumulative discounted net benefit is non-negative.
+    """Year offset from which cumulative discounted net benefit stays non-negative.
 
     Parameters
     ----------
@@ -56,19 +56,39 @@ def payback_year_offset(discounted_net_flows: ArrayLike) -> FloatArray:
     Returns
     -------
     ndarray, shape (...)
-        The year offset [years since the first appraisal year] as float; NaN where the
-        cumulative value never reaches zero within the appraisal period, or where every
-        flow is zero (nothing to pay back).
+        The payback year offset [years since the first appraisal year] as float:
+
+        - if the cumulative discounted net benefit is negative in some year, the year after
+          the **last** year in which it is negative (so a later dip, such as a renewal cost,
+          moves payback after it); NaN if it is still negative in the final year;
+        - if it is never negative, the first year with a non-zero flow (the scheme pays its
+          way from its first flow);
+        - NaN where every flow is zero (nothing to pay back).
+
+        A cumulative value within ``1e-12`` of the sum of the absolute flows counts as zero,
+        so rounding in the last bits cannot move the payback year.
+
+    Notes
+    -----
+    Years with no flow before a scheme starts are not "paid back": costs ``[0, 100, 0, 0, 0]``
+    and benefits ``[0, 0, 60, 60, 60]`` at a zero rate give cumulative net
+    ``0, -100, -40, 20, 80`` and payback at offset 3.
 
     References
     ----------
-    HM Treasury/New Economy (2014), LP2014 CBA guidance: payback period.
+    HM Treasury/New Economy (2014), LP2014 CBA guidance: payback period (the point at which
+    cumulative discounted net benefit turns non-negative); convention for later dips: cba.
     """
     flows = np.asarray(discounted_net_flows, dtype=np.float64)
-    reached = np.cumsum(flows, axis=-1) >= 0.0
-    first = np.argmax(reached, axis=-1).astype(np.float64)
-    defined = reached.any(axis=-1) & (flows != 0.0).any(axis=-1)
-    return np.where(defined, first, np.nan)
+    years = np.arange(flows.shape[-1])
+    tolerance = 1e-12 * np.sum(np.abs(flows), axis=-1, keepdims=True)
+    negative = np.cumsum(flows, axis=-1) < -tolerance
+    last_negative = np.max(np.where(negative, years, -1), axis=-1, initial=-1)
+    nonzero = flows != 0.0
+    first_flow = np.argmax(nonzero, axis=-1)
+    payback = np.where(last_negative >= 0, last_negative + 1, first_flow)
+    defined = nonzero.any(axis=-1) & (payback < flows.shape[-1])
+    return np.where(defined, payback.astype(np.float64), np.nan)
 
 
 def sign_changes(flows: ArrayLike) -> NDArray[np.int64]:
@@ -129,11 +149,30 @@ def equivalent_annual_value(present_value: ArrayLike, annuity_factor: ArrayLike)
     return ratio_over_positive(present_value, annuity_factor)
 
 
-def band_index(values: ArrayLike, lower_bounds: ArrayLike) -> NDArray[np.int64]:
-    """Index of the band ``lower[i] <= value < lower[i+1]`` for each value; -1 for NaN.
+def band_index(
+    values: ArrayLike, lower_bounds: ArrayLike, lower_inclusive: ArrayLike | None = None
+) -> NDArray[np.int64]:
+    """Index of the band each value falls in; -1 for NaN.
 
-    ``lower_bounds`` are the ascending inclusive lower bounds of bands that tile the line.
+    Parameters
+    ----------
+    values : array_like, shape (...)
+        The values to classify (e.g. BCRs [ratio]).
+    lower_bounds : array_like, shape (B,)
+        Ascending lower bounds of bands that tile the line (the first is ``-inf``).
+    lower_inclusive : array_like of bool, shape (B,), optional
+        Whether a value equal to band i's lower bound is in band i (True, the default) or in
+        band i - 1 (False).
     """
     v = np.asarray(values, dtype=np.float64)
-    idx = np.searchsorted(np.asarray(lower_bounds, dtype=np.float64), v, side="right") - 1
+    lower = np.asarray(lower_bounds, dtype=np.float64)
+    inclusive = (
+        np.ones(lower.shape, dtype=bool)
+        if lower_inclusive is None
+        else np.asarray(lower_inclusive, dtype=bool)
+    )
+    idx = np.searchsorted(lower, v, side="right") - 1
+    safe = np.clip(idx, 0, lower.size - 1)
+    on_exclusive_bound = (v == lower[safe]) & ~inclusive[safe] & (idx > 0)
+    idx = np.where(on_exclusive_bound, idx - 1, idx)
     return np.where(np.isnan(v), -1, idx).astype(np.int64)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from cba.io.problems import Problem, ScenarioError
 from cba.io.validation_errors import locate, problems_from_validation
-from cba.io.yaml_loader import load_yaml
+from cba.io.yaml_loader import SourceMap, load_yaml
+from cba.spec.parameters import ParameterPathError, apply_values
 from cba.spec.scenario import (
     LANGUAGE_VERSION,
     Scenario,
@@ -42,9 +45,57 @@ def load_scenario(path: str | Path) -> Scenario:
         With every problem found, each located as ``file:line:col: path: message``.
     """
     file_path = Path(path)
-    file = str(path)
     data, source_map = load_yaml(file_path)
+    return _validated(data, str(path), source_map)
 
+
+def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scenario:
+    """Validate a scenario given as plain data, exactly as a file with that content would be.
+
+    Parameters
+    ----------
+    data : mapping
+        The scenario as a YAML file would load: keys as in ``docs/scenario-language.md``,
+        lists of mappings, numbers as numbers (calendar-year keys as ints).
+    source : str
+        What to call the data in messages, in place of a file name.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each as ``source: path: message``.
+    """
+    return _validated(dict(data), source, {})
+
+
+def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
+    """A new scenario with some inputs changed, validated as a whole like a file.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario to start from (it is not changed).
+    values : mapping of str to value
+        ``{parameter path: new value}``; a path is built from keys and ids, e.g.
+        ``"options.resident_patrols.benefits.burglary_avoided.deadweight"`` (see
+        ``cba.spec.parameters``). A value is written as it would be in the file.
+
+    Raises
+    ------
+    ScenarioError
+        For a path that leads nowhere (with a did-you-mean hint) or a value the file could not
+        hold (a share above 1, a negative amount, ...), every problem at once.
+    """
+    source = "<with_values>"
+    try:
+        data = apply_values(scenario.to_data(), values)
+    except ParameterPathError as exc:
+        raise ScenarioError([Problem(source, 0, 0, exc.path, exc.message)]) from None
+    return _validated(data, source, {})
+
+
+def _validated(data: Any, file: str, source_map: SourceMap) -> Scenario:
+    """Every check a file gets, on loaded data; every problem at once."""
     problems: list[Problem] = []
     for loc, message in [*duplicate_ids(data), *alternative_forms(data)]:
         line, col = locate(loc, source_map)
@@ -69,6 +120,6 @@ def load_scenario(path: str | Path) -> Scenario:
             f"{scenario.cba_scenario}; this cba reads {LANGUAGE_VERSION}. Newer features may be "
             "refused or ignored",
             ScenarioLanguageWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     return scenario

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from cba.spec.agencies import Agency
 from cba.spec.base import (
@@ -170,6 +170,68 @@ class Scenario(StrictModel):
             if option.id == option_id:
                 return option
         raise KeyError(option_id)
+
+    def to_data(self) -> dict[str, Any]:
+        """The scenario as plain data with the keys its author gave (defaults left out): the
+        form a scenario file has, and what ``Scenario.model_validate`` takes back."""
+        data: dict[str, Any] = self.model_dump(mode="python", exclude_unset=True)
+        return data
+
+    # A scenario is only ever made by validating all of it: the cross-references (agency and
+    # option ids, years in the period, grades, deflator years) need the whole file, and so do
+    # the duplicate-id checks. Pydantic's other ways in are routed through that or refused.
+
+    def __init__(self, /, **data: Any) -> None:
+        """Validate ``data`` as a whole scenario, exactly as a file is validated."""
+        __tracebackhide__ = True
+        self.__pydantic_validator__.validate_python(
+            data, self_instance=self, context=reference_context(data)
+        )
+        _raise_duplicates(data)
+
+    @classmethod
+    def model_validate(cls, obj: Any, *, context: Any | None = None, **kwargs: Any) -> Self:
+        """Validate a whole scenario from plain data (a mapping as a file gives it).
+
+        Without a ``context`` the cross-references and duplicate ids are checked here, so a
+        scenario built from a dict is validated exactly like a file. ``cba.scenario_from_dict``
+        does the same and reports every problem at once as ``cba`` does for files.
+        """
+        if context is not None:
+            return super().model_validate(obj, context=context, **kwargs)
+        scenario = super().model_validate(obj, context=reference_context(obj), **kwargs)
+        _raise_duplicates(obj)
+        return scenario
+
+    @classmethod
+    def model_validate_json(cls, *args: Any, **kwargs: Any) -> Self:
+        """Not supported: a scenario is YAML or plain data. Use ``cba.scenario_from_dict``."""
+        raise TypeError(
+            "Scenario.model_validate_json is not supported; parse the text and call "
+            "cba.scenario_from_dict(data), or write a YAML file and call cba.load_scenario"
+        )
+
+    @classmethod
+    def model_validate_strings(cls, *args: Any, **kwargs: Any) -> Self:
+        """Not supported: a scenario's numbers are numbers, never strings to coerce."""
+        raise TypeError(
+            "Scenario.model_validate_strings is not supported; use cba.scenario_from_dict(data)"
+        )
+
+
+def _raise_duplicates(raw: Any) -> None:
+    """Raise a ValidationError listing every duplicated id in ``raw``, if any."""
+    found = duplicate_ids(raw)
+    if found:
+        raise ValidationError.from_exception_data(
+            "Scenario",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("duplicate_id", message), loc=loc, input=None
+                )
+                for loc, message in found
+            ],
+        )
 
 
 def reference_context(raw: Any) -> ReferenceContext:

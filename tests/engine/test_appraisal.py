@@ -63,3 +63,23 @@ def test_incremental_of_identical_totals_is_zero() -> None:
     assert m.npsv == 0.0
     assert np.isnan(m.bcr_public)
     assert np.isnan(m.payback_year_offset)
+
+
+@given(
+    st.floats(-1e6, 1e6),
+    st.floats(-1e6, 1e6),
+    st.integers(1, 120),
+    st.floats(0.0, 0.1),
+    st.floats(0.0, 0.1),
+)
+def test_equivalent_annual_net_benefit_of_flat_streams_is_their_amount(
+    health_amount: float, other_amount: float, n_years: int, r_standard: float, r_health: float
+) -> None:
+    """A flat stream over the period gives its annual amount back, on either schedule."""
+    standard = discount_factors(np.full(n_years, r_standard))
+    health = discount_factors(np.full(n_years, r_health))
+    pv_health = np.sum(health_amount * health)
+    npsv = pv_health + np.sum(other_amount * standard)
+    eanb = appraisal.equivalent_annual_net_benefit(npsv, pv_health, standard, health)
+    scale = abs(health_amount) + abs(other_amount)
+    assert abs(eanb - (health_amount + other_amount)) <= 1e-12 * max(scale, 1.0) * n_years

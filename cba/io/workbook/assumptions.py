@@ -260,11 +260,11 @@ def write_assumptions(
         t.add(
             "",
             band.name,
-            "BCR from (inclusive)",
-            band.lower if band.lower is not None else "-",
+            "BCR over public costs",
+            band.rule,
             "ratio",
             results.value_for_money_source,
-            "cba ratio",
+            "cba text",
         )
     widths = {"A": 22, "B": 24, "C": 44, "D": 14, "E": 26, "F": 90}
     for letter, width in widths.items():

@@ -76,9 +76,10 @@ def paragraph(results: Results, option: OptionResult) -> str:
             f"{_ratio_words(m.bcr_public_and_community)}."
         )
     parts.append(
-        f"Cumulative discounted net benefit turns positive in {m.payback_year}."
+        f"Cumulative discounted net benefit is non-negative from {m.payback_year} to the end of "
+        "the appraisal period (payback year)."
         if m.payback_year is not None
-        else "Cumulative discounted net benefit does not turn positive within the appraisal period."
+        else f"There is no payback year: {m.undefined['payback_year']}."
     )
     if option.scale is not None:
         parts.append(
@@ -196,13 +197,12 @@ def write_summary(
 
     c.text(row, 1, "DfT value-for-money categories (BCR over public costs)", "cba heading")
     row += 1
-    for j, label in enumerate(("Category", "BCR from (inclusive)", "BCR below")):
+    for j, label in enumerate(("Category", "BCR over public costs")):
         c.text(row, 1 + j, label, "cba header")
     for band in results.value_for_money_bands:
         row += 1
         c.text(row, 1, band.name)
-        c.value(row, 2, band.lower if band.lower is not None else "-", "cba ratio")
-        c.value(row, 3, band.upper if band.upper is not None else "-", "cba ratio")
+        c.text(row, 2, band.rule)
     row += 1
     c.text(row, 1, results.value_for_money_source, "cba note")
     row += 2

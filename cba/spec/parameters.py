@@ -1,0 +1,96 @@
+"""Parameter paths: a readable address for every input of a scenario, built from ids.
+
+``options.resident_patrols.benefits.burglary_avoided.deadweight`` names the ``deadweight`` of the
+benefit line ``burglary_avoided`` of the option ``resident_patrols``. Segments are mapping keys
+as written in the scenario file; inside a list of things with ids (agencies, options, cost,
+community-input and benefit lines) a segment is an id. A list without ids (``authors``) takes a
+0-based index.
+
+This module only addresses values in the plain data of a scenario; the changed data is then
+validated as a whole, exactly like a file (``cba.with_values``).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+
+class ParameterPathError(ValueError):
+    """A path that does not lead to an input of the scenario."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+def _step(node: Any, segment: str, path: str, walked: str) -> Any:
+    """The child of ``node`` named by ``segment`` (which must exist)."""
+    if isinstance(node, dict):
+        if segment in node:
+            return node[segment]
+        raise ParameterPathError(path, _no_such(segment, [str(k) for k in node], walked, "key"))
+    if isinstance(node, list):
+        ids = [
+            item["id"]
+            for item in node
+            if isinstance(item, dict) and isinstance(item.get("id"), str)
+        ]
+        if ids and len(ids) == len(node):
+            for item in node:
+                if item["id"] == segment:
+                    return item
+            raise ParameterPathError(path, _no_such(segment, ids, walked, "id"))
+        if segment.isdigit() and int(segment) < len(node):
+            return node[int(segment)]
+        raise ParameterPathError(
+            path, f"'{walked}' is a list of {len(node)} items; address one by its 0-based index"
+        )
+    raise ParameterPathError(
+        path, f"'{walked}' is a single value, so it has no '{segment}' inside it"
+    )
+
+
+def _no_such(segment: str, known: list[str], walked: str, what: str) -> str:
+    guess = difflib.get_close_matches(segment, known, n=1, cutoff=0.6)
+    hint = f" Did you mean '{guess[0]}'?" if guess else ""
+    where = f"under '{walked}'" if walked else "at the top level"
+    listed = ", ".join(sorted(known)) or "none"
+    return f"no {what} '{segment}' {where}.{hint} Known: {listed}"
+
+
+def apply_values(data: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of scenario ``data`` with each ``path: value`` of ``values`` set.
+
+    The last segment of a path may name a key the data does not have yet (an input left at
+    its default); every earlier segment must exist. Nothing is validated here.
+
+    Raises
+    ------
+    ParameterPathError
+        For a path that does not lead into the data, with a did-you-mean hint.
+    """
+    out: dict[str, Any] = copy.deepcopy(dict(data))
+    for path, value in values.items():
+        segments = path.split(".")
+        if not path or any(not s for s in segments):
+            raise ParameterPathError(path, "a parameter path is ids and keys joined by dots")
+        node: Any = out
+        walked = ""
+        for segment in segments[:-1]:
+            node = _step(node, segment, path, walked)
+            walked = f"{walked}.{segment}" if walked else segment
+        last = segments[-1]
+        if isinstance(node, dict):
+            node[last] = copy.deepcopy(value)
+        elif isinstance(node, list):
+            target = _step(node, last, path, walked)
+            node[node.index(target)] = copy.deepcopy(value)
+        else:
+            raise ParameterPathError(
+                path, f"'{walked}' is a single value, so it has no '{last}' inside it"
+            )
+    return out
