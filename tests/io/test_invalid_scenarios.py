@@ -200,3 +200,45 @@ def test_file_over_size_limit_is_refused(tmp_path: Path) -> None:
     assert MIB < path.stat().st_size < MIB + len(padding) + 1
     header = Header((Expectation(0, ("over the 1,048,576-byte limit",)),), 1)
     check_refused(path, header)
+
+
+def _problems(path: Path) -> list[Problem]:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    return info.value.problems
+
+
+def test_no_message_ends_with_a_dangling_colon() -> None:
+    for path in _invalid_files():
+        for problem in _problems(path):
+            assert not problem.message.rstrip().endswith(":"), str(problem)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "unquoted_colon_in_text",
+        "unquoted_colons_on_two_lines",
+        "text_after_closing_quote",
+        "unquoted_colon_in_list_item",
+    ],
+)
+def test_quoting_hint_points_where_the_quote_goes_and_its_fix_loads(
+    name: str, tmp_path: Path
+) -> None:
+    # The problem's column is where the text starts; writing the suggested quoted text there
+    # gives a valid scenario.
+    path = INVALID_DIR / f"{name}.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    problems = _problems(path)
+    for problem in problems:
+        suggestion = problem.message.split("Put the whole text in quotes: ", 1)[1]
+        quoted = suggestion[
+            min(i for i in (suggestion.find("'"), suggestion.find('"')) if i >= 0) :
+        ]
+        line = lines[problem.line - 1]
+        assert line[problem.column - 1 :].lstrip("'\"").startswith(quoted.strip("'\"")[:5])
+        lines[problem.line - 1] = line[: problem.column - 1] + quoted
+    fixed = tmp_path / f"{name}.yaml"
+    fixed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    load_scenario(fixed)
