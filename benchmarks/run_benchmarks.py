@@ -1,18 +1,23 @@
-"""Wall-time benchmarks of ``cba run`` on the example scenarios (``make bench``).
+"""Wall-time benchmarks of ``cba`` (``make bench``).
 
-For each ``scenarios/*.yaml``:
+First the start-up figures of :mod:`startup_benchmark`: ``cba --help``, ``cba validate`` and
+``cba run`` against the interpreter and import floors, with the issue 7 targets.
 
-* ``cba run``: median wall time of ``cba run SCENARIO --json TMPDIR -q`` as a subprocess, end
-  to end (interpreter start, imports, validation, computation, provenance, writing the JSON
-  and the workbook);
-* ``import floor``: median wall time of a bare ``python -c "import numpy, pydantic"``
-  subprocess on the same machine, the cost any run pays before cba does any work;
+Then for each ``scenarios/*.yaml``:
+
+* ``cba run``: median wall time of ``cba run SCENARIO --json TMPDIR -o TMPDIR -q`` as a
+  subprocess, end to end (interpreter start, imports, validation, computation, provenance,
+  writing the JSON and the workbook);
+* ``import floor``: median wall time of a bare ``python -c "import numpy, pydantic, openpyxl"``
+  subprocess on the same machine, the cost any run that writes a workbook pays before cba does
+  any work;
 * ``ratio``: the first over the second;
 * ``in-process``: median time of ``cba.run(cba.load_scenario(path))`` in this process, for
   information.
 
-Subprocess timings: 1 warm-up, then 5 timed runs, ``cba run`` and the import floor
-alternating so that both see the same machine load.
+Subprocess timings: warm-ups, then timed runs, ``cba run`` and the import floor alternating so
+that both see the same machine load; cba's bytecode is cached outside the checkout (see
+:func:`startup_benchmark.bytecode_cached_env`).
 
 Then the workbook writer: the in-process time to build and write each example's workbook, and
 cells per second for a synthetic 200,000-cell results sheet written with cba's cell writer
@@ -24,54 +29,22 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import startup_benchmark
+from startup_benchmark import alternated_medians, bytecode_cached_env, cba_command
 from timing import time_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 SUBPROCESS_RUNS = 5
-SUBPROCESS_WARMUPS = 1
 IN_PROCESS_RUNS = 20
-IMPORT_FLOOR = [sys.executable, "-c", "import numpy, pydantic"]
-
-
-def cba_command() -> list[str]:
-    """The ``cba`` console script beside this interpreter, else ``python -m cba``."""
-    script = Path(sys.executable).with_name("cba.exe" if os.name == "nt" else "cba")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "cba"]
-
-
-def time_subprocess(command: Sequence[str]) -> float:
-    """Wall time of one run of ``command`` [s]; the command must succeed."""
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(
-            f"benchmark command failed (exit {done.returncode}): {' '.join(command)}\n{done.stderr}"
-        )
-    return elapsed
-
-
-def time_pair(first: Sequence[str], second: Sequence[str]) -> tuple[float, float]:
-    """Median wall times [s] of two commands, run alternately after warm-ups."""
-    for _ in range(SUBPROCESS_WARMUPS):
-        time_subprocess(first)
-        time_subprocess(second)
-    a: list[float] = []
-    b: list[float] = []
-    for _ in range(SUBPROCESS_RUNS):
-        a.append(time_subprocess(first))
-        b.append(time_subprocess(second))
-    return statistics.median(a), statistics.median(b)
+IMPORT_FLOOR = [sys.executable, "-c", "import numpy, pydantic, openpyxl"]
 
 
 def machine_line() -> str:
@@ -90,21 +63,24 @@ def main() -> int:
         return 1
     command = cba_command()
     print(machine_line())
+    print()
+    started = time.perf_counter()
+    startup_benchmark.main()
     print(
         f"cba {cba.__version__}; command: {' '.join(Path(c).name for c in command)} run "
-        f"SCENARIO --json TMPDIR -q; subprocess medians of {SUBPROCESS_RUNS} runs after "
-        f"{SUBPROCESS_WARMUPS} warm-up; in-process median of {IN_PROCESS_RUNS}"
+        f"SCENARIO --json TMPDIR -o TMPDIR -q; subprocess medians of {SUBPROCESS_RUNS} runs "
+        f"after {startup_benchmark.WARMUPS} warm-ups; in-process median of {IN_PROCESS_RUNS}"
     )
     print()
 
     headers = ("scenario", "cba run [ms]", "import floor [ms]", "ratio", "in-process [ms]")
     rows: list[tuple[str, ...]] = []
-    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cba-bench-") as tmp:
+        env = bytecode_cached_env(Path(tmp) / "pycache")
         for path in SCENARIOS:
             out_dir = Path(tmp) / path.stem
             run_cmd = [*command, "run", str(path), "--json", str(out_dir), "-o", str(out_dir), "-q"]
-            cli_s, floor_s = time_pair(run_cmd, IMPORT_FLOOR)
+            cli_s, floor_s = alternated_medians(run_cmd, IMPORT_FLOOR, SUBPROCESS_RUNS, env)
             in_process_s = time_in_process(
                 lambda p=path: cba.run(cba.load_scenario(p)), IN_PROCESS_RUNS
             )
@@ -131,7 +107,7 @@ def main() -> int:
     print()
     print(
         "ratio = cba run / import floor (1.00x would mean all the time goes to starting Python "
-        "and importing numpy and pydantic)."
+        "and importing numpy, pydantic and openpyxl)."
     )
     print()
     workbook_section()

@@ -1,28 +1,75 @@
 """The ``cba`` command: parse arguments, call the API, print, set the exit code.
 
-Exit codes: 0 success, 2 invalid input (a located message per problem), 1 internal error
-(with ``--debug``, the traceback).
+Exit codes: 0 success, 2 invalid input (a located message per problem), 3 (``cba verify``) some
+figure differs, 1 internal error (with ``--debug``, the traceback), 130 interrupted, 141 the
+reader of the output went away (a closed pipe, as in ``cba verify book.xlsx | head``: cba stops
+quietly, with the status a shell reports for a command ended by SIGPIPE).
+
+Each command imports what it uses when it runs, so ``cba --help`` loads none of pydantic,
+numpy, openpyxl or rich, and ``cba validate`` loads no numpy, openpyxl or pandas.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import shlex
+import os
 import sys
-import traceback
-import warnings
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_DIFFERS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+    from cba.spec.scenario import Scenario
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_DIFFERS = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for ``yes | head``; ``set -o pipefail`` sees it."""
+
+USER_ERRORS = (
+    ("cba.io.atomic", "OutputError"),
+    ("cba.io.workbook.template", "TemplateError"),
+    ("cba.pipeline", "NonFiniteResultError"),
+)
+"""Exceptions (module, name) that are the user's to fix (exit 2), besides UsageError."""
 
 
 class UsageError(Exception):
     """Bad command-line input (exit 2)."""
+
+
+class Output:
+    """One output stream, stdout or stderr: plain lines are written as they are; tables and
+    styled lines go through a rich console created on first use."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def line(self, text: str = "") -> None:
+        """Write ``text`` and a newline verbatim: no markup, no wrapping, never cut."""
+        (sys.stderr if self._stderr else sys.stdout).write(text + "\n")
+
+    @property
+    def console(self) -> Console:
+        """The rich console of this stream."""
+        if self._console is None:
+            self._console = _rich_console(self._stderr)
+        return self._console
+
+
+def _rich_console(stderr: bool) -> Console:
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich would exit 1 here; main() handles a closed pipe once, for every command.
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(stderr=stderr, highlight=False)
 
 
 def _scenario_paths(arguments: Sequence[str]) -> list[Path]:
@@ -39,12 +86,18 @@ def _scenario_paths(arguments: Sequence[str]) -> list[Path]:
     return paths
 
 
+def _names_one_file(given: str, count: int, suffix: str) -> bool:
+    """Whether an output option names a single file (one scenario) rather than a folder."""
+    target = Path(given)
+    return count == 1 and not target.is_dir() and target.suffix.lower() == suffix
+
+
 def _targets(option: str, given: str | None, ids: list[str], suffix: str) -> list[Path]:
     """Output files for each scenario id: a file (one scenario) or a folder (several)."""
     if given is None:
         return [Path("out") / f"{i}{suffix}" for i in ids]
     target = Path(given)
-    if len(ids) == 1 and not target.is_dir() and target.suffix.lower() == suffix:
+    if _names_one_file(given, len(ids), suffix):
         return [target]
     if (target.exists() and not target.is_dir()) or target.suffix.lower() == suffix:
         raise UsageError(
@@ -55,6 +108,9 @@ def _targets(option: str, given: str | None, ids: list[str], suffix: str) -> lis
 
 
 def _is_cba_output(path: Path) -> bool:
+    import json
+    import zipfile
+
     if path.suffix.lower() == ".xlsx":
         try:
             with zipfile.ZipFile(path) as archive:
@@ -78,11 +134,13 @@ def _check_replaceable(path: Path, force: bool) -> None:
     )
 
 
-def _load_all(paths: list[Path], err: Console) -> tuple[list[tuple[Path, object]], int]:
+def _load_all(paths: list[Path], err: Output) -> tuple[list[tuple[Path, Scenario]], int]:
+    import warnings
+
     from cba.io.problems import ScenarioError
     from cba.io.scenario_file import load_scenario
 
-    loaded: list[tuple[Path, object]] = []
+    loaded: list[tuple[Path, Scenario]] = []
     invalid = 0
     for path in paths:
         with warnings.catch_warnings(record=True) as caught:
@@ -91,38 +149,42 @@ def _load_all(paths: list[Path], err: Console) -> tuple[list[tuple[Path, object]
                 loaded.append((path, load_scenario(path)))
             except ScenarioError as exc:
                 invalid += 1
-                err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+                err.line(str(exc))
         for warning in caught:
-            err.print(f"warning: {warning.message}", markup=False, highlight=False, soft_wrap=True)
+            err.line(f"warning: {warning.message}")
     return loaded, invalid
 
 
-def command_validate(args: argparse.Namespace, out: Console, err: Console) -> int:
+def command_validate(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Check files without computing."""
     paths = _scenario_paths(args.scenarios)
     loaded, invalid = _load_all(paths, err)
     for path, _ in loaded:
-        out.print(f"{path}: valid", markup=False, highlight=False, soft_wrap=True)
+        out.line(f"{path}: valid")
     return EXIT_INVALID if invalid else EXIT_OK
 
 
-def command_run(args: argparse.Namespace, out: Console, err: Console) -> int:
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Validate, compute and report every scenario."""
+    import shlex
+
     from cba.io.atomic import write_bytes_atomically
     from cba.io.json_results import results_to_json
     from cba.io.provenance import scenario_provenance
-    from cba.io.terminal import print_summary
+    from cba.io.terminal import print_notes, print_summary, summary_notes
     from cba.io.workbook.template import DEFAULT_TEMPLATE, load_template, template_digest
     from cba.io.workbook.writer import write_workbook
     from cba.pipeline import run
-    from cba.spec.scenario import Scenario
 
     paths = _scenario_paths(args.scenarios)
-    loaded, invalid = _load_all(paths, err)
+    scenarios, invalid = _load_all(paths, err)
     if invalid and not args.keep_going:
-        err.print(f"{invalid} scenario file(s) invalid; nothing was written.", style="bold red")
+        err.line(f"{invalid} scenario file(s) invalid; nothing was written.")
         return EXIT_INVALID
-    scenarios = [(p, s) for p, s in loaded if isinstance(s, Scenario)]
     ids = [s.id for _, s in scenarios]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -130,13 +192,17 @@ def command_run(args: argparse.Namespace, out: Console, err: Console) -> int:
             f"several files have the scenario id {', '.join(duplicates)}; "
             "results would overwrite each other. Give each scenario its own id"
         )
-    json_targets = _targets("--json", args.json, ids, ".json")
     book_targets = _targets("-o", args.output, ids, ".xlsx")
+    json_given = args.json
+    if json_given is None and args.output and not _names_one_file(args.output, len(ids), ".xlsx"):
+        json_given = args.output  # -o FOLDER is the output folder of both
+    json_targets = _targets("--json", json_given, ids, ".json")
     for target in (*json_targets, *book_targets):
         _check_replaceable(target, args.force)
     template = Path(args.template) if args.template else None
     if template is not None:
         load_template(template)  # refuse a bad template before anything is written
+    notes: dict[str, list[str]] = {}
     for (path, scenario), json_target, book_target in zip(
         scenarios, json_targets, book_targets, strict=True
     ):
@@ -152,18 +218,29 @@ def command_run(args: argparse.Namespace, out: Console, err: Console) -> int:
         written = write_workbook(results, scenario, provenance, book_target, template)
         write_bytes_atomically(json_target, results_to_json(results, provenance))
         if not args.quiet:
-            print_summary(results, out)
+            print_summary(results, out.console, notes=False)
+            notes[results.scenario_id] = summary_notes(results)
             for line in (
                 f"  results: {json_target}",
                 f"  workbook: {book_target}",
                 f"  workbook content digest: {written.content_digest}",
                 "",
             ):
-                out.print(line, style="dim", markup=False, soft_wrap=True)
+                out.console.print(line, style="dim", markup=False, soft_wrap=True)
+    if not args.quiet and scenarios:
+        print_notes(notes, out.console)
+        folders = list(dict.fromkeys(str(t.parent) for t in (*book_targets, *json_targets)))
+        skipped = f"; {_plural(invalid, 'invalid file')} skipped" if invalid else ""
+        out.line(
+            f"{_plural(len(scenarios), 'scenario')} appraised{skipped}; "
+            f"{_plural(len(book_targets) + len(json_targets), 'file')} written "
+            f"({_plural(len(book_targets), 'workbook')}, {len(json_targets)} JSON results) in "
+            + " and ".join(folders)
+        )
     return EXIT_INVALID if invalid else EXIT_OK
 
 
-def command_scale(args: argparse.Namespace, out: Console, err: Console) -> int:
+def command_scale(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Sweep an option over its scale driver and print the key points."""
     from cba.io.terminal import print_scale
     from cba.scale_sweep import ScaleError, sweep_option
@@ -173,15 +250,17 @@ def command_scale(args: argparse.Namespace, out: Console, err: Console) -> int:
     if invalid or not loaded:
         return EXIT_INVALID
     _, scenario = loaded[0]
-    from cba.spec.scenario import Scenario
-
-    assert isinstance(scenario, Scenario)
     scalable = [o.id for o in scenario.options if o.scale is not None]
+    if not scalable and args.option is None:
+        raise UsageError(
+            f"{args.scenario}: no option declares a `scale:` block, so there is nothing to "
+            "sweep. Add one to the option to sweep (driver, n0 and sweep; see docs/scale.md)"
+        )
     option_id = args.option or (scalable[0] if len(scalable) == 1 else None)
     if option_id is None:
         raise UsageError(
-            "name the option to sweep with --option; options with a scale driver: "
-            + (", ".join(scalable) or "none")
+            "name the option to sweep with --option; options with a `scale:` block: "
+            + ", ".join(scalable)
         )
     if option_id not in {o.id for o in scenario.options}:
         raise UsageError(f"--option {option_id}: no such option in {args.scenario}")
@@ -189,11 +268,11 @@ def command_scale(args: argparse.Namespace, out: Console, err: Console) -> int:
         curve = sweep_option(scenario, option_id, args.points)
     except ScaleError as exc:
         raise UsageError(str(exc)) from None
-    print_scale(curve, scenario.option(option_id).name, out)
+    print_scale(curve, scenario.option(option_id).name, out.console)
     return EXIT_OK
 
 
-def command_verify(args: argparse.Namespace, out: Console, err: Console) -> int:
+def command_verify(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Recompute a workbook's scenario and compare every figure."""
     from cba.io.workbook.template import TemplateError
     from cba.io.workbook.verify import VerifyError, verify_workbook
@@ -208,27 +287,24 @@ def command_verify(args: argparse.Namespace, out: Console, err: Console) -> int:
     except (VerifyError, TemplateError) as exc:
         raise UsageError(str(exc)) from None
 
-    def say(text: str) -> None:
-        out.print(text, markup=False, highlight=False, soft_wrap=True)
-
-    say(f"scenario: {outcome.scenario}")
+    out.line(f"scenario: {outcome.scenario}")
     if outcome.sha256_matches:
-        say(f"scenario sha256 matches the workbook's record ({outcome.current_sha256})")
+        out.line(f"scenario sha256 matches the workbook's record ({outcome.current_sha256})")
     else:
-        say(
+        out.line(
             f"scenario sha256 differs: the workbook recorded {outcome.recorded_sha256}, "
             f"the file now has {outcome.current_sha256}"
         )
     if outcome.figures_match:
-        say(f"all {outcome.compared} figures match")
+        out.line(f"all {outcome.compared} figures match")
         return EXIT_OK
-    say(f"{len(outcome.differences)} of {outcome.compared} figures differ:")
+    out.line(f"{len(outcome.differences)} of {outcome.compared} figures differ:")
     for difference in outcome.differences:
-        say(f"  {difference}")
+        out.line(f"  {difference}")
     return EXIT_DIFFERS
 
 
-def command_schema(args: argparse.Namespace, out: Console, err: Console) -> int:
+def command_schema(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Print or write the JSON Schema of the scenario language."""
     from cba.io.atomic import write_bytes_atomically
     from cba.io.reference_doc import scenario_language_markdown
@@ -237,10 +313,23 @@ def command_schema(args: argparse.Namespace, out: Console, err: Console) -> int:
     text = scenario_language_markdown() if args.format == "markdown" else scenario_json_schema()
     if args.output:
         write_bytes_atomically(Path(args.output), text.encode("utf-8"))
-        err.print(f"wrote {args.output}", highlight=False)
+        err.line(f"wrote {args.output}")
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+EXIT_CODES_HELP = (
+    "exit codes: 0 success; 2 invalid input; 3 (verify) some figure differs; 1 internal error "
+    "(rerun with --debug); 130 interrupted; 141 the output pipe was closed (e.g. `| head`)."
+)
+
+OUTPUTS_HELP = (
+    "Where the files go: by default out/<id>.xlsx and out/<id>.json. -o FOLDER puts both the "
+    "workbooks and the JSON results in FOLDER; with one scenario, -o FILE.xlsx names the "
+    "workbook and the JSON still goes to out/<id>.json. --json always decides where the JSON "
+    "goes."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -251,13 +340,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cba",
         description="Cost-benefit analysis for neighbourhood community budgets "
         "(HM Treasury Green Book; local-partnership CBA).",
+        epilog=EXIT_CODES_HELP,
     )
     parser.add_argument("--version", action="version", version=f"cba {__version__}")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser(
-        "run", help="appraise scenarios: print a summary, write the workbook and JSON results"
+        "run",
+        help="appraise scenarios: print a summary, write the workbook and JSON results",
+        description="Appraise scenarios: print a summary, write the workbook and JSON results.",
+        epilog=OUTPUTS_HELP,
     )
     run.add_argument(
         "scenarios", nargs="+", metavar="SCENARIO", help="scenario files, or folders of .yaml files"
@@ -265,13 +358,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--json",
         metavar="PATH",
-        help="results file (one scenario) or folder (several); default out/<id>.json",
+        help="results file (one scenario) or folder (several); default: the -o folder, "
+        "else out/<id>.json",
     )
     run.add_argument(
         "-o",
         "--output",
         metavar="PATH",
-        help="workbook file (one scenario) or folder (several); default out/<id>.xlsx",
+        help="output folder (workbooks, and JSON unless --json is given), or the workbook file "
+        "(one scenario); default out/",
     )
     run.add_argument(
         "--template",
@@ -295,7 +390,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     validate.set_defaults(handler=command_validate)
 
-    scale = sub.add_parser("scale", help="sweep an option over its scale driver")
+    scale = sub.add_parser(
+        "scale",
+        help="sweep an option over its scale driver",
+        epilog="The option needs a `scale:` block (driver, n0, sweep); see docs/scale.md.",
+    )
     scale.add_argument("scenario", metavar="SCENARIO")
     scale.add_argument("--option", metavar="ID", help="the option to sweep")
     scale.add_argument("--points", type=int, metavar="N", help="number of sweep points")
@@ -327,37 +426,68 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``cba`` console script and ``python -m cba``."""
+def _is_user_error(exc: Exception) -> bool:
+    """Whether ``exc`` is the user's to fix. An error class whose module was never imported
+    cannot have been raised, so checking needs no import."""
+    if isinstance(exc, UsageError):
+        return True
+    for module_name, class_name in USER_ERRORS:
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(exc, getattr(module, class_name)):
+            return True
+    return False
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(arguments)
     args.argv = arguments
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
-    from cba.io.atomic import OutputError
-    from cba.io.workbook.template import TemplateError
-
+    out, err = Output(), Output(stderr=True)
     try:
         code: int = args.handler(args, out, err)
-    except (UsageError, OutputError, TemplateError) as exc:
-        err.print(f"cba: {exc}", markup=False, highlight=False, soft_wrap=True)
-        return EXIT_INVALID
+    except BrokenPipeError:
+        raise
     except KeyboardInterrupt:
-        err.print("cba: interrupted; no partial output was left", markup=False)
+        err.line("cba: interrupted; no partial output was left")
         return EXIT_INTERRUPTED
-    except Exception as exc:  # a bug in cba, not a user mistake
+    except Exception as exc:
+        if _is_user_error(exc):
+            err.line(f"cba: {exc}")
+            return EXIT_INVALID
+        # a bug in cba, not a user mistake
         if args.debug:
+            import traceback
+
             traceback.print_exc()
-        err.print(
+        err.line(
             f"cba: internal error: {type(exc).__name__}: {exc}. This is a bug in cba; rerun "
-            "with --debug for a traceback and report it.",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
+            "with --debug for a traceback and report it."
         )
         return EXIT_INTERNAL
     return code
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's last flush at exit does not
+    fail again on the closed pipe (and print an error)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # stdout is not a file descriptor (captured in-process): nothing to flush at exit
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cba`` console script and ``python -m cba``."""
+    try:
+        try:
+            return _dispatch(argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

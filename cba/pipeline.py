@@ -6,7 +6,8 @@ names (schedules, agencies, grade tables) into arrays, calls the engine, and lab
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 import numpy as np
@@ -615,7 +616,7 @@ def run(scenario: Scenario) -> Results:
     distinct = [schedules.standard]
     if schedules.health.label != schedules.standard.label:
         distinct.append(schedules.health)
-    return Results(
+    results = Results(
         scenario_id=scenario.id,
         title=scenario.title,
         description=scenario.description,
@@ -647,3 +648,42 @@ def run(scenario: Scenario) -> Results:
         caveats=tuple(caveats),
         options=tuple(options),
     )
+    where = first_non_finite(results)
+    if where is not None:
+        raise NonFiniteResultError(
+            f"{scenario.id}: the figure {where} is not a finite number: the scenario's amounts, "
+            "counts or factors are too large or too small to compute with. Check the units of "
+            "the inputs behind it; nothing was written"
+        )
+    return results
+
+
+class NonFiniteResultError(ValueError):
+    """A figure overflowed to infinity or became NaN: never written to any output."""
+
+
+def first_non_finite(value: object, path: str = "") -> str | None:
+    """The path of the first float in ``value`` (a Results tree of dataclasses, tuples and
+    dicts) that is infinite or NaN, or None when every float is finite. Undefined figures are
+    None, never NaN, so any NaN here is a computation that went wrong."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path or "value"
+    if is_dataclass(value) and not isinstance(value, type):
+        for field in fields(value):
+            found = first_non_finite(getattr(value, field.name), f"{path}.{field.name}")
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, tuple):
+        for index, item in enumerate(value):
+            label = getattr(item, "option_id", None) or getattr(item, "line_id", None)
+            found = first_non_finite(item, f"{path}[{label if label else index}]")
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = first_non_finite(item, f"{path}[{key}]")
+            if found is not None:
+                return found
+    return None

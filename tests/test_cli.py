@@ -9,6 +9,7 @@ Exit codes: 0 success, 2 invalid input (located messages, no traceback), 1 inter
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import re
@@ -696,3 +697,241 @@ def test_several_scenarios_with_a_json_file_name_are_refused(tmp_path: Path) -> 
     code = main(["run", str(ROOT / "scenarios"), "--json", str(target), "-q"])
     assert code == 2
     assert not target.exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 7: output a user sees is never cut; one summary for several scenarios; -o is the
+# output folder; a closed pipe is not an error; cba scale without a scale block
+# --------------------------------------------------------------------------------------------
+
+SCALE_EXAMPLE = SCENARIO_DIR / "volunteer_befriending_scale.yaml"
+
+
+def captured_at_80_columns(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m cba ARGS`` with stdout captured (not a terminal), as in CI logs."""
+    import os
+
+    env = {**os.environ, "COLUMNS": "80"}
+    return subprocess.run(
+        [sys.executable, "-m", "cba", *(str(a) for a in args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
+
+
+def printed_tokens(text: str) -> set[str]:
+    return set(re.split(r"[\s│┃]+", text))
+
+
+def test_scale_at_80_columns_prints_every_figure_whole(tmp_path: Path) -> None:
+    from cba.io.terminal import money, ratio
+    from cba.scale_sweep import sweep_option
+
+    done = captured_at_80_columns("scale", SCALE_EXAMPLE, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "…" not in done.stdout
+    scenario = cba.load_scenario(SCALE_EXAMPLE)
+    (option,) = [o for o in scenario.options if o.scale is not None]
+    curve = sweep_option(scenario, option.id, None)
+    found = printed_tokens(done.stdout)
+    for index in {0, curve.n0_index, curve.optimum_index, len(curve.points) - 1}:
+        for figure in (
+            f"{curve.points[index]:,.4g}",
+            money(curve.npsv[index]),
+            ratio(curve.bcr_public[index]),
+            ratio(curve.bcr_public_and_community[index]),
+        ):
+            assert figure in found, (figure, done.stdout)
+    assert money(min(curve.npsv)) in found  # the widest figure, e.g. -£2,215,502
+
+
+def test_run_at_80_columns_prints_every_figure_whole(tmp_path: Path) -> None:
+    from cba.io.terminal import _ROWS, _cell
+
+    done = captured_at_80_columns("run", SCENARIO_DIR, "-o", tmp_path / "results", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "…" not in done.stdout
+    found = printed_tokens(done.stdout)
+    for path in SCENARIOS:
+        results = cba.run(cba.load_scenario(path))
+        for option in results.options:
+            if option.is_counterfactual:
+                continue
+            for name, kind in _ROWS:
+                figure = _cell(option.incremental, name, kind)
+                assert figure in found, (path.name, option.option_id, name, figure)
+
+
+def test_run_several_scenarios_notes_once_and_one_closing_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "results"
+    code, out, err = cli(capsys, "run", SCENARIO_DIR, "-o", folder)
+    assert code == 0, err
+    lines = [line.strip() for line in out.splitlines() if line.strip()]
+    assert len(SCENARIOS) >= 2
+    for fragment in (
+        "DfT value-for-money categories by BCR over public costs:",
+        "DfT value-for-money band boundaries are flagged VERIFY",
+        "Optimism bias uses the confidence-grade table",
+    ):
+        assert sum(line.startswith(fragment) for line in lines) == 1, fragment
+    discounting = [line for line in lines if line.startswith("Discounting:")]
+    assert len(discounting) == len(set(discounting)) == 2  # the lower-rate example differs
+    assert lines[-1] == (
+        f"{len(SCENARIOS)} scenarios appraised; {2 * len(SCENARIOS)} files written "
+        f"({len(SCENARIOS)} workbooks, {len(SCENARIOS)} JSON results) in {folder}"
+    )
+
+
+def test_run_one_scenario_closing_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = cli(capsys, "run", ONE, "--json", tmp_path / "x.json", "-o", tmp_path / "b")
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        f"1 scenario appraised; 2 files written (1 workbook, 1 JSON results) in "
+        f"{tmp_path / 'b'} and {tmp_path}"
+    )
+    assert flat(out).count("DfT value-for-money categories by BCR") == 1
+
+
+def test_run_output_folder_holds_the_json_too(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for scenarios, folder in (([ONE], tmp_path / "one"), ([SCENARIO_DIR], tmp_path / "all")):
+        code, _, err = cli(capsys, "run", *scenarios, "-o", folder, "-q")
+        assert code == 0, err
+        ids = [scenario_id(p) for p in (SCENARIOS if scenarios == [SCENARIO_DIR] else [ONE])]
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            f"{i}{suffix}" for i in ids for suffix in (".json", ".xlsx")
+        )
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_json_option_still_decides_where_the_json_goes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = cli(capsys, "run", ONE, "-o", tmp_path / "books", "--json", tmp_path / "res")
+    assert code == 0, err
+    assert [p.name for p in (tmp_path / "books").iterdir()] == [f"{scenario_id(ONE)}.xlsx"]
+    assert [p.name for p in (tmp_path / "res").iterdir()] == [f"{scenario_id(ONE)}.json"]
+
+
+def test_run_output_workbook_file_keeps_the_json_in_out(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = cli(capsys, "run", ONE, "-o", tmp_path / "book.xlsx", "-q")
+    assert code == 0, err
+    assert (tmp_path / "book.xlsx").is_file()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [f"{scenario_id(ONE)}.json"]
+
+
+def test_run_help_documents_where_outputs_go(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = flat(capsys.readouterr().out)
+    assert "-o FOLDER puts both the workbooks and the JSON results in FOLDER" in text
+    assert "-o FILE.xlsx names the workbook and the JSON still goes to out/<id>.json" in text
+    readme = flat((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert "`-o FOLDER` puts both" in readme
+
+
+def test_scale_without_a_scale_block_points_to_the_docs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert all(o.scale is None for o in cba.load_scenario(ONE).options)
+    code, out, err = cli(capsys, "scale", ONE)
+    assert code == 2
+    assert out == ""
+    assert "no option declares a `scale:` block" in flat(err)
+    assert "docs/scale.md" in err
+    assert "none" not in err
+
+
+def closed_pipe_run(*args: str | Path, cwd: Path, unbuffered: bool = False) -> tuple[int, str]:
+    """Run ``python -m cba ARGS`` with stdout a pipe whose reader has already gone (as when
+    ``| head`` has read its lines and exited); return (exit status, stderr)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "cba", *(str(a) for a in args)],
+            cwd=cwd,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+            check=False,
+            env=env,
+        )
+    finally:
+        os.close(write_end)
+    return done.returncode, done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),
+        ("schema",),
+        ("validate", ONE),
+        ("scale", SCALE_EXAMPLE),
+        ("run", ONE, "-o", "results"),
+    ],
+    ids=["help", "schema", "validate", "scale", "run"],
+)
+def test_closed_pipe_exits_quietly(tmp_path: Path, args: tuple[str | Path, ...]) -> None:
+    from cba.cli import EXIT_BROKEN_PIPE
+
+    code, err = closed_pipe_run(*args, cwd=tmp_path)
+    assert code == EXIT_BROKEN_PIPE == 141, err
+    assert err == ""
+    if args != ("--help",):  # argparse itself ignores a failed write of the help text
+        assert closed_pipe_run(*args, cwd=tmp_path, unbuffered=True) == (141, "")
+
+
+def test_closed_pipe_verify(tmp_path: Path) -> None:
+    """``cba verify book.xlsx | head``: the reader closing early is not an internal error."""
+    book = tmp_path / "book.xlsx"
+    written = cli_subprocess("run", ONE, "-o", book, "--json", tmp_path / "x.json", cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    verified = cli_subprocess("verify", book, "--scenario", ONE, cwd=tmp_path)
+    assert verified.returncode == 0, verified.stderr  # the workbook verifies
+    code, err = closed_pipe_run("verify", book, "--scenario", ONE, cwd=tmp_path)
+    assert code == 141, err
+    assert err == ""
+
+
+def test_closed_pipe_in_process(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["validate", str(ONE)]) == 141
+    assert "internal error" not in capsys.readouterr().err
+
+
+def test_run_keep_going_closing_line_counts_the_skipped_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = _mixed_folder(tmp_path)
+    code, out, _ = cli(capsys, "run", folder, "-o", tmp_path / "results", "--keep-going")
+    assert code == 2
+    assert out.splitlines()[-1] == (
+        "1 scenario appraised; 1 invalid file skipped; 2 files written "
+        f"(1 workbook, 1 JSON results) in {tmp_path / 'results'}"
+    )

@@ -94,3 +94,35 @@ def test_unverified_tables_are_flagged_to_the_reader(scenario_path: Path) -> Non
         for line in [*option.costs, *option.benefits]
     )
     assert graded == any("confidence-grade table" in c for c in results.caveats)
+
+
+def test_non_finite_figures_are_found_wherever_they_are() -> None:
+    """The guard that keeps inf and NaN out of every output finds them at any depth."""
+    import dataclasses
+
+    from cba.pipeline import first_non_finite
+
+    results = cba.run(cba.load_scenario(Path("scenarios/balsall_heath_community_safety.yaml")))
+    assert first_non_finite(results) is None
+    patrols = results.option("resident_patrols")
+    broken_measures = dataclasses.replace(patrols.incremental, npsv=float("inf"))
+    broken_line = dataclasses.replace(patrols.costs[1], flows=(1.0, float("nan"), 2.0))
+    broken = dataclasses.replace(
+        results,
+        options=(
+            results.options[0],
+            dataclasses.replace(patrols, incremental=broken_measures),
+        ),
+    )
+    assert first_non_finite(broken) == ".options[resident_patrols].incremental.npsv"
+    broken = dataclasses.replace(
+        results,
+        options=(
+            results.options[0],
+            dataclasses.replace(patrols, costs=(patrols.costs[0], broken_line)),
+        ),
+    )
+    assert (
+        first_non_finite(broken)
+        == f".options[resident_patrols].costs[{broken_line.line_id}].flows[1]"
+    )

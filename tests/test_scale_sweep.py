@@ -163,6 +163,6 @@ def test_cba_scale_command(
     assert "as described (n0)" in out
     assert "economies" in out
     assert main(["scale", str(ROOT / "scenarios" / "balsall_heath_community_safety.yaml")]) == 2
-    assert "--option" in capsys.readouterr().err
+    assert "no option declares a `scale:` block" in capsys.readouterr().err
     assert main(["scale", str(EXAMPLE), "--option", "no_programme"]) == 2
     assert "declares no scale driver" in capsys.readouterr().err

@@ -1,12 +1,24 @@
-"""A readable summary of results for the terminal (rich tables)."""
+"""A readable summary of results for the terminal (rich tables).
+
+Every table is laid out to fit the console's width (80 columns when the output is captured):
+a number is never wrapped, folded, cut or ellipsised. Labels wrap at spaces (a word longer than
+its column folds); when the figures do not all fit beside their labels, the columns that do
+not fit go to a second table under the first, with the labels repeated. rich is imported when
+a table is printed, so that importing this module (for :func:`money`) stays cheap.
+"""
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
-from cba.results import MEASURE_LABELS, Measures, Results, ScaleCurve
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from cba.results import Measures, Results, ScaleCurve
 
 
 def money(value: float) -> str:
@@ -42,6 +54,103 @@ _ROWS: tuple[tuple[str, str], ...] = (
     ("equivalent_annual_net_benefit", "money"),
 )
 
+LONGEST_UNBROKEN_LABEL_WORD = 16
+"""A word of a label (a header or a row label) longer than this may be folded to fit."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table before layout: its header and its cells as text."""
+
+    header: str
+    cells: tuple[str, ...]
+    figures: bool = True
+    """True: the cells are figures, never broken (the column is at least as wide as the widest
+    figure). False: the cells are labels, wrapped at spaces."""
+    justify: Literal["left", "right"] = "right"
+
+    def narrowest(self) -> int:
+        """The least width that breaks no figure and no label word of sensible length."""
+        label_words = self.header.split() + ([] if self.figures else self._cell_words())
+        longest_word = min(max((len(w) for w in label_words), default=1), _WORD)
+        widest_figure = max((len(c) for c in self.cells), default=1) if self.figures else 1
+        return max(longest_word, widest_figure, 1)
+
+    def widest(self) -> int:
+        """The width at which nothing in the column wraps."""
+        return max(len(text) for text in (self.header, *self.cells))
+
+    def _cell_words(self) -> list[str]:
+        return [word for cell in self.cells for word in cell.split()]
+
+
+_WORD = LONGEST_UNBROKEN_LABEL_WORD
+
+
+def _table(columns: Sequence[Column], widths: Sequence[int], title: str | None) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=Text.from_markup(title) if title else None,
+        title_justify="left",
+        show_edge=False,
+    )
+    for column, width in zip(columns, widths, strict=True):
+        table.add_column(Text(column.header), justify=column.justify, width=width, overflow="fold")
+    for row in zip(*(column.cells for column in columns), strict=True):
+        table.add_row(*(Text(cell) for cell in row))
+    return table
+
+
+def _table_width(columns: Sequence[Column], widths: Sequence[int], console: Console) -> int:
+    from rich.measure import Measurement
+
+    table = _table(columns, widths, None)
+    # Measured without a width limit: within one, rich would report the squeezed width.
+    unlimited = console.options.update_width(sys.maxsize)
+    return Measurement.get(console, unlimited, table).maximum
+
+
+def fitted_tables(
+    keys: Sequence[Column], values: Sequence[Column], title: str | None, console: Console
+) -> list[Table]:
+    """Tables of ``keys`` (repeated in each) and ``values`` that fit the console's width.
+
+    As many value columns as fit go beside the keys, in order; the rest go to further tables.
+    Columns are as narrow as :meth:`Column.narrowest` at most, and share the spare width up to
+    :meth:`Column.widest`.
+    """
+    limit = console.width
+    groups: list[list[Column]] = []
+    for column in values:
+        group = groups[-1] if groups else None
+        if group is not None:
+            trial = [*keys, *group, column]
+            if _table_width(trial, [c.narrowest() for c in trial], console) <= limit:
+                group.append(column)
+                continue
+        groups.append([column])
+    tables = []
+    for number, group in enumerate(groups):
+        columns = [*keys, *group]
+        widths = [c.narrowest() for c in columns]
+        spare = limit - _table_width(columns, widths, console)
+        # Labels first (an unwrapped row label reads best), then the rest, widest need first.
+        for labels_only in (True, False):
+            while spare > 0:
+                deficits = [
+                    c.widest() - w if labels_only is not c.figures else 0
+                    for c, w in zip(columns, widths, strict=True)
+                ]
+                neediest = max(range(len(columns)), key=deficits.__getitem__)
+                if deficits[neediest] <= 0:
+                    break
+                widths[neediest] += 1
+                spare -= 1
+        tables.append(_table(columns, widths, title if number == 0 else None))
+    return tables
+
 
 def _cell(m: Measures, name: str, kind: str) -> str:
     value = getattr(m, name)
@@ -54,50 +163,85 @@ def _cell(m: Measures, name: str, kind: str) -> str:
     return "undefined" if value is None else str(value)
 
 
-def print_summary(results: Results, console: Console) -> None:
-    """Print one scenario's headline figures: each option against the counterfactual."""
+def _say(console: Console, text: str) -> None:
+    console.print(text, style="dim", markup=False, highlight=False, soft_wrap=True)
+
+
+def print_summary(results: Results, console: Console, notes: bool = True) -> None:
+    """Print one scenario's headline figures: each option against the counterfactual.
+
+    With ``notes`` (the default), also the notes of :func:`summary_notes`; the ``cba run``
+    command prints those once for all its scenarios instead.
+    """
+    from rich.markup import escape
+
+    from cba.results import MEASURE_LABELS
+
     counterfactual = results.option(results.counterfactual)
     options = [o for o in results.options if not o.is_counterfactual]
-    table = Table(
-        title=f"[bold]{escape(results.title)}[/bold]\n[dim]{escape(results.scenario_id)}: real "
+    title = (
+        f"[bold]{escape(results.title)}[/bold]\n[dim]{escape(results.scenario_id)}: real "
         f"GBP at {results.price_base_year} prices; present values at {results.first_year}; each "
-        f"option minus the counterfactual '{escape(counterfactual.name)}'[/dim]",
-        title_justify="left",
+        f"option minus the counterfactual '{escape(counterfactual.name)}'[/dim]"
     )
-    table.add_column("Figure (incremental)")
-    for option in options:
-        table.add_column(escape(option.name), justify="right")
-    for name, kind in _ROWS:
-        table.add_row(MEASURE_LABELS[name], *(_cell(o.incremental, name, kind) for o in options))
-    console.print(table)
+    labels = Column(
+        "Figure (incremental)",
+        tuple(MEASURE_LABELS[name] for name, _ in _ROWS),
+        figures=False,
+        justify="left",
+    )
+    figures = [
+        Column(option.name, tuple(_cell(option.incremental, name, kind) for name, kind in _ROWS))
+        for option in options
+    ]
+    for table in fitted_tables([labels], figures, title, console):
+        console.print(table)
     for option in options:
         for figure, reason in option.incremental.undefined.items():
-            console.print(
-                f"  [dim]{option.option_id}: {MEASURE_LABELS[figure]} undefined: {reason}[/dim]"
-            )
-    schedules = ", ".join(s.label for s in results.schedules)
-    bands = " | ".join(_band(b.name, b.lower, b.upper) for b in results.value_for_money_bands)
+            _say(console, f"  {option.option_id}: {MEASURE_LABELS[figure]} undefined: {reason}")
     for option in options:
         if option.scale is not None:
             print_scale(option.scale, option.name, console)
-    for note in (
+    if notes:
+        for note in summary_notes(results):
+            _say(console, f"  {note}")
+
+
+def summary_notes(results: Results) -> list[str]:
+    """The notes a reader of one scenario's figures needs: the discount schedules, the DfT
+    value-for-money bands, and the caveats (unverified tables used)."""
+    schedules = ", ".join(s.label for s in results.schedules)
+    bands = " | ".join(f"{b.name} {b.rule}" for b in results.value_for_money_bands)
+    return [
         f"Discounting: {schedules}.",
         f"DfT value-for-money categories by BCR over public costs: {bands}.",
         *results.caveats,
-    ):
-        console.print(f"  {note}", style="dim", markup=False, highlight=False, soft_wrap=True)
+    ]
 
 
-def _band(name: str, lower: float | None, upper: float | None) -> str:
-    if lower is None:
-        return f"{name} < {upper:g}"
-    if upper is None:
-        return f"{name} >= {lower:g}"
-    return f"{name} {lower:g} to < {upper:g}"
+def print_notes(notes_by_scenario: Mapping[str, Sequence[str]], console: Console) -> None:
+    """The distinct notes of several scenarios, each once.
+
+    A note that does not apply to every scenario is followed by the ids it applies to, after
+    the other forms of the same note (notes are ordered by their place in each scenario's list).
+    """
+    applies: dict[str, list[str]] = {}
+    place: dict[str, int] = {}
+    for scenario_id, notes in notes_by_scenario.items():
+        for index, note in enumerate(notes):
+            place.setdefault(note, index)
+            applies.setdefault(note, []).append(scenario_id)
+    for note in sorted(applies, key=place.__getitem__):
+        scenario_ids = list(dict.fromkeys(applies[note]))
+        if len(scenario_ids) < len(notes_by_scenario):
+            note = f"{note} ({', '.join(scenario_ids)})"
+        _say(console, f"  {note}")
 
 
 def print_scale(curve: ScaleCurve, option_name: str, console: Console) -> None:
     """Key points of a scale sweep and what they mean."""
+    from rich.markup import escape
+
     marks = [
         (0, "start of sweep"),
         (curve.n0_index, "as described (n0)"),
@@ -112,39 +256,27 @@ def print_scale(curve: ScaleCurve, option_name: str, console: Console) -> None:
     keys: dict[int, list[str]] = {}
     for index, label in marks:
         keys.setdefault(index, []).append(label)
-    table = Table(
-        title=f"Scale: {escape(option_name)} by {escape(curve.driver)} (against the "
-        "counterfactual)",
-        title_justify="left",
-    )
-    for header in (
-        curve.driver,
-        "point",
-        "NPSV",
-        "BCR (public)",
-        "BCR (public+community)",
-        "avg cost / outcome",
-        "marginal cost / outcome",
-    ):
-        table.add_column(header, justify="left" if header == "point" else "right")
-    for index in sorted(keys):
-        average = curve.average_cost_per_outcome[index]
-        marginal = curve.marginal_cost_per_outcome[index]
-        table.add_row(
-            f"{curve.points[index]:,.4g}",
-            "; ".join(keys[index]),
-            money(curve.npsv[index]),
-            ratio(curve.bcr_public[index]),
-            ratio(curve.bcr_public_and_community[index]),
-            "undefined" if average is None else money(average),
-            "undefined" if marginal is None else money(marginal),
-        )
-    console.print(table)
-    console.print(f"  {curve.statement}", style="dim", markup=False, soft_wrap=True)
+    rows = sorted(keys)
+
+    def optional_money(values: Sequence[float | None]) -> tuple[str, ...]:
+        return tuple("undefined" if v is None else money(v) for v in (values[i] for i in rows))
+
+    key_columns = [
+        Column(curve.driver, tuple(f"{curve.points[i]:,.4g}" for i in rows)),
+        Column("point", tuple("; ".join(keys[i]) for i in rows), figures=False, justify="left"),
+    ]
+    figure_columns = [
+        Column("NPSV", tuple(money(curve.npsv[i]) for i in rows)),
+        Column("BCR public", tuple(ratio(curve.bcr_public[i]) for i in rows)),
+        Column(
+            "BCR public + community", tuple(ratio(curve.bcr_public_and_community[i]) for i in rows)
+        ),
+        Column("avg cost per outcome", optional_money(curve.average_cost_per_outcome)),
+        Column("marginal cost per outcome", optional_money(curve.marginal_cost_per_outcome)),
+    ]
+    title = f"Scale: {escape(option_name)} by {escape(curve.driver)} (against the counterfactual)"
+    for table in fitted_tables(key_columns, figure_columns, title, console):
+        console.print(table)
+    _say(console, f"  {curve.statement}")
     stretches = "; ".join(f"{a:,.4g}-{b:,.4g}: {label}" for a, b, label in curve.regimes)
-    console.print(
-        f"  Average cost per outcome by stretch: {stretches}.",
-        style="dim",
-        markup=False,
-        soft_wrap=True,
-    )
+    _say(console, f"  Average cost per outcome by stretch: {stretches}.")

@@ -4,7 +4,7 @@ validation context for cross-references, and tagged unions."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Self
 
@@ -54,10 +54,34 @@ class StrictModel(BaseModel):
         strict=True,
         use_attribute_docstrings=True,
         validate_default=False,
+        # Validators are built on first use, once for the whole Scenario, not once per model
+        # at import: commands that import the spec without validating start faster.
+        defer_build=True,
     )
 
     one_of: ClassVar[OneOf | None] = None
     """Alternative forms of this mapping, if it has any."""
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; changing values this way is refused, since it would skip validation (a
+        deadweight of 30 would run silently). Use ``cba.with_values(scenario, {path: value})``."""
+        if update:
+            raise TypeError(
+                f"{type(self).__name__}.model_copy(update=...) is not supported: it skips "
+                "validation. Use cba.with_values(scenario, {parameter path: value}), which "
+                "validates the changed scenario like a file"
+            )
+        return super().model_copy(deep=deep)
+
+    @classmethod
+    def model_construct(  # type: ignore[override]  # the pydantic plugin rewrites it
+        cls, _fields_set: set[str] | None = None, **values: Any
+    ) -> Self:
+        """Not supported: it builds a model without validating it."""
+        raise TypeError(
+            f"{cls.__name__}.model_construct is not supported: it skips validation. Use "
+            "cba.scenario_from_dict(data) or cba.with_values(scenario, {path: value})"
+        )
 
     @model_validator(mode="after")
     def _check_one_of(self) -> Self:

@@ -141,3 +141,22 @@ def test_a_misspelt_last_key_is_refused_with_a_hint() -> None:
     path = "options.resident_patrols.benefits.burglary_avoided.deadwieght"
     with pytest.raises(cba.ScenarioError, match="deadweight"):
         with_values(cba.load_scenario(EXAMPLE), {path: 0.1})
+
+
+def test_changing_values_without_validation_is_refused() -> None:
+    """Before: ``line.model_copy(update={"deadweight": 30})`` ran silently (NPSV -GBP 64m)."""
+    scenario = cba.load_scenario(EXAMPLE)
+    line = scenario.option("resident_patrols").benefits[0]
+    with pytest.raises(TypeError, match="with_values"):
+        line.model_copy(update={"deadweight": 30})
+    with pytest.raises(TypeError, match="with_values"):
+        scenario.model_copy(update={"title": "x"})
+    with pytest.raises(TypeError, match="skips validation"):
+        type(line).model_construct(deadweight=30)
+    assert scenario.model_copy() == scenario
+    assert scenario.model_copy(deep=True) == scenario
+
+
+def test_public_api_exports_the_validated_builders() -> None:
+    assert cba.scenario_from_dict is scenario_from_dict
+    assert cba.with_values is with_values

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openpyxl.chart import Reference
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.io.terminal import money
@@ -213,5 +214,5 @@ def write_summary(
     sheet.column_dimensions["A"].width = 48
     sheet.column_dimensions["B"].width = 26
     for j in range(len(options) + 2):
-        sheet.column_dimensions[chr(ord("C") + j)].width = 22
+        sheet.column_dimensions[get_column_letter(3 + j)].width = 22
     sheet.sheet_view.showGridLines = False
