@@ -75,6 +75,19 @@ def test_run_does_not_load_pandas(tmp_path: Path) -> None:
     loaded = loaded_after(running("run", str(SCENARIO), "-o", str(tmp_path), "-q"))
     assert {"numpy", "openpyxl"} <= loaded
     assert "pandas" not in loaded
+    # xml.sax.saxutils pulls in urllib, http.client and ssl: tens of ms on every run.
+    assert not {"ssl", "http"} & loaded
+
+
+def test_field_docstrings_are_read_only_for_the_schema() -> None:
+    """Reading every model's source at each start cost tens of ms; the schema reads it."""
+    from cba.io.schema import field_docstrings
+    from cba.spec.costs import CostLine
+    from cba.spec.scenario import Scenario
+
+    assert CostLine.model_fields["amount_per_year"].description is None
+    assert "GBP per year" in field_docstrings(CostLine)["amount_per_year"]
+    assert field_docstrings(Scenario)["first_year"].startswith("First appraisal year")
 
 
 def test_public_api_names_resolve_on_first_use() -> None:

@@ -19,19 +19,38 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _git(path: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", *args],
-            cwd=path.parent,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
+def _git_all(path: Path, *commands: tuple[str, ...]) -> list[str | None]:
+    """Output of each git command run in the file's folder (None where git fails or is
+    missing). The commands run at the same time: each costs a process start."""
+    started: list[subprocess.Popen[str] | None] = []
+    for args in commands:
+        try:
+            started.append(
+                subprocess.Popen(
+                    ["git", *args],
+                    cwd=path.parent,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    stdin=subprocess.DEVNULL,
+                    text=True,
+                )
+            )
+        except OSError:
+            started.append(None)
+    outputs: list[str | None] = []
+    for process in started:
+        if process is None:
+            outputs.append(None)
+            continue
+        try:
+            stdout, _ = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            outputs.append(None)
+            continue
+        outputs.append(stdout.strip() if process.returncode == 0 else None)
+    return outputs
 
 
 def scenario_provenance(path: Path) -> dict[str, Any]:
@@ -41,9 +60,12 @@ def scenario_provenance(path: Path) -> dict[str, Any]:
     """
     from cba import __version__
 
-    commit = _git(path, "log", "-1", "--format=%H", "--", path.name)
-    status = _git(path, "status", "--porcelain", "--", path.name)
-    in_repo = _git(path, "ls-files", "--full-name", "--", path.name)
+    commit, status, in_repo = _git_all(
+        path,
+        ("log", "-1", "--format=%H", "--", path.name),
+        ("status", "--porcelain", "--", path.name),
+        ("ls-files", "--full-name", "--", path.name),
+    )
     return {
         "scenario_file": path.name,
         "scenario_path": in_repo or path.as_posix(),

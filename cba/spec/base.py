@@ -4,6 +4,7 @@ validation context for cross-references, and tagged unions."""
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Self
@@ -52,7 +53,10 @@ class StrictModel(BaseModel):
         extra="forbid",
         frozen=True,
         strict=True,
-        use_attribute_docstrings=True,
+        # Field docstrings become schema descriptions only when the schema is generated
+        # (cba.io.schema.field_docstrings): reading every model's source at each start costs
+        # tens of milliseconds on every command.
+        use_attribute_docstrings=False,
         validate_default=False,
         # Validators are built on first use, once for the whole Scenario, not once per model
         # at import: commands that import the spec without validating start faster.
@@ -125,6 +129,14 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+def escaped(text: str) -> str:
+    """``text`` with every character that does not print written as its escape (``\\x1b``), for
+    messages that quote a value (pydantic cannot carry a lone surrogate in a message)."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
 def _unknown(kind: str, value: str, known: frozenset[str]) -> PydanticCustomError:
     guess = closest(value, known)
     hint = f" Did you mean '{guess}'?" if guess else ""
@@ -132,7 +144,7 @@ def _unknown(kind: str, value: str, known: frozenset[str]) -> PydanticCustomErro
     return PydanticCustomError(
         "unknown_reference",
         "unknown {kind}; got '{value}'.{hint} Declared {kind} ids: {listed}",
-        {"kind": kind, "value": value, "hint": hint, "listed": listed},
+        {"kind": kind, "value": escaped(value), "hint": hint, "listed": listed},
     )
 
 
@@ -207,22 +219,149 @@ Identifier = Annotated[
 ]
 """A short id used to refer to a thing elsewhere in the file."""
 
-Text = Annotated[str, StringConstraints(max_length=4000)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Source = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=2000),
+_NOT_TEXT = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+)
+"""Characters refused in text: control characters other than tab and line feed (ESC, NUL, CR,
+DEL, C1), lone surrogates, the noncharacters U+FFFE and U+FFFF, and the bidirectional-text
+overrides and isolates (they reorder what a reader sees in a terminal or a spreadsheet)."""
+
+
+def _character_kind(char: str) -> str:
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return "a lone surrogate (half of a UTF-16 pair)"
+    if code in (0xFFFE, 0xFFFF):
+        return "a Unicode noncharacter"
+    if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+        return "a bidirectional-text control"
+    return "a control character"
+
+
+def _check_text(value: str) -> str:
+    found = _NOT_TEXT.search(value)
+    if found is None:
+        return value
+    char = found.group()
+    count = len(_NOT_TEXT.findall(value))
+    raise PydanticCustomError(
+        "text_character",
+        "contains {kind} (U+{code}) at character {index}{more}; text may not contain control "
+        "characters (tab and line break are allowed). Remove it: it would garble the terminal "
+        "and the workbook",
+        {
+            "kind": _character_kind(char),
+            "code": f"{ord(char):04X}",
+            "index": found.start() + 1,
+            "more": f" and {count - 1} more" if count > 1 else "",
+        },
+    )
+
+
+Text = Annotated[str, StringConstraints(max_length=4000), AfterValidator(_check_text)]
+"""Free text, up to 4,000 characters; tabs and line breaks allowed, other control characters
+refused."""
+ShortText = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(_check_text)
 ]
-"""Where a number comes from: a publication with table/page, or 'Illustrative assumption: ...'."""
+"""A name or a title: 1 to 200 characters, no control characters."""
+Source = Annotated[
+    str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_check_text)
+]
+"""Where a number comes from: a publication with table/page, or 'Illustrative assumption: ...'
+(1 to 2,000 characters, no control characters)."""
+ImpactText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_check_text)]
+"""An impact described in words, up to 500 characters, no control characters."""
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """Why a number has the bounds it has: said in the message when a value is outside them.
+
+    Bounds are generous (no real scenario comes near them); they catch units mistakes and keep
+    every figure computed from a valid scenario a finite number.
+    """
+
+    why: str
+
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 """A share or rate as a fraction in [0, 1] (0.035, not 3.5)."""
 
-Money = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-"""A non-negative amount [GBP, real terms at the price base year unless price_year says]."""
+MAX_MONEY_PER_YEAR = 1e12
+MAX_MONEY_PER_OUTCOME = 1e9
+MAX_MONEY_PER_HOUR = 1e4
+MAX_PEOPLE = 1e8
+MAX_OUTCOMES_PER_YEAR = 1e9
+MAX_HOURS_PER_YEAR = 1e9
+HOURS_IN_A_YEAR = 8784.0
+"""Hours in a leap year: no one gives more time than that."""
 
-Quantity = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-"""A non-negative count or quantity (people, hours, outcomes)."""
+MoneyPerYear = Annotated[
+    float,
+    Field(ge=0.0, le=MAX_MONEY_PER_YEAR, allow_inf_nan=False),
+    Plausible(
+        "£1 trillion a year, about all UK public spending, is the most a neighbourhood scheme's "
+        "line can plausibly be. Check the units (pounds a year)"
+    ),
+]
+"""A non-negative amount a year [GBP per year, real terms at the price base year unless
+price_year says], at most 1e12 (£1 trillion)."""
+
+MoneyPerOutcome = Annotated[
+    float,
+    Field(ge=0.0, le=MAX_MONEY_PER_OUTCOME, allow_inf_nan=False),
+    Plausible(
+        "£1 billion is the most one outcome can plausibly be worth (a prevented fatality is "
+        "valued at a few million pounds). Check the units (pounds per outcome)"
+    ),
+]
+"""A non-negative value of one outcome [GBP per outcome], at most 1e9 (£1 billion)."""
+
+MoneyPerHour = Annotated[
+    float,
+    Field(ge=0.0, le=MAX_MONEY_PER_HOUR, allow_inf_nan=False),
+    Plausible(
+        "£10,000 is the most an hour of volunteer or service-user time can plausibly be worth. "
+        "Check the units (pounds per hour)"
+    ),
+]
+"""A non-negative value of one hour [GBP per hour], at most 1e4 (£10,000)."""
+
+People = Annotated[
+    float,
+    Field(ge=0.0, le=MAX_PEOPLE, allow_inf_nan=False),
+    Plausible("100 million people is more than the population of the UK. Check the value"),
+]
+"""A non-negative number of people (or households, places) [people], at most 1e8."""
+
+OutcomesPerYear = Annotated[
+    float,
+    Field(ge=0.0, le=MAX_OUTCOMES_PER_YEAR, allow_inf_nan=False),
+    Plausible(
+        "a billion outcomes a year is more than a neighbourhood scheme can plausibly achieve. "
+        "Check the value"
+    ),
+]
+"""A non-negative number of outcomes a year [outcomes per year], at most 1e9."""
+
+HoursPerYear = Annotated[
+    float,
+    Field(ge=0.0, le=MAX_HOURS_PER_YEAR, allow_inf_nan=False),
+    Plausible(
+        "a billion hours a year is the time of about 500,000 people working full time. Check "
+        "the units (hours a year)"
+    ),
+]
+"""A non-negative number of hours a year [hours per year], at most 1e9."""
+
+HoursPerPerson = Annotated[
+    float,
+    Field(ge=0.0, le=HOURS_IN_A_YEAR, allow_inf_nan=False),
+    Plausible("a year has at most 8,784 hours (a leap year). Check the units (hours a year)"),
+]
+"""A non-negative number of hours one person gives a year [hours per person per year], at
+most 8,784 (the hours in a leap year)."""
 
 CalendarYear = Annotated[int, Field(ge=1900, le=2500)]
 """A calendar year (e.g. 2025; financial year 2025/26 is written 2025)."""
@@ -233,10 +372,10 @@ PeriodYear = Annotated[CalendarYear, AfterValidator(_check_in_period)]
 PriceYear = Annotated[CalendarYear, AfterValidator(_check_price_year)]
 """The price year of an amount; rebased to the price base year with the scenario's deflator."""
 
-AgencyRef = Annotated[str, AfterValidator(_check_agency)]
+AgencyRef = Annotated[str, AfterValidator(_check_text), AfterValidator(_check_agency)]
 """The id of an agency declared under ``agencies``."""
 
-OptionRef = Annotated[str, AfterValidator(_check_option)]
+OptionRef = Annotated[str, AfterValidator(_check_text), AfterValidator(_check_option)]
 """The id of an option declared under ``options``."""
 
 ConfidenceGrade = Annotated[int, Field(ge=1, le=9), AfterValidator(_check_grade)]
