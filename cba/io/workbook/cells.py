@@ -20,8 +20,10 @@ from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-"""Leading characters that make a spreadsheet program read text as a formula."""
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+"""Leading characters that make a spreadsheet program read text as a formula (OWASP's CSV
+injection list, plus a line break: scenario text may hold one, and a program that strips
+leading white space would then see what follows)."""
 
 UNDEFINED = "undefined"
 """What an undefined figure looks like in a workbook."""
