@@ -18,9 +18,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from cba.io.problems import Problem
+from cba.io.problems import Problem, visible
 from cba.io.yaml_loader import Location, SourceMap, quoted_scalar
-from cba.spec.base import AT, TAG_PREFIX, closest
+from cba.spec.base import AT, TAG_PREFIX, Plausible, closest
 from cba.spec.optimism import ProjectCategoryName
 
 _KEY_MARK = "[key]"
@@ -101,7 +101,10 @@ def _user_location(loc: tuple[str | int, ...], data: Any) -> tuple[Location, str
             key: Any = part
             if key not in node and isinstance(part, str) and part.lstrip("-").isdigit():
                 key = int(part)  # pydantic reports int dict keys as strings in some paths
-            text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+            if isinstance(key, str):
+                text += f".{key}" if text else key
+            else:
+                text += f"[{key_text(key)}]"
             node = node.get(key)
             part = key
         else:
@@ -129,6 +132,9 @@ CUSTOM_MESSAGES = frozenset(
         "scaling_without_scale",
         "table_at_n0",
         "unknown_outcome_line",
+        "text_character",
+        "pairwise_below_two",
+        "sweep_too_large",
     }
 )
 """Error types raised by cba's own validators: their messages already say what was given."""
@@ -244,17 +250,51 @@ def suggest_key(key: str, allowed: Iterable[str]) -> tuple[str, str] | None:
 
 
 def _got(value: Any) -> str:
-    """The value as the user wrote it in YAML."""
+    """The value as the user wrote it in YAML (text quoted, with any character that does not
+    print written as its escape)."""
     if isinstance(value, Mapping):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return "null (an empty value)"
-    text = repr(value)
+    if isinstance(value, str | int | float):
+        text = repr(value)
+    else:  # given from Python (scenario_from_dict), not from a file
+        return f"a Python {type(value).__name__} value"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def key_text(key: Any) -> str:
+    """A mapping key as YAML writes it: text as is (escaped if it does not print), null,
+    true/false, numbers."""
+    if isinstance(key, str):
+        return visible(key)
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, int | float):
+        return repr(key)
+    return f"a Python {type(key).__name__} value"
+
+
+def _key_hint(key: Any) -> str:
+    if key is None or key == "":
+        return ". An empty key: is the name missing before the ':'?"
+    if isinstance(key, int) and not isinstance(key, bool):
+        return ". A year is a key only inside `series:` and a deflator's `index:`"
+    return ". Quote it if it is a name"
+
+
+def plausibility(root: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+    """Why the number at ``loc`` has its bounds (see ``cba.spec.base.Plausible``), or ''."""
+    for item in _metadata_at(root, loc):
+        if isinstance(item, Plausible):
+            return item.why
+    return ""
 
 
 def _bound(ctx: dict[str, Any] | None, key: str) -> float | None:
@@ -335,24 +375,40 @@ def _metadata_bound(metadata: Iterable[Any], name: str) -> float | None:
     return None
 
 
-def upper_bound(root: type[BaseModel], loc: tuple[str | int, ...]) -> float | None:
-    """The ``le`` bound of the number expected at ``loc``, if it has one."""
+def _metadata_at(root: type[BaseModel], loc: tuple[str | int, ...]) -> list[Any]:
+    """The annotated metadata (``Field`` constraints, ``Plausible``...) of the value expected at
+    ``loc``; empty if it cannot be found."""
     tp: Any = root
+    metadata: list[Any] = []
     for index, part in enumerate(loc):
         if part == _KEY_MARK:
-            return None
+            return []
         model = _strip_annotated(tp)
         if index == len(loc) - 1 and isinstance(model, type) and issubclass(model, BaseModel):
             field = model.model_fields.get(str(part))
-            return _metadata_bound(field.metadata, "le") if field is not None else None
+            if field is None:
+                return []
+            metadata.extend(field.metadata)
+            tp = field.annotation
+            break
         tp = _step(tp, part)
         if tp is None:
-            return None
-    metadata: list[Any] = []
-    while typing.get_origin(tp) is typing.Annotated:
-        tp, *more = typing.get_args(tp)
-        metadata.extend(more)
-    return _metadata_bound(metadata, "le")
+            return []
+    while True:
+        if typing.get_origin(tp) is typing.Annotated:
+            tp, *more = typing.get_args(tp)
+            metadata.extend(more)
+            continue
+        concrete = [m for m in _union_members(tp) if _strip_annotated(m) is not type(None)]
+        if len(concrete) == 1:
+            tp = concrete[0]
+            continue
+        return metadata
+
+
+def upper_bound(root: type[BaseModel], loc: tuple[str | int, ...]) -> float | None:
+    """The ``le`` bound of the number expected at ``loc``, if it has one."""
+    return _metadata_bound(_metadata_at(root, loc), "le")
 
 
 def _union_at(root: type[BaseModel], loc: tuple[str | int, ...]) -> list[Any]:
@@ -393,6 +449,7 @@ def _tag_field(models: list[type[BaseModel]]) -> str | None:
 
 
 def _keys_phrase(keys: list[str]) -> str:
+    keys = [visible(k) for k in keys]
     shown = ", ".join(f"'{k}'" for k in keys[:8]) + (", ..." if len(keys) > 8 else "")
     return f"a mapping with key{'s' if len(keys) != 1 else ''} {shown}"
 
@@ -449,7 +506,7 @@ def _number_as_mapping(models: list[type[BaseModel]], number: float) -> str:
 
 
 def _no_mapping_form(value: Mapping[Any, Any], models: list[type[BaseModel]]) -> str:
-    keys = [str(k) for k in value]
+    keys = [key_text(k) for k in value]
     if not keys:
         return "got an empty mapping"
     got = f"got {_keys_phrase(keys)}"
@@ -501,6 +558,16 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
 
     if kind == "missing":
         return f"required field is missing. Add `{loc[-1]}:` here"
+    if kind == "invalid_key":
+        return f"a key must be a name (text); got {key_text(value)}{_key_hint(value)}"
+    if _KEY_MARK in loc and kind in ("string_type", "int_type", "int_from_float", "float_type"):
+        wanted = "text (a name)" if kind == "string_type" else "a whole number (a year)"
+        return f"this key must be {wanted}; got {key_text(value)}"
+    if kind == "string_unicode":
+        return (
+            "contains a lone surrogate (half of a UTF-16 pair, such as the escape \\ud800); "
+            "text may not contain one. Remove it, or write the whole character"
+        )
     if kind == "extra_forbidden":
         model = model_at(root, tuple(loc[:-1]))
         allowed = sorted(model.model_fields) if model is not None else []
@@ -511,7 +578,7 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
             required = " (required, and missing)" if model.model_fields[right].is_required() else ""
             hint = f"Did you mean '{right}'{required}? " + (f"{why}. " if why else "")
         listing = f"Allowed keys here: {', '.join(allowed)}" if allowed else "Remove it"
-        return f"unknown key; got '{loc[-1]}'. {hint}{listing}"
+        return f"unknown key; got '{key_text(loc[-1])}'. {hint}{listing}"
     if kind == "less_than_equal" and numeric:
         le = _bound(ctx, "le")
         alternative = ""
@@ -524,7 +591,8 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
                 f"must be a fraction no greater than {le:g}; got {value!r}. This looks like a "
                 f"percentage: write {value / 100:g} for {value:g}%{alternative}"
             )
-        return f"must be at most {le:g}; got {value!r}{alternative}"
+        why = plausibility(root, tuple(loc))
+        return f"must be at most {le:g}; got {value!r}{alternative}" + (f": {why}" if why else "")
     if kind == "greater_than_equal" and numeric:
         ge = _bound(ctx, "ge")
         money_field = bool(loc) and (loc[-1] in MONEY_FIELDS or "series" in loc)
@@ -535,7 +603,8 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
             )
         if ge == 0.0:
             return f"must not be negative; got {value!r}"
-        return f"must be at least {ge:g}; got {value!r}"
+        why = plausibility(root, tuple(loc))
+        return f"must be at least {ge:g}; got {value!r}" + (f": {why}" if why else "")
     if kind in ("greater_than", "less_than") and numeric:
         return f"{error['msg'].lower().replace('input should be', 'must be')}; got {value!r}"
     if kind == "finite_number":
@@ -643,9 +712,18 @@ def problems_from_validation(
         at = (error.get("ctx") or {}).get(AT)
         if isinstance(at, tuple | list):
             loc = (*loc, *at)
+        elif error["type"] == "invalid_key" and loc:
+            loc = (*loc[:-1], error.get("input"))  # pydantic writes the key as text
+        elif _KEY_MARK in loc:
+            mark = loc.index(_KEY_MARK)
+            if mark > 0:
+                loc = (*loc[: mark - 1], error.get("input"), *loc[mark:])
         user_loc, text = _user_location(loc, data)
-        line, col = locate(user_loc, source_map)
         message = _message(error, root)
+        if error["type"] == "string_unicode" and _is_key(data, user_loc, error.get("input")):
+            user_loc, text = _user_location((*user_loc, error.get("input", "")), data)
+            message = "this key " + message
+        line, col = locate(user_loc, source_map)
         if (text, message) in seen:
             continue
         seen.add((text, message))
@@ -653,10 +731,23 @@ def problems_from_validation(
     return problems
 
 
+def _is_key(data: Any, loc: Location, value: Any) -> bool:
+    """Whether ``value`` is a key of the mapping at ``loc`` in ``data``."""
+    node = data
+    for part in loc:
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return False
+    return isinstance(node, Mapping) and isinstance(value, str) and value in node
+
+
 def locate(loc: Location, source_map: SourceMap) -> tuple[int, int]:
-    """Position of ``loc``, or of its nearest located ancestor (e.g. for a missing key);
-    ``(0, 0)`` for the file as a whole."""
-    for end in range(len(loc), 0, -1):
+    """Position of ``loc``, or of its nearest located ancestor (e.g. for a missing key), the
+    top-level mapping included; ``(0, 0)`` when the data has no source map."""
+    for end in range(len(loc), -1, -1):
         position = source_map.get(loc[:end])
         if position is not None:
             return position

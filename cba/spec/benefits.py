@@ -12,11 +12,12 @@ from cba.spec.base import (
     AgencyRef,
     Fraction,
     Identifier,
-    Money,
+    MoneyPerOutcome,
     OneOf,
+    OutcomesPerYear,
+    People,
     PeriodYear,
     PriceYear,
-    Quantity,
     ReferenceContext,
     ShortText,
     Source,
@@ -34,8 +35,8 @@ class FiscalValue(StrictModel):
 
     value_type: Literal["fiscal"]
     """``fiscal``: a change in a public budget."""
-    amount: Money
-    """Value per outcome [GBP per outcome]."""
+    amount: MoneyPerOutcome
+    """Value per outcome [GBP per outcome], at most 1e9 (£1 billion)."""
     agency: AgencyRef
     """The agency whose budget saves the money (or bears the avoided cost)."""
     cashable: bool = False
@@ -52,8 +53,8 @@ class EconomicValue(StrictModel):
 
     value_type: Literal["economic"]
     """``economic``."""
-    amount: Money
-    """Value per outcome [GBP per outcome]."""
+    amount: MoneyPerOutcome
+    """Value per outcome [GBP per outcome], at most 1e9 (£1 billion)."""
     beneficiary: AgencyRef | None = None
     """Who gains, if it is one of the agencies (optional)."""
     source: Source
@@ -65,8 +66,8 @@ class SocialValue(StrictModel):
 
     value_type: Literal["social"]
     """``social``."""
-    amount: Money
-    """Value per outcome [GBP per outcome]."""
+    amount: MoneyPerOutcome
+    """Value per outcome [GBP per outcome], at most 1e9 (£1 billion)."""
     beneficiary: AgencyRef | None = None
     """Who gains, if it is one of the agencies (optional)."""
     source: Source
@@ -91,8 +92,8 @@ UnitValue = Annotated[
 class Cohort(StrictModel):
     """Gross outcomes a year = cohort x engagement rate x success rate (LP2014)."""
 
-    cohort: Quantity
-    """People (or households, places) eligible each year [people per year]."""
+    cohort: People
+    """People (or households, places) eligible each year [people per year], at most 1e8."""
     engagement_rate: Fraction = 1.0
     """Share of the cohort who take part [fraction]."""
     success_rate: Fraction = 1.0
@@ -110,8 +111,8 @@ class BenefitLine(StrictModel):
     """The outcome, in words."""
     outcomes: Cohort | None = None
     """Gross outcomes from a cohort. Give this or outcomes_per_year."""
-    outcomes_per_year: Quantity | None = None
-    """Gross outcomes each active year [outcomes per year], given directly."""
+    outcomes_per_year: OutcomesPerYear | None = None
+    """Gross outcomes each active year [outcomes per year], given directly; at most 1e9."""
     unit_values: Annotated[list[UnitValue], Field(min_length=1)]
     """Value of one outcome, split by value type (fiscal by agency, economic, social)."""
     deadweight: Fraction = 0.0

@@ -13,10 +13,13 @@ from pydantic import Field, Tag
 
 from cba.spec.base import (
     AgencyRef,
+    HoursPerPerson,
+    HoursPerYear,
     Identifier,
-    Money,
+    MoneyPerHour,
+    MoneyPerYear,
     OneOf,
-    Quantity,
+    People,
     ShortText,
     Source,
     as_mapping,
@@ -42,14 +45,16 @@ class TimeInput(Timing):
     """What the time is spent on."""
     contributed_by: AgencyRef
     """The group that gives the time (usually a community or third-sector agency)."""
-    hours_per_year: Quantity | None = None
-    """Total hours a year [hours per year]. Or give volunteers and hours_per_volunteer."""
-    volunteers: Quantity | None = None
-    """Number of people giving time [people]."""
-    hours_per_volunteer: Quantity | None = None
-    """Hours each person gives a year [hours per person per year]."""
-    value_per_hour: Money
-    """Value of an hour [GBP per hour] on the stated basis."""
+    hours_per_year: HoursPerYear | None = None
+    """Total hours a year [hours per year], at most 1e9. Or give volunteers and
+    hours_per_volunteer."""
+    volunteers: People | None = None
+    """Number of people giving time [people], at most 1e8 (more than the UK population)."""
+    hours_per_volunteer: HoursPerPerson | None = None
+    """Hours each person gives a year [hours per person per year], at most 8,784 (a leap
+    year)."""
+    value_per_hour: MoneyPerHour
+    """Value of an hour [GBP per hour] on the stated basis, at most 1e4 (£10,000)."""
     valuation_basis: ValuationBasis
     """replacement_cost, shadow_wage or opportunity_cost (methods.md §6)."""
     source: Source
@@ -80,8 +85,8 @@ class InKindInput(Timing):
     """What is given."""
     contributed_by: AgencyRef
     """Who gives it."""
-    value_per_year: Money
-    """Value in each active year [GBP per year]."""
+    value_per_year: MoneyPerYear
+    """Value in each active year [GBP per year], at most 1e12 (£1 trillion)."""
     source: Source
     """Where the value comes from."""
     scaling: ScalingLaw | None = None

@@ -27,8 +27,9 @@ class ConstantRate(StrictModel):
 class CustomBand(StrictModel):
     """One band of a custom schedule."""
 
-    from_year_offset: Annotated[int, Field(ge=0)]
-    """First year offset [years after the first appraisal year] the rate applies to."""
+    from_year_offset: Annotated[int, Field(ge=0, le=500)]
+    """First year offset [years after the first appraisal year] the rate applies to, 0 to 500
+    (an appraisal lasts at most 500 years)."""
     rate: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)]
     """Annual discount rate [fraction per year] inside the band."""
 

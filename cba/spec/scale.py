@@ -7,26 +7,56 @@ at ``n = n_0`` the line is exactly the amount the scenario gives.
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
-from cba.spec.base import AT, Identifier, StrictModel, as_mapping, discriminator, tag
+from cba.spec.base import (
+    AT,
+    Identifier,
+    Plausible,
+    StrictModel,
+    as_mapping,
+    discriminator,
+    tag,
+)
 
 Driver = Literal["participants", "volunteers", "households", "neighbourhoods", "people", "groups"]
 """What grows as the scheme grows."""
 
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+MIN_DRIVER = 0.001
+MAX_DRIVER = 1e9
+
+DriverValue = Annotated[
+    float,
+    Field(ge=MIN_DRIVER, le=MAX_DRIVER, allow_inf_nan=False),
+    Plausible(
+        "a scale driver counts participants, volunteers, households, neighbourhoods, people or "
+        "groups: from 0.001 (a fraction of one) to 1 billion. Check the value"
+    ),
+]
+"""A value of the scale driver [driver units], from 0.001 to 1e9."""
+
+Rate = Annotated[
+    float,
+    Field(ge=1e-9, le=1e3, allow_inf_nan=False),
+    Plausible(
+        "a rate outside 1e-9 to 1,000 per driver unit makes the curve a flat line or a step at "
+        "any plausible scale. Check the units (per participant, per volunteer, ...)"
+    ),
+]
+"""A rate per driver unit [per driver unit], from 1e-9 to 1e3."""
 
 
 class Sweep(StrictModel):
     """The range of scale to evaluate."""
 
-    start: Positive
-    """Smallest value of the driver [driver units]."""
-    stop: Positive
-    """Largest value of the driver [driver units]."""
+    start: DriverValue
+    """Smallest value of the driver [driver units], 0.001 to 1e9."""
+    stop: DriverValue
+    """Largest value of the driver [driver units], 0.001 to 1e9."""
     points: Annotated[int, Field(ge=2, le=100_000)] = 50
     """Number of points (``n_0`` is always added if it is not one of them)."""
     spacing: Literal["linear", "logarithmic"] = "linear"
@@ -48,8 +78,8 @@ class Scale(StrictModel):
 
     driver: Driver
     """What grows: participants, volunteers, households, neighbourhoods, people or groups."""
-    n0: Positive
-    """The scale the option's amounts describe [driver units]."""
+    n0: DriverValue
+    """The scale the option's amounts describe [driver units], 0.001 to 1e9."""
     sweep: Sweep | None = None
     """The range to evaluate; `cba scale` can sweep on demand without it."""
     outcome: Identifier | None = None
@@ -110,8 +140,9 @@ class Step(StrictModel):
 
     law: Literal["step"]
     """``step``."""
-    per: Positive
-    """``m``: driver units each unit of cost serves (e.g. 25 volunteers per supervisor)."""
+    per: DriverValue
+    """``m``: driver units each unit of cost serves (e.g. 25 volunteers per supervisor),
+    0.001 to 1e9."""
 
 
 class Coordination(StrictModel):
@@ -141,8 +172,8 @@ class Saturating(StrictModel):
 
     law: Literal["saturating"]
     """``saturating``."""
-    rate: Positive
-    """lambda [per driver unit]: how fast the ceiling is approached."""
+    rate: Rate
+    """lambda [per driver unit]: how fast the ceiling is approached, 1e-9 to 1e3."""
 
 
 class Participation(StrictModel):
@@ -164,13 +195,37 @@ class Learning(StrictModel):
     """Learning exponent b [dimensionless, 0 <= b < 1]."""
 
 
+MAX_TABLE_VALUE = 1e12
+MIN_TABLE_RATIO = 1e-9
+"""Smallest value a table may have at ``n_0``, as a share of its largest value: the law divides
+by it, so a smaller one would multiply amounts more than a billion-fold."""
+
+
+def table_value(points: list[TablePoint], n: float) -> float:
+    """The table's value at ``n``: linear between points, flat beyond the ends."""
+    if n <= points[0].n:
+        return points[0].value
+    for low, high in itertools.pairwise(points):
+        if n <= high.n:
+            return low.value + (high.value - low.value) * (n - low.n) / (high.n - low.n)
+    return points[-1].value
+
+
 class TablePoint(StrictModel):
     """One point of a piecewise-linear law."""
 
-    n: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-    """Driver value [driver units]."""
-    value: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-    """Relative amount at ``n`` [any unit; only ratios matter]."""
+    n: Annotated[
+        float,
+        Field(ge=0.0, le=MAX_DRIVER, allow_inf_nan=False),
+        Plausible("a scale driver is at most 1 billion. Check the value"),
+    ]
+    """Driver value [driver units], 0 to 1e9."""
+    value: Annotated[
+        float,
+        Field(ge=0.0, le=MAX_TABLE_VALUE, allow_inf_nan=False),
+        Plausible("only ratios of table values matter: keep them at most 1e12"),
+    ]
+    """Relative amount at ``n`` [any unit; only ratios matter], 0 to 1e12."""
 
 
 class Table(StrictModel):

@@ -12,7 +12,9 @@ from cba.spec.base import (
     AT,
     CalendarYear,
     Identifier,
+    ImpactText,
     OptionRef,
+    Plausible,
     ReferenceContext,
     ShortText,
     Source,
@@ -24,7 +26,11 @@ from cba.spec.community import CommunityInput, TimeInput
 from cba.spec.costs import CostLine
 from cba.spec.discounting import Discounting
 from cba.spec.optimism import ConfidenceGradeTable
-from cba.spec.scale import Scale, Table
+from cba.spec.scale import MIN_TABLE_RATIO, Coordination, Scale, Table, table_value
+
+MAX_SWEEP_CELLS = 2_000_000
+"""Most line-points one option's sweep may evaluate [lines x points]: the sweep holds a few
+arrays of that size."""
 
 LANGUAGE_VERSION = "1.0"
 """The scenario-language version this cba reads. A file for another major version is refused;
@@ -46,9 +52,7 @@ class Option(StrictModel):
     """Un-costed inputs from users and communities, valued explicitly."""
     benefits: list[BenefitLine] = Field(default_factory=list)
     """Outcomes and what they are worth."""
-    non_monetised_impacts: list[Annotated[str, StringConstraints(max_length=500)]] = Field(
-        default_factory=list
-    )
+    non_monetised_impacts: list[ImpactText] = Field(default_factory=list)
     """Impacts not valued in money, shown beside the BCR (GB 2026: the BCR is not pass/fail)."""
     scale: Scale | None = None
     """What grows as the option grows, the scale its amounts describe, and the sweep."""
@@ -70,16 +74,44 @@ class Option(StrictModel):
                         {AT: (key, index, "scaling")},
                     )
             return self
+        n0 = self.scale.n0
         for key, index, law in lines:
-            if isinstance(law, Table) and not (
-                law.points[0].n <= self.scale.n0 and any(p.value > 0 for p in law.points)
-            ):
+            if isinstance(law, Table):
+                largest = max(p.value for p in law.points)
+                at_n0 = table_value(law.points, n0)
+                if not (law.points[0].n <= n0 and at_n0 > 0 and at_n0 >= MIN_TABLE_RATIO * largest):
+                    raise PydanticCustomError(
+                        "table_at_n0",
+                        "the table must cover n0 = {n0} with a positive value there (got "
+                        "{at_n0}), at least a billionth of its largest value, so that the "
+                        "amount at n0 is the scenario's amount",
+                        {
+                            "n0": n0,
+                            "at_n0": f"{at_n0:g}",
+                            AT: (key, index, "scaling", "points"),
+                        },
+                    )
+            if isinstance(law, Coordination) and law.form == "pairwise" and n0 <= 1:
                 raise PydanticCustomError(
-                    "table_at_n0",
-                    "the table must cover n0 = {n0} with a positive value there, so that the "
-                    "amount at n0 is the scenario's amount",
-                    {"n0": self.scale.n0, AT: (key, index, "scaling", "points")},
+                    "pairwise_below_two",
+                    "pairwise coordination, k n (n - 1) / 2, needs n0 above 1: at n0 = {n0} "
+                    "there is no pair to calibrate the amount to. Give n0 for a group of 2 or "
+                    "more, or use form: power",
+                    {"n0": n0, AT: (key, index, "scaling", "form")},
                 )
+        sweep = self.scale.sweep
+        if sweep is not None and len(lines) * (sweep.points + 1) > MAX_SWEEP_CELLS:
+            raise PydanticCustomError(
+                "sweep_too_large",
+                "the sweep evaluates {lines} lines at {points} points, more than "
+                "{cells:,} line-points in all. Use fewer points",
+                {
+                    "lines": len(lines),
+                    "points": sweep.points,
+                    "cells": MAX_SWEEP_CELLS,
+                    AT: ("scale", "sweep", "points"),
+                },
+            )
         outcome = self.scale.outcome
         if outcome is not None and outcome not in {b.id for b in self.benefits}:
             raise PydanticCustomError(
@@ -95,6 +127,17 @@ class Option(StrictModel):
         return self
 
 
+DeflatorIndex = Annotated[
+    float,
+    Field(ge=0.001, le=1e6, allow_inf_nan=False),
+    Plausible(
+        "a deflator index is usually near 100 (or near 1): one outside 0.001 to 1,000,000 is a "
+        "typing mistake, and rebasing by it would make amounts overflow or vanish"
+    ),
+]
+"""One value of a deflator index [dimensionless], 0.001 to 1e6."""
+
+
 class Deflator(StrictModel):
     """A GDP deflator index to rebase amounts priced in another year (methods.md §1)."""
 
@@ -102,11 +145,9 @@ class Deflator(StrictModel):
     """Which release of the series, e.g. 'HM Treasury GDP deflators, March 2026'."""
     source: Source
     """Where the index comes from."""
-    index: Annotated[
-        dict[CalendarYear, Annotated[float, Field(gt=0.0, allow_inf_nan=False)]],
-        Field(min_length=1),
-    ]
-    """Index value by calendar (financial) year [dimensionless, any base]."""
+    index: Annotated[dict[CalendarYear, DeflatorIndex], Field(min_length=1)]
+    """Index value by calendar (financial) year [dimensionless, any base], each from 0.001 to
+    1e6 (a deflator index is usually near 100 or near 1)."""
 
 
 class Scenario(StrictModel):
@@ -234,10 +275,36 @@ def _raise_duplicates(raw: Any) -> None:
         )
 
 
+def _refuse_keys_that_are_not_names(raw: dict[Any, Any]) -> None:
+    """Raise a ValidationError for each top-level key that is not text.
+
+    Pydantic passes a model with its own ``__init__`` (``Scenario``) its keys as keyword
+    arguments, so a key such as ``null`` or ``2024`` at the top level would end validation with
+    a TypeError instead of a located problem.
+    """
+    wrong = [key for key in raw if not isinstance(key, str)]
+    if not wrong:
+        return
+    raise ValidationError.from_exception_data(
+        "Scenario",
+        [
+            InitErrorDetails(
+                type=PydanticCustomError("invalid_key", "Keys should be strings", {AT: (key,)}),
+                loc=(),
+                input=key,
+            )
+            for key in wrong
+        ],
+    )
+
+
 def reference_context(raw: Any) -> ReferenceContext:
-    """Gather declared ids and years from raw (unvalidated) data, tolerating any defect."""
+    """Gather declared ids and years from raw (unvalidated) data, tolerating any defect but
+    one: top-level keys that are not text are refused here (a ValidationError), before pydantic
+    would pass them to ``Scenario.__init__`` as keyword arguments."""
     if not isinstance(raw, dict):
         return ReferenceContext()
+    _refuse_keys_that_are_not_names(raw)
 
     def ids(key: str) -> frozenset[str]:
         items = raw.get(key)

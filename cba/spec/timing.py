@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from cba.spec.base import Money, OneOf, PeriodYear, PriceYear, StrictModel
+from cba.spec.base import MoneyPerYear, OneOf, PeriodYear, PriceYear, StrictModel
 
 
 class Timing(StrictModel):
@@ -37,11 +37,12 @@ class Timing(StrictModel):
 class AnnualAmount(Timing):
     """An amount each year, or a year-by-year series."""
 
-    amount_per_year: Money | None = None
-    """Amount in each active year [GBP per year]. Give this or ``series``."""
-    series: dict[PeriodYear, Money] | None = None
-    """Amount by calendar year [GBP per year]; years not listed are 0. Give this or
-    ``amount_per_year`` (not with start_year/end_year)."""
+    amount_per_year: MoneyPerYear | None = None
+    """Amount in each active year [GBP per year], at most 1e12 (£1 trillion). Give this or
+    ``series``."""
+    series: dict[PeriodYear, MoneyPerYear] | None = None
+    """Amount by calendar year [GBP per year, each at most 1e12]; years not listed are 0. Give
+    this or ``amount_per_year`` (not with start_year/end_year)."""
 
     one_of: ClassVar[OneOf | None] = OneOf((("amount_per_year",), ("series",)))
 
