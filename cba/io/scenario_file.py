@@ -65,6 +65,18 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scena
     ScenarioError
         With every problem found, each as ``source: path: message``.
     """
+    if not isinstance(data, Mapping):
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    0,
+                    0,
+                    "",
+                    f"a scenario is a mapping of keys to values; got {type(data).__name__}",
+                )
+            ]
+        )
     return _validated(dict(data), source, {})
 
 

@@ -160,3 +160,14 @@ def test_changing_values_without_validation_is_refused() -> None:
 def test_public_api_exports_the_validated_builders() -> None:
     assert cba.scenario_from_dict is scenario_from_dict
     assert cba.with_values is with_values
+
+
+@pytest.mark.parametrize("data", [[1, 2], "text", None, 3.5])
+def test_scenario_from_dict_refuses_what_is_not_a_mapping(data: object) -> None:
+    with pytest.raises(cba.ScenarioError, match="a scenario is a mapping"):
+        scenario_from_dict(data)  # type: ignore[arg-type]
+
+
+def test_scenario_from_dict_refuses_keys_that_are_not_names() -> None:
+    with pytest.raises(cba.ScenarioError, match="a key must be a name"):
+        scenario_from_dict({**_raw(), 2024: "x"})
