@@ -339,14 +339,23 @@ def test_refuses_a_member_compressed_too_far(tmp_path: Path) -> None:
 
 
 def test_wraps_an_openpyxl_failure(tmp_path: Path) -> None:
+    def break_styles(members: dict[str, bytes]) -> None:
+        members["xl/styles.xml"] = b"<styleSheet><fonts>"
+
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(_rewrite(DEFAULT_TEMPLATE.read_bytes(), break_styles))
+    message = _refusal(path)
+    assert "openpyxl cannot read this workbook: no element found: line 1, column 19" in message
+
+
+def test_refuses_a_malformed_workbook_part_before_openpyxl(tmp_path: Path) -> None:
     def break_workbook(members: dict[str, bytes]) -> None:
         members["xl/workbook.xml"] = b"<workbook><sheets>"
 
     path = tmp_path / "broken.xlsx"
     path.write_bytes(_rewrite(DEFAULT_TEMPLATE.read_bytes(), break_workbook))
     message = _refusal(path)
-    assert "openpyxl cannot read this workbook" in message
-    assert "no element found: line 1, column 18" in message
+    assert "xl/workbook.xml is not well-formed XML (no element found: line 1, column 18)" in message
 
 
 def test_refuses_an_xml_entity_bomb(tmp_path: Path) -> None:
