@@ -1,24 +1,27 @@
 """The ``cba`` command: parse arguments, call the API, print, set the exit code.
 
 Exit codes: 0 success, 2 invalid input (a located message per problem), 3 (``cba verify``) some
-figure differs, 1 internal error (with ``--debug``, the traceback), 130 interrupted, 141 the
-reader of the output went away (a closed pipe, as in ``cba verify book.xlsx | head``: cba stops
-quietly, with the status a shell reports for a command ended by SIGPIPE).
+figure differs, 1 internal error (with ``--debug``, the traceback), 130 interrupted (Ctrl-C),
+141 the reader of the output went away (a closed pipe, as in ``cba verify book.xlsx | head``:
+cba stops quietly, with the status a shell reports for a command ended by SIGPIPE), 143
+terminated (SIGTERM) while writing files (they were removed, the old ones kept).
 
 Each command imports what it uses when it runs, so ``cba --help`` loads none of pydantic,
-numpy, openpyxl or rich, and ``cba validate`` loads no numpy, openpyxl or pandas.
+numpy, openpyxl or rich, and ``cba validate`` loads no numpy, openpyxl or pandas. Ctrl-C is
+handled from the first line of :func:`main`, before any of those imports.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import argparse
+
     from rich.console import Console
 
     from cba.spec.scenario import Scenario
@@ -27,6 +30,13 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_DIFFERS = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: what a shell reports for ``yes | head``; ``set -o pipefail`` sees it."""
+EXIT_TERMINATED = 143
+"""128 + SIGTERM: terminated while writing files (cba removed its temporaries first)."""
+INTERRUPTED_MESSAGE = "cba: interrupted; no partial output was left"
+TERMINATED_MESSAGE = (
+    "cba: terminated; no partial output was left (files being written were removed, "
+    "existing files are unchanged)"
+)
 
 USER_ERRORS = (
     ("cba.io.atomic", "OutputError"),
@@ -69,14 +79,15 @@ def _rich_console(stderr: bool) -> Console:
             self.quiet = True
             raise BrokenPipeError
 
-    return _Console(stderr=stderr, highlight=False)
+    # No markup and no emoji codes: user text and paths (``line100.yaml:100:``) print as given.
+    return _Console(stderr=stderr, highlight=False, markup=False, emoji=False)
 
 
 def _scenario_paths(arguments: Sequence[str]) -> list[Path]:
     paths: list[Path] = []
     for argument in arguments:
         path = Path(argument)
-        if path.is_dir():
+        if _is_dir(path):
             found = sorted(p for p in path.glob("*.yaml") if p.is_file())
             if not found:
                 raise UsageError(f"{path}: no .yaml scenario files in this folder")
@@ -86,10 +97,19 @@ def _scenario_paths(arguments: Sequence[str]) -> list[Path]:
     return paths
 
 
+def _is_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder; False where the system cannot say (a name too long: the
+    output checks report it)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def _names_one_file(given: str, count: int, suffix: str) -> bool:
     """Whether an output option names a single file (one scenario) rather than a folder."""
     target = Path(given)
-    return count == 1 and not target.is_dir() and target.suffix.lower() == suffix
+    return count == 1 and not _is_dir(target) and target.suffix.lower() == suffix
 
 
 def _targets(option: str, given: str | None, ids: list[str], suffix: str) -> list[Path]:
@@ -99,39 +119,18 @@ def _targets(option: str, given: str | None, ids: list[str], suffix: str) -> lis
     target = Path(given)
     if _names_one_file(given, len(ids), suffix):
         return [target]
-    if (target.exists() and not target.is_dir()) or target.suffix.lower() == suffix:
+    exists = os.path.lexists(target)
+    if len(ids) == 1 and exists and not _is_dir(target):
         raise UsageError(
-            f"{option} {target}: {len(ids)} scenarios need a folder for their results, not a "
-            "file name. Name a folder, or run one scenario at a time"
+            f"{option} {target}: is an existing file, not a {suffix} file; name a {suffix} "
+            "file or a folder for the results"
+        )
+    if (exists and not _is_dir(target)) or target.suffix.lower() == suffix:
+        raise UsageError(
+            f"{option} {target}: {_plural(len(ids), 'scenario')} need a folder for their "
+            "results, not a file name. Name a folder, or run one scenario at a time"
         )
     return [target / f"{i}{suffix}" for i in ids]
-
-
-def _is_cba_output(path: Path) -> bool:
-    import json
-    import zipfile
-
-    if path.suffix.lower() == ".xlsx":
-        try:
-            with zipfile.ZipFile(path) as archive:
-                return b"cba_scenario_sha256" in archive.read("docProps/custom.xml")
-        except (OSError, KeyError, zipfile.BadZipFile):
-            return False
-    try:
-        existing = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(existing, dict) and "cba_results" in existing
-
-
-def _check_replaceable(path: Path, force: bool) -> None:
-    """Refuse to overwrite a file that cba did not write unless --force is given."""
-    if force or not path.exists() or _is_cba_output(path):
-        return
-    raise UsageError(
-        f"{path}: exists and was not written by cba; refusing to overwrite it. "
-        "Choose another path, or pass --force to replace it"
-    )
 
 
 def _load_all(paths: list[Path], err: Output) -> tuple[list[tuple[Path, Scenario]], int]:
@@ -169,15 +168,18 @@ def _plural(count: int, noun: str) -> str:
 
 
 def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
-    """Validate, compute and report every scenario."""
+    """Validate, compute and report every scenario; write all the outputs together."""
+    import hashlib
     import shlex
 
-    from cba.io.atomic import write_bytes_atomically
+    from cba.io.atomic import write_files_atomically
     from cba.io.json_results import results_to_json
+    from cba.io.outputs import Target, check_outputs
     from cba.io.provenance import scenario_provenance
-    from cba.io.terminal import print_notes, print_summary, summary_notes
+    from cba.io.terminal import plain, print_notes, print_summary, summary_notes
+    from cba.io.workbook.package import content_digest
     from cba.io.workbook.template import DEFAULT_TEMPLATE, load_template, template_digest
-    from cba.io.workbook.writer import write_workbook
+    from cba.io.workbook.writer import build_workbook
     from cba.pipeline import run
 
     paths = _scenario_paths(args.scenarios)
@@ -197,17 +199,25 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     if json_given is None and args.output and not _names_one_file(args.output, len(ids), ".xlsx"):
         json_given = args.output  # -o FOLDER is the output folder of both
     json_targets = _targets("--json", json_given, ids, ".json")
-    for target in (*json_targets, *book_targets):
-        _check_replaceable(target, args.force)
     template = Path(args.template) if args.template else None
+    # Every output path is checked before anything is computed or written.
+    check_outputs(
+        [
+            *(Target(t, "workbook (-o)") for t in book_targets),
+            *(Target(t, "JSON results (--json)") for t in json_targets),
+        ],
+        inputs=[*paths, *([template] if template is not None else [])],
+        force=args.force,
+    )
     if template is not None:
         load_template(template)  # refuse a bad template before anything is written
-    notes: dict[str, list[str]] = {}
+    files: list[tuple[Path, bytes]] = []
+    reports = []
     for (path, scenario), json_target, book_target in zip(
         scenarios, json_targets, book_targets, strict=True
     ):
         results = run(scenario)
-        provenance = scenario_provenance(path)
+        provenance: dict[str, Any] = scenario_provenance(path)
         # The command that reproduces the figures; output locations do not change them and
         # are left out, so the same scenario gives the same bytes wherever it is written.
         provenance["command"] = shlex.join(
@@ -215,36 +225,49 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
         )
         provenance["template_sha256"] = template_digest(template or DEFAULT_TEMPLATE)
         provenance["random_seed"] = None
-        written = write_workbook(results, scenario, provenance, book_target, template)
-        write_bytes_atomically(json_target, results_to_json(results, provenance))
-        if not args.quiet:
-            print_summary(results, out.console, notes=False)
-            notes[results.scenario_id] = summary_notes(results)
-            for line in (
-                f"  results: {json_target}",
-                f"  workbook: {book_target}",
-                f"  workbook content digest: {written.content_digest}",
-                "",
-            ):
-                out.console.print(line, style="dim", markup=False, soft_wrap=True)
-    if not args.quiet and scenarios:
-        print_notes(notes, out.console)
-        folders = list(dict.fromkeys(str(t.parent) for t in (*book_targets, *json_targets)))
-        skipped = f"; {_plural(invalid, 'invalid file')} skipped" if invalid else ""
-        out.line(
-            f"{_plural(len(scenarios), 'scenario')} appraised{skipped}; "
-            f"{_plural(len(book_targets) + len(json_targets), 'file')} written "
-            f"({_plural(len(book_targets), 'workbook')}, {len(json_targets)} JSON results) in "
-            + " and ".join(folders)
-        )
+        book, _ = build_workbook(results, scenario, provenance, template)
+        digests = {
+            "content_digest": content_digest(book),
+            "sha256": hashlib.sha256(book).hexdigest(),
+        }
+        files += [(book_target, book), (json_target, results_to_json(results, provenance, digests))]
+        reports.append((results, json_target, book_target, digests["content_digest"]))
+    # One commit for the whole run: every workbook and JSON file, or none of them.
+    write_files_atomically(files)
+    if args.quiet or not reports:
+        return EXIT_INVALID if invalid else EXIT_OK
+    notes: dict[str, list[str]] = {}
+    for results, json_target, book_target, digest in reports:
+        print_summary(results, out.console, notes=False)
+        notes[results.scenario_id] = summary_notes(results)
+        for line in (
+            f"  results: {json_target}",
+            f"  workbook: {book_target}",
+            f"  workbook content digest: {digest}",
+            "",
+        ):
+            out.console.print(plain(line, "dim"), soft_wrap=True)
+    print_notes(notes, out.console)
+    folders = list(dict.fromkeys(str(t.parent) for t in (*book_targets, *json_targets)))
+    skipped = f"; {_plural(invalid, 'invalid file')} skipped" if invalid else ""
+    out.line(
+        f"{_plural(len(reports), 'scenario')} appraised{skipped}; "
+        f"{_plural(len(files), 'file')} written "
+        f"({_plural(len(book_targets), 'workbook')}, {len(json_targets)} JSON results) in "
+        + " and ".join(folders)
+    )
     return EXIT_INVALID if invalid else EXIT_OK
 
 
 def command_scale(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Sweep an option over its scale driver and print the key points."""
     from cba.io.terminal import print_scale
-    from cba.scale_sweep import ScaleError, sweep_option
+    from cba.scale_sweep import MAX_POINTS, ScaleError, sweep_option
 
+    if args.points is not None and not 2 <= args.points <= MAX_POINTS:
+        raise UsageError(
+            f"--points {args.points}: the number of sweep points must be from 2 to {MAX_POINTS:,}"
+        )
     paths = _scenario_paths([args.scenario])
     loaded, invalid = _load_all(paths, err)
     if invalid or not loaded:
@@ -321,19 +344,23 @@ def command_schema(args: argparse.Namespace, out: Output, err: Output) -> int:
 
 EXIT_CODES_HELP = (
     "exit codes: 0 success; 2 invalid input; 3 (verify) some figure differs; 1 internal error "
-    "(rerun with --debug); 130 interrupted; 141 the output pipe was closed (e.g. `| head`)."
+    "(rerun with --debug); 130 interrupted; 141 the output pipe was closed (e.g. `| head`); "
+    "143 terminated while writing (nothing partial is left)."
 )
 
 OUTPUTS_HELP = (
     "Where the files go: by default out/<id>.xlsx and out/<id>.json. -o FOLDER puts both the "
     "workbooks and the JSON results in FOLDER; with one scenario, -o FILE.xlsx names the "
     "workbook and the JSON still goes to out/<id>.json. --json always decides where the JSON "
-    "goes."
+    "goes. Every output path is checked before anything is written, and all the files of a "
+    "run are written together or not at all; each JSON file records its workbook's digests."
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``cba`` command."""
+    import argparse
+
     from cba import __version__
 
     parser = argparse.ArgumentParser(
@@ -376,7 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--force",
         action="store_true",
-        help="replace an existing output file that cba did not write",
+        help="replace an existing output file that cba did not write (never an input of the "
+        "run, a folder or a device)",
     )
     run.add_argument(
         "--keep-going",
@@ -397,7 +425,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scale.add_argument("scenario", metavar="SCENARIO")
     scale.add_argument("--option", metavar="ID", help="the option to sweep")
-    scale.add_argument("--points", type=int, metavar="N", help="number of sweep points")
+    scale.add_argument(
+        "--points",
+        type=int,
+        metavar="N",
+        help="number of sweep points, 2 to 100,000 (default: the scenario's sweep, else 50)",
+    )
     scale.set_defaults(handler=command_scale)
 
     verify = sub.add_parser(
@@ -426,16 +459,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _is_user_error(exc: Exception) -> bool:
+def _is_user_error(exc: BaseException) -> bool:
     """Whether ``exc`` is the user's to fix. An error class whose module was never imported
     cannot have been raised, so checking needs no import."""
     if isinstance(exc, UsageError):
         return True
-    for module_name, class_name in USER_ERRORS:
-        module = sys.modules.get(module_name)
-        if module is not None and isinstance(exc, getattr(module, class_name)):
-            return True
-    return False
+    return any(_raised(exc, module, name) for module, name in USER_ERRORS)
+
+
+def _raised(exc: BaseException, module_name: str, class_name: str) -> bool:
+    module = sys.modules.get(module_name)
+    return module is not None and isinstance(exc, getattr(module, class_name))
 
 
 def _dispatch(argv: Sequence[str] | None) -> int:
@@ -446,14 +480,16 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     out, err = Output(), Output(stderr=True)
     try:
         code: int = args.handler(args, out, err)
-    except BrokenPipeError:
+    except (BrokenPipeError, KeyboardInterrupt):
         raise
-    except KeyboardInterrupt:
-        err.line("cba: interrupted; no partial output was left")
-        return EXIT_INTERRUPTED
     except Exception as exc:
         if _is_user_error(exc):
             err.line(f"cba: {exc}")
+            return EXIT_INVALID
+        if isinstance(exc, OSError) and exc.filename is not None:
+            # The system refused a file operation (a name too long, no permission, a device):
+            # the user's to fix, with the path and the reason.
+            err.line(f"cba: {exc.filename}: {exc.strerror or exc}")
             return EXIT_INVALID
         # a bug in cba, not a user mistake
         if args.debug:
@@ -465,6 +501,11 @@ def _dispatch(argv: Sequence[str] | None) -> int:
             "with --debug for a traceback and report it."
         )
         return EXIT_INTERNAL
+    except BaseException as exc:
+        if _raised(exc, "cba.io.atomic", "Terminated"):
+            err.line(TERMINATED_MESSAGE)
+            return EXIT_TERMINATED
+        raise
     return code
 
 
@@ -478,16 +519,45 @@ def _discard_stdout() -> None:
         pass  # stdout is not a file descriptor (captured in-process): nothing to flush at exit
 
 
+class _UnraisableInterrupts:
+    """An ``unraisablehook`` that notes a Ctrl-C Python could not raise (it arrived inside a
+    finaliser or a weakref callback, as during imports) instead of printing a traceback; other
+    unraisable errors go to the previous hook."""
+
+    def __init__(self, previous: Any) -> None:
+        self.previous = previous
+        self.seen = False
+
+    def __call__(self, unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            self.seen = True
+        else:
+            self.previous(unraisable)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cba`` console script and ``python -m cba``."""
+    previous_hook = sys.unraisablehook
+    interrupts = _UnraisableInterrupts(previous_hook)
+    sys.unraisablehook = interrupts
     try:
         try:
-            return _dispatch(argv)
-        finally:
-            sys.stdout.flush()  # a closed pipe shows here, inside the handler below
-    except BrokenPipeError:
-        _discard_stdout()
-        return EXIT_BROKEN_PIPE
+            try:
+                code = _dispatch(argv)
+            finally:
+                sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+        except BrokenPipeError:
+            _discard_stdout()
+            return EXIT_BROKEN_PIPE
+        except KeyboardInterrupt:
+            sys.stderr.write(INTERRUPTED_MESSAGE + "\n")
+            return EXIT_INTERRUPTED
+        if interrupts.seen:
+            sys.stderr.write(INTERRUPTED_MESSAGE + "\n")
+            return EXIT_INTERRUPTED
+        return code
+    finally:
+        sys.unraisablehook = previous_hook
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -39,6 +39,9 @@ FloatArray = NDArray[np.float64]
 DEFAULT_SPAN = (0.1, 5.0)
 """Sweep from n0 x 0.1 to n0 x 5 when an option declares no sweep (``cba scale``)."""
 DEFAULT_POINTS = 50
+MAX_POINTS = 100_000
+"""Most sweep points evaluated (``cba scale --points``; a scenario's ``sweep.points`` has the
+same maximum): about 1 s and 200 MB at this maximum (benchmarks/, docs/scale.md)."""
 
 
 class ScaleError(ValueError):
@@ -87,6 +90,10 @@ def describe(law: ScalingLaw | None) -> str:
 
 def sweep_points(spec: Scale, points: int | None = None) -> FloatArray:
     """The driver values to evaluate, always including ``n0``."""
+    if points is not None and not 2 <= points <= MAX_POINTS:
+        raise ScaleError(
+            f"the number of sweep points must be from 2 to {MAX_POINTS:,}; got {points:,}"
+        )
     if spec.sweep is not None:
         return laws.sweep_points(
             spec.sweep.start,
@@ -167,7 +174,11 @@ def _per_outcome(money: FloatArray, outcomes: FloatArray) -> FloatArray:
 
 
 def _none(values: FloatArray) -> tuple[float | None, ...]:
-    return tuple(None if v != v else v for v in values.tolist())  # NaN is not equal to itself
+    """Floats, with None in place of NaN (an undefined figure)."""
+    out: list[float | None] = values.tolist()
+    for index in np.flatnonzero(np.isnan(values)).tolist():
+        out[index] = None
+    return tuple(out)
 
 
 def sweep_option(scenario: Scenario, option_id: str, points: int | None = None) -> ScaleCurve:
@@ -252,7 +263,7 @@ def sweep_option(scenario: Scenario, option_id: str, points: int | None = None) 
         option_id=option.id,
         driver=driver,
         n0=spec.n0,
-        points=tuple(float(v) for v in n),
+        points=tuple(n.tolist()),
         n0_index=int(np.flatnonzero(n == spec.n0)[0]),
         outcome_lines=tuple(sorted(counted)),
         pv_benefits=tuple(m.pv_benefits.tolist()),

@@ -234,12 +234,19 @@ def test_run_json_whole_document_equals_the_api(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from cba.io.json_results import results_to_json
+    from cba.io.workbook.package import content_digest
 
     target = tmp_path / "x.json"
     assert cli(capsys, "run", ONE, "--json", target, "-q")[0] == 0
     doc = load_json(target)
     expected = json.loads(results_to_json(cba.run(cba.load_scenario(ONE))))
     del doc["provenance"], expected["provenance"]
+    # The JSON names the workbook written with it by its digests.
+    book = (tmp_path / "out" / f"{scenario_id(ONE)}.xlsx").read_bytes()
+    assert doc.pop("workbook") == {
+        "content_digest": content_digest(book),
+        "sha256": hashlib.sha256(book).hexdigest(),
+    }
     assert doc == expected
 
 
@@ -457,7 +464,9 @@ def test_run_replaces_an_existing_results_file_without_force(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     target = tmp_path / "x.json"
-    target.write_text('{"cba_results": "1.0", "scenario_id": "stale"}\n', encoding="utf-8")
+    other = SCENARIO_DIR / "balsall_heath_community_safety.yaml"
+    assert cli(capsys, "run", other, "--json", target, "-q")[0] == 0
+    assert load_json(target)["scenario_id"] == scenario_id(other)
     code, _, err = cli(capsys, "run", ONE, "--json", target, "-q")
     assert code == 0, err
     assert load_json(target)["scenario_id"] == scenario_id(ONE)

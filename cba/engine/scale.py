@@ -106,18 +106,11 @@ def ratio_of_changes(numerator: ArrayLike, denominator: ArrayLike) -> FloatArray
 
 def stretches(mask: ArrayLike) -> list[tuple[int, int]]:
     """Index ranges ``[first, last]`` (inclusive) where a boolean sweep mask is true."""
-    flags = np.asarray(mask, dtype=bool)
-    out: list[tuple[int, int]] = []
-    start: int | None = None
-    for i, flag in enumerate(flags):
-        if flag and start is None:
-            start = i
-        if not flag and start is not None:
-            out.append((start, i - 1))
-            start = None
-    if start is not None:
-        out.append((start, len(flags) - 1))
-    return out
+    flags = np.asarray(mask, dtype=bool).ravel()
+    edges = np.diff(np.concatenate(([0], flags.view(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1) - 1
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
 def regimes(average_cost: ArrayLike) -> list[tuple[int, int, str]]:
@@ -135,10 +128,11 @@ def regimes(average_cost: ArrayLike) -> list[tuple[int, int, str]]:
         diff < -tolerance, "economies", np.where(diff > tolerance, "diseconomies", "constant")
     )
     labels = np.where(np.isnan(diff), "undefined", labels)
-    out: list[tuple[int, int, str]] = []
-    for i, label in enumerate(labels):
-        if out and out[-1][2] == label:
-            out[-1] = (out[-1][0], i + 1, str(label))
-        else:
-            out.append((i, i + 1, str(label)))
-    return out
+    # A stretch starts where the label changes; it ends on the point after its last step,
+    # which is also the first point of the next stretch.
+    starts = np.flatnonzero(np.concatenate(([True], labels[1:] != labels[:-1])))
+    ends = np.append(starts[1:], labels.size)
+    return [
+        (first, last, str(labels[first]))
+        for first, last in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]

@@ -2,6 +2,11 @@
 
 Undefined figures are ``null`` with an ``undefined`` reason beside them, never NaN or infinity
 (``allow_nan=False`` guarantees valid JSON). Output is deterministic: same results, same bytes.
+
+``cba run`` writes the JSON with its workbook and records the workbook's digests under
+``workbook`` (``content_digest``: sha256 over the decompressed members, as ``cba verify`` and
+the terminal report it; ``sha256``: of the file's bytes), so a JSON file and a workbook can be
+checked to come from the same run.
 """
 
 from __future__ import annotations
@@ -45,8 +50,14 @@ LINE_UNITS: dict[str, str] = {
 }
 
 
+def _finite(value: Any) -> Any:
+    return None if type(value) is float and not math.isfinite(value) else value
+
+
 def _plain(value: Any) -> Any:
     """Dataclasses, tuples and dicts as JSON-ready data; NaN and infinity as None."""
+    if type(value) is tuple and all(type(v) in _SCALARS for v in value):
+        return [_finite(v) for v in value]  # a sweep's figures: 100,000 points at most
     if isinstance(value, Measures):
         return measures_to_dict(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -58,6 +69,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
     return value
+
+
+_SCALARS = frozenset({float, int, str, bool, type(None)})
 
 
 def measures_to_dict(measures: Measures) -> dict[str, Any]:
@@ -75,19 +89,32 @@ def measures_to_dict(measures: Measures) -> dict[str, Any]:
     return out
 
 
-def results_to_dict(results: Results, provenance: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The whole results object as plain JSON-ready data, with units and provenance."""
+def results_to_dict(
+    results: Results,
+    provenance: dict[str, Any] | None = None,
+    workbook: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The whole results object as plain JSON-ready data, with units and provenance, and the
+    digests of the workbook written with it (``{"content_digest": ..., "sha256": ...}``)."""
     return {
         "cba_results": RESULTS_FORMAT,
         "provenance": _plain(provenance or {}),
+        **({"workbook": dict(workbook)} if workbook is not None else {}),
         "units": {"measures": MEASURE_UNITS, "lines": LINE_UNITS},
         **_plain(results),
     }
 
 
-def results_to_json(results: Results, provenance: dict[str, Any] | None = None) -> bytes:
-    """Deterministic UTF-8 JSON bytes, ending in a newline."""
+def results_to_json(
+    results: Results,
+    provenance: dict[str, Any] | None = None,
+    workbook: dict[str, str] | None = None,
+) -> bytes:
+    """Deterministic UTF-8 JSON bytes, ending in a newline (see :func:`results_to_dict`)."""
     text = json.dumps(
-        results_to_dict(results, provenance), indent=2, ensure_ascii=False, allow_nan=False
+        results_to_dict(results, provenance, workbook),
+        indent=2,
+        ensure_ascii=False,
+        allow_nan=False,
     )
     return (text + "\n").encode("utf-8")

@@ -5,6 +5,10 @@ a number is never wrapped, folded, cut or ellipsised. Labels wrap at spaces (a w
 its column folds); when the figures do not all fit beside their labels, the columns that do
 not fit go to a second table under the first, with the labels repeated. rich is imported when
 a table is printed, so that importing this module (for :func:`money`) stays cheap.
+
+Nothing a user wrote (titles, names, ids, file paths) is ever read as rich markup or as an emoji
+code (``[bold]``, ``:smile:``, the ``:100:`` in ``line100.yaml:100:``): everything reaches the
+console as :class:`rich.text.Text`, styled by spans, whatever the console's own settings.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from cba.results import Measures, Results, ScaleCurve
 
@@ -87,12 +92,19 @@ class Column:
 _WORD = LONGEST_UNBROKEN_LABEL_WORD
 
 
-def _table(columns: Sequence[Column], widths: Sequence[int], title: str | None) -> Table:
+def plain(text: str, style: str = "") -> Text:
+    """``text`` as rich text, verbatim: never read as markup or emoji codes."""
+    from rich.text import Text
+
+    return Text(text, style=style)
+
+
+def _table(columns: Sequence[Column], widths: Sequence[int], title: Text | None) -> Table:
     from rich.table import Table
     from rich.text import Text
 
     table = Table(
-        title=Text.from_markup(title) if title else None,
+        title=title.copy() if title else None,
         title_justify="left",
         show_edge=False,
     )
@@ -113,14 +125,17 @@ def _table_width(columns: Sequence[Column], widths: Sequence[int], console: Cons
 
 
 def fitted_tables(
-    keys: Sequence[Column], values: Sequence[Column], title: str | None, console: Console
+    keys: Sequence[Column], values: Sequence[Column], title: Text | str | None, console: Console
 ) -> list[Table]:
     """Tables of ``keys`` (repeated in each) and ``values`` that fit the console's width.
+
+    A ``title`` given as ``str`` is plain text (not markup); style it with a :class:`Text`.
 
     As many value columns as fit go beside the keys, in order; the rest go to further tables.
     Columns are as narrow as :meth:`Column.narrowest` at most, and share the spare width up to
     :meth:`Column.widest`.
     """
+    heading = plain(title) if isinstance(title, str) else title
     limit = console.width
     groups: list[list[Column]] = []
     for column in values:
@@ -148,7 +163,7 @@ def fitted_tables(
                     break
                 widths[neediest] += 1
                 spare -= 1
-        tables.append(_table(columns, widths, title if number == 0 else None))
+        tables.append(_table(columns, widths, heading if number == 0 else None))
     return tables
 
 
@@ -163,8 +178,9 @@ def _cell(m: Measures, name: str, kind: str) -> str:
     return "undefined" if value is None else str(value)
 
 
-def _say(console: Console, text: str) -> None:
-    console.print(text, style="dim", markup=False, highlight=False, soft_wrap=True)
+def say(console: Console, text: str) -> None:
+    """Print a dim note verbatim, on as many lines as the terminal needs."""
+    console.print(plain(text, "dim"), soft_wrap=True)
 
 
 def print_summary(results: Results, console: Console, notes: bool = True) -> None:
@@ -173,16 +189,21 @@ def print_summary(results: Results, console: Console, notes: bool = True) -> Non
     With ``notes`` (the default), also the notes of :func:`summary_notes`; the ``cba run``
     command prints those once for all its scenarios instead.
     """
-    from rich.markup import escape
+    from rich.text import Text
 
     from cba.results import MEASURE_LABELS
 
     counterfactual = results.option(results.counterfactual)
     options = [o for o in results.options if not o.is_counterfactual]
-    title = (
-        f"[bold]{escape(results.title)}[/bold]\n[dim]{escape(results.scenario_id)}: real "
-        f"GBP at {results.price_base_year} prices; present values at {results.first_year}; each "
-        f"option minus the counterfactual '{escape(counterfactual.name)}'[/dim]"
+    title = Text.assemble(
+        (results.title, "bold"),
+        "\n",
+        (
+            f"{results.scenario_id}: real GBP at {results.price_base_year} prices; present "
+            f"values at {results.first_year}; each option minus the counterfactual "
+            f"'{counterfactual.name}'",
+            "dim",
+        ),
     )
     labels = Column(
         "Figure (incremental)",
@@ -198,13 +219,13 @@ def print_summary(results: Results, console: Console, notes: bool = True) -> Non
         console.print(table)
     for option in options:
         for figure, reason in option.incremental.undefined.items():
-            _say(console, f"  {option.option_id}: {MEASURE_LABELS[figure]} undefined: {reason}")
+            say(console, f"  {option.option_id}: {MEASURE_LABELS[figure]} undefined: {reason}")
     for option in options:
         if option.scale is not None:
             print_scale(option.scale, option.name, console)
     if notes:
         for note in summary_notes(results):
-            _say(console, f"  {note}")
+            say(console, f"  {note}")
 
 
 def summary_notes(results: Results) -> list[str]:
@@ -235,13 +256,11 @@ def print_notes(notes_by_scenario: Mapping[str, Sequence[str]], console: Console
         scenario_ids = list(dict.fromkeys(applies[note]))
         if len(scenario_ids) < len(notes_by_scenario):
             note = f"{note} ({', '.join(scenario_ids)})"
-        _say(console, f"  {note}")
+        say(console, f"  {note}")
 
 
 def print_scale(curve: ScaleCurve, option_name: str, console: Console) -> None:
     """Key points of a scale sweep and what they mean."""
-    from rich.markup import escape
-
     marks = [
         (0, "start of sweep"),
         (curve.n0_index, "as described (n0)"),
@@ -274,9 +293,9 @@ def print_scale(curve: ScaleCurve, option_name: str, console: Console) -> None:
         Column("avg cost per outcome", optional_money(curve.average_cost_per_outcome)),
         Column("marginal cost per outcome", optional_money(curve.marginal_cost_per_outcome)),
     ]
-    title = f"Scale: {escape(option_name)} by {escape(curve.driver)} (against the counterfactual)"
+    title = plain(f"Scale: {option_name} by {curve.driver} (against the counterfactual)")
     for table in fitted_tables(key_columns, figure_columns, title, console):
         console.print(table)
-    _say(console, f"  {curve.statement}")
+    say(console, f"  {curve.statement}")
     stretches = "; ".join(f"{a:,.4g}-{b:,.4g}: {label}" for a, b, label in curve.regimes)
-    _say(console, f"  Average cost per outcome by stretch: {stretches}.")
+    say(console, f"  Average cost per outcome by stretch: {stretches}.")

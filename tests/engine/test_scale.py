@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -104,3 +105,73 @@ def test_stretches_and_ratio_of_changes() -> None:
     ratio = scale.ratio_of_changes([0.0, 10.0, 30.0], [0.0, 1.0, 2.0])
     np.testing.assert_allclose(ratio, [10.0, 15.0, 20.0])
     assert np.isnan(scale.ratio_of_changes([1.0, 2.0], [3.0, 3.0])).all()
+
+
+def _stretches_by_loop(flags: list[bool]) -> list[tuple[int, int]]:
+    """The definition, one point at a time (the engine computes it without a Python loop)."""
+    out: list[tuple[int, int]] = []
+    start: int | None = None
+    for i, flag in enumerate(flags):
+        if flag and start is None:
+            start = i
+        if not flag and start is not None:
+            out.append((start, i - 1))
+            start = None
+    if start is not None:
+        out.append((start, len(flags) - 1))
+    return out
+
+
+def _regimes_by_loop(labels: list[str]) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for i, label in enumerate(labels):
+        if out and out[-1][2] == label:
+            out[-1] = (out[-1][0], i + 1, label)
+        else:
+            out.append((i, i + 1, label))
+    return out
+
+
+@given(st.lists(st.booleans(), max_size=60))
+def test_stretches_equal_the_point_by_point_definition(flags: list[bool]) -> None:
+    assert scale.stretches(flags) == _stretches_by_loop(flags)
+
+
+@given(
+    st.lists(
+        st.one_of(st.sampled_from([1.0, 2.0, 3.0]), st.just(float("nan"))), min_size=0, max_size=40
+    )
+)
+def test_regimes_equal_the_step_by_step_definition(costs: list[float]) -> None:
+    cost = np.array(costs, dtype=float)
+    if cost.size < 2:
+        assert scale.regimes(cost) == []
+        return
+    diff = np.diff(cost)
+    labels = [
+        "undefined"
+        if math.isnan(d)
+        else "economies"
+        if d < 0
+        else "diseconomies"
+        if d > 0
+        else "constant"
+        for d in diff
+    ]
+    assert scale.regimes(cost) == _regimes_by_loop(labels)
+
+
+def test_curve_analysis_of_a_maximum_sweep_is_vectorised() -> None:
+    """100,000 points (the most a sweep may have) in well under a second: no Python loop over
+    points (measured: about 0.01 s each)."""
+    import time
+
+    rng = np.random.default_rng(8)
+    cost = rng.random(100_000)
+    started = time.perf_counter()
+    regimes = scale.regimes(cost)
+    stretches = scale.stretches(cost > 0.5)
+    assert time.perf_counter() - started < 1.0
+    assert regimes[0][0] == 0 and regimes[-1][1] == cost.size - 1
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(regimes))
+    assert stretches == _stretches_by_loop((cost > 0.5).tolist())
