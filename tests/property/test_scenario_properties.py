@@ -81,9 +81,7 @@ def test_zero_rate_gives_plain_sums(data: dict[str, Any]) -> None:
         gross = magnitude(option, option, "gross")
         pv_costs = option.gross.pv_public_costs + option.gross.pv_non_public_costs
         assert abs(pv_costs - costs) <= money_tolerance(gross)
-        assert abs(option.gross.pv_benefits - sum(option.yearly.benefits)) <= money_tolerance(
-            gross
-        )
+        assert abs(option.gross.pv_benefits - sum(option.yearly.benefits)) <= money_tolerance(gross)
 
 
 @given(scenario_dict())
