@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +48,7 @@ from ruamel.yaml.events import (
     StreamEndEvent,
 )
 
+from cba.io.file_kinds import kind_of_file
 from cba.io.problems import Problem, ScenarioError, visible
 
 MAX_FILE_BYTES = 1_048_576
@@ -76,21 +76,6 @@ def _problem(file: str, message: str, line: int = 0, column: int = 0) -> Scenari
 
 
 # --- Reading the file -----------------------------------------------------------------------
-
-
-def _kind_of_file(mode: int) -> str | None:
-    """What a file that is not a regular file is, in words; None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 def _not_regular(file: str, kind: str) -> ScenarioError:
@@ -126,7 +111,7 @@ def read_scenario_bytes(path: Path) -> bytes:
     """
     file = str(path)
     try:
-        kind = _kind_of_file(os.stat(path).st_mode)
+        kind = kind_of_file(os.stat(path).st_mode)
         if kind is not None:
             raise _not_regular(file, kind)
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -139,7 +124,7 @@ def read_scenario_bytes(path: Path) -> bytes:
         raise _problem(file, f"cannot read the file: {exc.strerror}") from None
     try:
         info = os.fstat(descriptor)
-        kind = _kind_of_file(info.st_mode)
+        kind = kind_of_file(info.st_mode)
         if kind is not None:  # replaced between the check and the opening
             raise _not_regular(file, kind)
         if info.st_size > MAX_FILE_BYTES:

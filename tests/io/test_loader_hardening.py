@@ -400,7 +400,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     started = time.perf_counter()
     problem = _one(fifo)
     assert time.perf_counter() - started < 2.0
-    assert "a pipe (FIFO)" in problem.message
+    assert "a pipe" in problem.message
 
 
 def test_a_folder_is_refused(tmp_path: Path) -> None:

@@ -36,7 +36,6 @@ import io
 import os
 import posixpath
 import re
-import stat
 import warnings
 import zipfile
 import zlib
@@ -50,6 +49,7 @@ import openpyxl  # type: ignore[import-untyped, unused-ignore]
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped, unused-ignore]
 from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped, unused-ignore]
 
+from cba.io.file_kinds import kind_of_file
 from cba.io.workbook.styles import REQUIRED_STYLES
 
 DEFAULT_TEMPLATE: Final[Path] = Path(__file__).with_name("default_template.xlsx")
@@ -206,20 +206,6 @@ class UnreadableFileError(Exception):
         self.size = size
 
 
-def _not_regular(mode: int) -> str | None:
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
-
-
 def read_regular_file(path: Path, limit: int) -> bytes:
     """The bytes of a regular file, refusing anything else and anything over ``limit`` bytes.
 
@@ -233,7 +219,7 @@ def read_regular_file(path: Path, limit: int) -> bytes:
         With ``missing`` set when there is no such file; ``size`` set when it is too large.
     """
     try:
-        kind = _not_regular(os.stat(path).st_mode)
+        kind = kind_of_file(os.stat(path).st_mode)
         if kind is not None:
             raise UnreadableFileError(f"is not a file (it is {kind})")
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -244,7 +230,7 @@ def read_regular_file(path: Path, limit: int) -> bytes:
         raise UnreadableFileError(f"cannot be read ({exc.strerror})") from None
     try:
         info = os.fstat(descriptor)
-        kind = _not_regular(info.st_mode)
+        kind = kind_of_file(info.st_mode)
         if kind is not None:  # replaced between the check and the opening
             raise UnreadableFileError(f"is not a file (it is {kind})")
         if info.st_size > limit:
