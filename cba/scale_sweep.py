@@ -1,6 +1,7 @@
 """Scale sweeps: one vectorised evaluation of an option over a leading axis of scale points.
 
-Wiring only, like ``cba.pipeline``: the option's line arrays are built once by the pipeline,
+Wiring only, like ``cba.pipeline``: the option's line arrays are compiled once
+(``cba.model.compile``),
 multiplied by each line's scale law evaluated at every point (``cba.engine.scale``), and passed
 to the same engine functions as a single run, with the scale axis in front. There is no Python
 loop over points.
@@ -15,7 +16,7 @@ from numpy.typing import NDArray
 
 from cba.engine import appraisal
 from cba.engine import scale as laws
-from cba.pipeline import _OptionArrays, _Parts, _schedule_used, _Schedules
+from cba.model.compile import LineArrays, OptionModel, compile_schedules
 from cba.reference.value_for_money import DFT_VALUE_FOR_MONEY
 from cba.results import LineScaling, ScaleCurve
 from cba.spec.scale import (
@@ -128,7 +129,7 @@ def collapsed(inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _scaled_inputs(
-    option: Option, parts: _Parts, n: FloatArray, n0: float
+    option: Option, parts: LineArrays, n: FloatArray, n0: float
 ) -> tuple[dict[str, Any], FloatArray]:
     """Collapsed engine inputs with every line multiplied by its law at each point (leading
     axis S), and the benefit lines' multipliers (S, Lb, 1)."""
@@ -149,8 +150,8 @@ def _scaled_inputs(
 
 
 def _discounted_outcomes(
-    arrays: _OptionArrays,
-    parts: _Parts,
+    arrays: OptionModel,
+    parts: LineArrays,
     option: Option,
     counted: set[str],
     benefit_m: FloatArray | None,
@@ -190,18 +191,14 @@ def sweep_option(scenario: Scenario, option_id: str, points: int | None = None) 
             f"option '{option_id}' declares no scale driver. Add scale: {{driver: ..., n0: ...}} "
             "to it in the scenario"
         )
-    n_years = scenario.appraisal_period_years
-    schedules = _Schedules(
-        standard=_schedule_used(scenario.discounting.schedule, n_years),
-        health=_schedule_used(scenario.discounting.health_schedule, n_years),
-    )
+    schedules = compile_schedules(scenario)
     n = sweep_points(spec, points)
-    arrays = _OptionArrays(scenario, option, schedules)
+    arrays = OptionModel(scenario, option, schedules)
     parts = arrays.parts()
     inputs, benefit_m = _scaled_inputs(option, parts, n, spec.n0)
     totals = appraisal.yearly_totals(**inputs)
     cf_option = scenario.option(scenario.counterfactual)
-    cf_arrays = _OptionArrays(scenario, cf_option, schedules)
+    cf_arrays = OptionModel(scenario, cf_option, schedules)
     cf_parts = cf_arrays.parts()
     cf_totals = appraisal.yearly_totals(**collapsed(cf_parts.engine_inputs))
     bands = np.array([b.lower for b in DFT_VALUE_FOR_MONEY])
