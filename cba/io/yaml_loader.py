@@ -28,7 +28,6 @@ line at once.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -48,7 +47,7 @@ from ruamel.yaml.events import (
     StreamEndEvent,
 )
 
-from cba.io.file_kinds import kind_of_file
+from cba.io.file_kinds import UnreadableFileError, read_regular_file
 from cba.io.problems import Problem, ScenarioError, visible
 
 MAX_FILE_BYTES = 1_048_576
@@ -111,40 +110,15 @@ def read_scenario_bytes(path: Path) -> bytes:
     """
     file = str(path)
     try:
-        kind = kind_of_file(os.stat(path).st_mode)
-        if kind is not None:
-            raise _not_regular(file, kind)
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-        descriptor = os.open(path, flags)
-    except FileNotFoundError:
-        raise _problem(file, "no such file. Check the path") from None
-    except IsADirectoryError:
-        raise _not_regular(file, "a folder") from None
-    except OSError as exc:
-        raise _problem(file, f"cannot read the file: {exc.strerror}") from None
-    try:
-        info = os.fstat(descriptor)
-        kind = kind_of_file(info.st_mode)
-        if kind is not None:  # replaced between the check and the opening
-            raise _not_regular(file, kind)
-        if info.st_size > MAX_FILE_BYTES:
-            raise _too_large(file, info.st_size)
-        chunks: list[bytes] = []
-        remaining = MAX_FILE_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(descriptor, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-    except OSError as exc:
-        raise _problem(file, f"cannot read the file: {exc.strerror}") from None
-    finally:
-        os.close(descriptor)
-    raw = b"".join(chunks)
-    if len(raw) > MAX_FILE_BYTES:
-        raise _too_large(file, None)
-    return raw
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except UnreadableFileError as problem:
+        if problem.missing:
+            raise _problem(file, "no such file. Check the path") from None
+        if problem.kind is not None:
+            raise _not_regular(file, problem.kind) from None
+        if problem.too_large:
+            raise _too_large(file, problem.size) from None
+        raise _problem(file, f"cannot read the file: {problem.error}") from None
 
 
 def load_yaml(path: Path) -> tuple[Any, SourceMap]:

@@ -428,8 +428,8 @@ def test_at_most_the_limit_is_read_whatever_the_size_claims(
         read_sizes.append(len(chunk))
         return chunk
 
-    monkeypatch.setattr(yaml_loader.os, "fstat", fstat_size_zero)
-    monkeypatch.setattr(yaml_loader.os, "read", counting_read)
+    monkeypatch.setattr(os, "fstat", fstat_size_zero)
+    monkeypatch.setattr(os, "read", counting_read)
     problem = _one(path)
     assert "over the 1,048,576-byte limit" in problem.message
     assert sum(read_sizes) == MAX_FILE_BYTES + 1

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import posixpath
 import re
 import warnings
@@ -49,7 +48,7 @@ import openpyxl  # type: ignore[import-untyped, unused-ignore]
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped, unused-ignore]
 from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped, unused-ignore]
 
-from cba.io.file_kinds import kind_of_file
+from cba.io.file_kinds import UnreadableFileError, read_regular_file
 from cba.io.workbook.styles import REQUIRED_STYLES
 
 DEFAULT_TEMPLATE: Final[Path] = Path(__file__).with_name("default_template.xlsx")
@@ -194,63 +193,6 @@ def mib(size: int) -> str:
 
 
 # --- Reading a file from outside --------------------------------------------------------------
-
-
-class UnreadableFileError(Exception):
-    """Why a file could not be read. ``reason`` completes ``"PATH: ..."``."""
-
-    def __init__(self, reason: str, *, missing: bool = False, size: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.missing = missing
-        self.size = size
-
-
-def read_regular_file(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file, refusing anything else and anything over ``limit`` bytes.
-
-    The file type is checked before opening and again on the open file, which is opened without
-    blocking, so a device, a pipe or a socket is never read; at most ``limit + 1`` bytes are read
-    whatever the file claims its size to be.
-
-    Raises
-    ------
-    UnreadableFileError
-        With ``missing`` set when there is no such file; ``size`` set when it is too large.
-    """
-    try:
-        kind = kind_of_file(os.stat(path).st_mode)
-        if kind is not None:
-            raise UnreadableFileError(f"is not a file (it is {kind})")
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-        descriptor = os.open(path, flags)
-    except FileNotFoundError:
-        raise UnreadableFileError("not found", missing=True) from None
-    except OSError as exc:
-        raise UnreadableFileError(f"cannot be read ({exc.strerror})") from None
-    try:
-        info = os.fstat(descriptor)
-        kind = kind_of_file(info.st_mode)
-        if kind is not None:  # replaced between the check and the opening
-            raise UnreadableFileError(f"is not a file (it is {kind})")
-        if info.st_size > limit:
-            raise UnreadableFileError("too large", size=info.st_size)
-        chunks: list[bytes] = []
-        remaining = limit + 1
-        while remaining > 0:
-            chunk = os.read(descriptor, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-    except OSError as exc:
-        raise UnreadableFileError(f"cannot be read ({exc.strerror})") from None
-    finally:
-        os.close(descriptor)
-    data = b"".join(chunks)
-    if len(data) > limit:
-        raise UnreadableFileError("too large")
-    return data
 
 
 def _read(path: Path, kind: XlsxKind) -> bytes:

@@ -39,17 +39,16 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import IO, TYPE_CHECKING, Any, Final
 from xml.parsers import expat
 
+from cba.io.file_kinds import UnreadableFileError, read_regular_file
 from cba.io.workbook import provenance_sheet
 from cba.io.workbook.template import (
     WORKBOOK,
-    UnreadableFileError,
     XlsxError,
     open_archive,
     parse_part,
     printable,
     quoted,
     read_part,
-    read_regular_file,
     read_xlsx,
     sheet_parts,
 )
