@@ -20,6 +20,7 @@ Run alone with ``python benchmarks/startup_benchmark.py [RUNS]``; where the rema
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -169,12 +170,49 @@ def main(runs: int = RUNS) -> bool:
                 )
         finally:
             os.chdir(cwd)
-    headers = ("command", "[ms]", "floor", "[ms]", "ratio", "target", "")
+    print_table(("command", "[ms]", "floor", "[ms]", "ratio", "target", ""), rows)
+    print()
+    print_run_stages(max(5, runs // 2))
+    return all_met
+
+
+def print_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     for row in (headers, tuple("-" * w for w in widths), *rows):
         print("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def print_run_stages(runs: int) -> None:
+    """Where one ``cba run`` spends its time: medians of ``runs`` fresh processes of
+    ``benchmarks/run_stages.py``, stage by stage, against the issue 7 budget."""
+    from run_stages import STAGES
+
+    script = str(Path(__file__).with_name("run_stages.py"))
+    samples: dict[str, list[float]] = {name: [] for name, _ in STAGES}
+    with tempfile.TemporaryDirectory(prefix="cba-stages-") as tmp:
+        env = bytecode_cached_env(Path(tmp) / "pycache")
+        command = [sys.executable, script, str(SCENARIO)]
+        for run in range(WARMUPS + runs):
+            start = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+            wall = time.perf_counter() - start
+            if run < WARMUPS:
+                continue
+            stages = json.loads(done.stdout)
+            stages["interpreter"] = wall - sum(stages.values())
+            for name, seconds in stages.items():
+                samples[name].append(seconds)
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    print(f"where cba run {SCENARIO.name} spends its time: medians of {runs} fresh processes")
+    rows = [(name, f"{medians[name] * 1e3:.0f}", what) for name, what in STAGES]
+    print_table(("stage", "[ms]", "what"), rows)
+    floor = medians["interpreter"] + medians["floor imports"]
+    beyond = sum(medians.values()) - floor
+    print(
+        f"  cba's own stages: {beyond * 1e3:.0f} ms beyond the {floor * 1e3:.0f} ms floor; "
+        f"the 1.5x target leaves {0.5 * floor * 1e3:.0f} ms for them"
+    )
     print()
-    return all_met
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
 """``python -m cba``: the same as the ``cba`` command."""
 
-import sys
+from cba.cli import console_main
 
-from cba.cli import main
-
-sys.exit(main())
+console_main()

@@ -9,6 +9,7 @@ The figures themselves are in ``make bench`` (benchmarks/startup_benchmark.py).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from importlib import metadata
@@ -67,8 +68,98 @@ def test_no_heavy_library_before_a_command_needs_it(code: str) -> None:
 
 def test_validate_loads_no_engine_workbook_or_pandas() -> None:
     loaded = loaded_after(running("validate", str(SCENARIO)))
-    assert {"pydantic", "ruamel"} <= loaded  # it does validate
+    assert "pydantic" in loaded  # it does validate
     assert loaded.isdisjoint({"numpy", "openpyxl", "pandas", "numpy_financial"})
+    # The example is read by the fast reader: ruamel.yaml is imported only when it is needed.
+    assert "ruamel" not in loaded
+
+
+def test_the_complete_yaml_reader_is_imported_when_a_file_needs_it(tmp_path: Path) -> None:
+    flow = tmp_path / "flow.yaml"  # a flow mapping over several lines: the complete reader's
+    flow.write_text(SCENARIO.read_text(encoding="utf-8") + "\nnotes: {a: 1,\n  b: 2}\n")
+    code = (
+        "from cba.io.problems import ScenarioError\n"
+        "from cba.io.scenario_file import load_scenario\n"
+        "try:\n"
+        f"    load_scenario({str(flow)!r})\n"
+        "except ScenarioError as exc:\n"
+        "    assert 'notes' in str(exc), exc\n"
+    )
+    assert "ruamel" in loaded_after(code)
+
+
+def console(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m cba ARGS`` (the console script's path) in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "cba", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **env},
+    )
+
+
+def imported(done: subprocess.CompletedProcess[str]) -> set[str]:
+    """Every module ``-X importtime`` reported importing."""
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def test_the_command_does_not_search_for_pydantic_plugins() -> None:
+    """pydantic's plugin search imports importlib.metadata and email (~25 ms of validate)."""
+    done = console("validate", str(SCENARIO))
+    assert done.returncode == 0, done.stderr
+    assert "valid" in done.stdout
+    assert imported(done).isdisjoint({"importlib.metadata", "email", "pydantic.plugin._loader"})
+
+
+def test_pydantic_rules_apply_where_the_environment_sets_them() -> None:
+    done = console("validate", str(SCENARIO), PYDANTIC_DISABLE_PLUGINS="")
+    assert done.returncode == 0, done.stderr
+    assert {"pydantic.plugin._loader", "importlib.metadata"} <= imported(done)
+
+
+def test_the_stand_in_plugin_loader_answers_none_and_defers_other_names() -> None:
+    code = (
+        "import os, sys\n"
+        "os.environ.pop('PYDANTIC_DISABLE_PLUGINS', None)\n"
+        "from cba.cli import PYDANTIC_PLUGIN_LOADER, skip_pydantic_plugin_discovery\n"
+        "assert skip_pydantic_plugin_discovery()\n"
+        "assert not skip_pydantic_plugin_discovery()  # once\n"
+        "stand_in = sys.modules[PYDANTIC_PLUGIN_LOADER]\n"
+        "assert tuple(stand_in.get_plugins()) == ()\n"
+        "from cba.io.scenario_file import load_scenario\n"
+        f"assert load_scenario({str(SCENARIO)!r}).id\n"
+        "assert 'importlib.metadata' not in sys.modules\n"
+        "group = stand_in.PYDANTIC_ENTRY_POINT_GROUP  # any other name: pydantic's own module\n"
+        "assert group == 'pydantic', group\n"
+        "assert sys.modules[PYDANTIC_PLUGIN_LOADER] is not stand_in\n"
+    )
+    assert "pydantic" in loaded_after(code)
+
+
+@pytest.mark.parametrize("args", [["validate", str(SCENARIO)], ["validate", "missing.yaml"]])
+def test_the_console_entry_flushes_its_output_and_keeps_the_exit_code(args: list[str]) -> None:
+    """The console script ends with os._exit (no interpreter teardown) after flushing."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cba", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if args[1] == "missing.yaml":
+        assert done.returncode == 2
+        assert done.stderr.endswith("1 problem found\n"), done.stderr
+    else:
+        assert done.returncode == 0
+        assert done.stdout == f"{args[1]}: valid\n"
 
 
 def test_run_does_not_load_pandas(tmp_path: Path) -> None:

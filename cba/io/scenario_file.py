@@ -10,7 +10,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from cba.io.problems import Problem, ScenarioError
-from cba.io.validation_errors import locate, problems_from_validation
 from cba.io.yaml_loader import SourceMap, load_yaml
 from cba.spec.parameters import ParameterPathError, apply_values
 from cba.spec.scenario import (
@@ -109,7 +108,10 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
 def _validated(data: Any, file: str, source_map: SourceMap) -> Scenario:
     """Every check a file gets, on loaded data; every problem at once."""
     problems: list[Problem] = []
-    for loc, message in [*duplicate_ids(data), *alternative_forms(data)]:
+    found = [*duplicate_ids(data), *alternative_forms(data)]
+    if found:
+        from cba.io.validation_errors import locate  # explaining errors: imported when needed
+    for loc, message in found:
         line, col = locate(loc, source_map)
         path_text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
         problems.append(Problem(file, line, col, path_text, message))
@@ -118,6 +120,8 @@ def _validated(data: Any, file: str, source_map: SourceMap) -> Scenario:
     try:
         scenario = Scenario.model_validate(data, context=reference_context(data))
     except ValidationError as exc:
+        from cba.io.validation_errors import problems_from_validation
+
         problems.extend(problems_from_validation(exc, file, data, source_map, Scenario))
     if problems or scenario is None:
         unique = {(p.path, p.message): p for p in problems}
