@@ -15,7 +15,8 @@ from numpy.typing import NDArray
 from cba import __version__
 from cba.engine import appraisal
 from cba.engine.metrics import sign_changes
-from cba.model.compile import OptionModel, as_tuple, compile_schedules, none_if_nan
+from cba.model.compile import as_tuple, none_if_nan
+from cba.model.evaluation import CompiledScenario
 from cba.reference.value_for_money import DFT_VALUE_FOR_MONEY, VFM_SOURCE
 from cba.results import (
     AgencyPosition,
@@ -173,35 +174,19 @@ def run(scenario: Scenario) -> Results:
     Results
         Plain data: headline measures, positions by agency, line-by-line traces.
     """
-    schedules = compile_schedules(scenario)
-    band_bounds = np.array([b.lower for b in DFT_VALUE_FOR_MONEY])
-    band_inclusive = np.array([b.lower_inclusive for b in DFT_VALUE_FOR_MONEY])
-    built = {}
-    for option in scenario.options:
-        arrays = OptionModel(scenario, option, schedules)
-        built[option.id] = (arrays, *arrays.build())
-    cf_totals = built[scenario.counterfactual][1]
-    standard = np.array(schedules.standard.factors)
-    health = np.array(schedules.health.factors)
+    compiled = CompiledScenario(scenario)
+    schedules = compiled.schedules
+    evaluation = compiled.evaluate(with_irr=True)
+    cf_totals = evaluation.options[scenario.counterfactual].totals
 
     options = []
     for option in scenario.options:
-        arrays, totals, parts = built[option.id]
+        arrays = compiled.base_models[option.id]
+        parts = compiled.base_parts[option.id]
+        evaluated = evaluation.options[option.id]
+        totals = evaluated.totals
         incremental = totals - cf_totals
-        gross_m = appraisal.measures(
-            totals,
-            standard,
-            band_bounds,
-            health_factors=health,
-            band_lower_inclusive=band_inclusive,
-        )
-        inc_m = appraisal.measures(
-            incremental,
-            standard,
-            band_bounds,
-            health_factors=health,
-            band_lower_inclusive=band_inclusive,
-        )
+        gross_m, inc_m = evaluated.gross, evaluated.incremental
         options.append(
             OptionResult(
                 option_id=option.id,

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from cba.io.problems import Problem, ScenarioError
 from cba.io.yaml_loader import SourceMap, load_yaml
-from cba.spec.parameters import ParameterPathError, apply_values
+from cba.spec.parameters import ParameterPathError, apply_values, id_path
 from cba.spec.scenario import (
     LANGUAGE_VERSION,
     Scenario,
@@ -102,18 +102,24 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
         data = apply_values(scenario.to_data(), values)
     except ParameterPathError as exc:
         raise ScenarioError([Problem(source, 0, 0, exc.path, exc.message)]) from None
-    return _validated(data, source, {})
+    return _validated(data, source, {}, by_id=True)
 
 
-def _validated(data: Any, file: str, source_map: SourceMap) -> Scenario:
-    """Every check a file gets, on loaded data; every problem at once."""
+def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = False) -> Scenario:
+    """Every check a file gets, on loaded data; every problem at once. ``by_id`` names fields
+    by parameter path (``options.resident_patrols.costs.coordinator.amount_per_year``) rather
+    than by position (``options[1].costs[0].amount_per_year``), for data that has no file."""
     problems: list[Problem] = []
     found = [*duplicate_ids(data), *alternative_forms(data)]
     if found:
         from cba.io.validation_errors import locate  # explaining errors: imported when needed
     for loc, message in found:
         line, col = locate(loc, source_map)
-        path_text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        path_text = (
+            id_path(data, tuple(loc))
+            if by_id
+            else "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        )
         problems.append(Problem(file, line, col, path_text, message))
 
     scenario: Scenario | None = None
@@ -122,7 +128,8 @@ def _validated(data: Any, file: str, source_map: SourceMap) -> Scenario:
     except ValidationError as exc:
         from cba.io.validation_errors import problems_from_validation
 
-        problems.extend(problems_from_validation(exc, file, data, source_map, Scenario))
+        names = (lambda loc: id_path(data, tuple(loc))) if by_id else None
+        problems.extend(problems_from_validation(exc, file, data, source_map, Scenario, names))
     if problems or scenario is None:
         unique = {(p.path, p.message): p for p in problems}
         raise ScenarioError(list(unique.values()))

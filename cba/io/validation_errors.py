@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -700,9 +700,15 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
 
 
 def problems_from_validation(
-    exc: ValidationError, file: str, data: Any, source_map: SourceMap, root: type[BaseModel]
+    exc: ValidationError,
+    file: str,
+    data: Any,
+    source_map: SourceMap,
+    root: type[BaseModel],
+    path_names: Callable[[Location], str] | None = None,
 ) -> list[Problem]:
-    """Every pydantic error as a located problem."""
+    """Every pydantic error as a located problem; ``path_names`` (if given) names each field
+    (e.g. by parameter path) in place of ``options[1].costs[0].amount``."""
     errors = exc.errors(include_url=False)
     errors = _merge_misspelt_required_keys(errors, root)
     problems: list[Problem] = []
@@ -724,6 +730,8 @@ def problems_from_validation(
             user_loc, text = _user_location((*user_loc, error.get("input", "")), data)
             message = "this key " + message
         line, col = locate(user_loc, source_map)
+        if path_names is not None:
+            text = path_names(user_loc)
         if (text, message) in seen:
             continue
         seen.add((text, message))

@@ -10,6 +10,7 @@ Shapes: ``(L, T)`` for L lines over T year offsets; money in real GBP at the pri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from cba.results import (
     ValueComponentResult,
 )
 from cba.spec.benefits import BenefitLine, FiscalValue
-from cba.spec.community import TimeInput
+from cba.spec.community import InKindInput, TimeInput
 from cba.spec.costs import CostLine
 from cba.spec.discounting import ConstantRate, CustomBands, Schedule
 from cba.spec.optimism import GradedCorrection, MottMacDonaldUplift
@@ -97,18 +98,58 @@ def none_if_nan(value: float) -> float | None:
     return None if np.isnan(value) else float(value)
 
 
-class OptionModel:
-    """The engine inputs of one option, and what is needed to label them."""
+def stack_rows(rows: list[Any], n_years: int, lead: tuple[int, ...]) -> FloatArray:
+    """Line rows, each ``(T,)`` or ``(*lead, T)``, stacked to ``(*lead, L, T)``."""
+    if not rows:
+        return np.zeros((*lead, 0, n_years))
+    return np.stack([np.broadcast_to(row, (*lead, n_years)) for row in rows], axis=-2)
 
-    def __init__(self, scenario: Scenario, option: Option, schedules: Schedules) -> None:
+
+def column(value: Any) -> Any:
+    """A value of shape ``lead`` (or a number) with a trailing axis, to multiply ``(T,)``
+    year rows; a number stays a number."""
+    return value[..., np.newaxis] if isinstance(value, np.ndarray) else value
+
+
+class OptionModel:
+    """The engine inputs of one option, and what is needed to label them.
+
+    Every number the engine inputs are built from is read through ``value(path, default)``:
+    with ``values`` (parameter path -> array of shape ``lead``), the option's line arrays get
+    the leading axes ``lead``, one evaluation per index; without, they are exactly the single
+    run's. ``paths_read`` records every parameter path read, in order (the inputs an
+    evaluation can vary).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        option: Option,
+        schedules: Schedules,
+        values: Mapping[str, Any] | None = None,
+        lead: tuple[int, ...] = (),
+        factors: tuple[FloatArray, FloatArray] | None = None,
+    ) -> None:
         self.scenario = scenario
         self.option = option
         self.n_years = scenario.appraisal_period_years
         self.agency_ids = [a.id for a in scenario.agencies]
         self.agency_index = {a: i for i, a in enumerate(self.agency_ids)}
-        self.standard = np.array(schedules.standard.factors)
-        self.health = np.array(schedules.health.factors)
+        if factors is None:
+            self.standard = np.array(schedules.standard.factors)
+            self.health = np.array(schedules.health.factors)
+        else:
+            self.standard, self.health = factors
         self.schedules = schedules
+        self.values: Mapping[str, Any] = values or {}
+        self.lead = lead
+        self.paths_read: dict[str, None] = {}
+        self.prefix = f"options.{option.id}"
+
+    def value(self, path: str, default: Any) -> Any:
+        """The value of the input at ``path``: the evaluation's array, or ``default``."""
+        self.paths_read[path] = None
+        return self.values.get(path, default)
 
     # --- shared -----------------------------------------------------------------------------
     def offset(self, year: int | None, default: int) -> int:
@@ -129,52 +170,127 @@ class OptionModel:
             row[self.agency_index[agency]] = 1.0
         return row
 
-    def graded(self, ob: GradedCorrection) -> tuple[float, str]:
+    def graded(self, ob: GradedCorrection) -> tuple[Any, str]:
         """Correction read from the scenario's confidence-grade table, and its basis."""
         table = self.scenario.confidence_grades
-        return table.corrections[ob.confidence_grade], (
-            f"confidence grade {ob.confidence_grade} ({table.name} table)"
-        )
+        grade = ob.confidence_grade
+        correction = self.value(f"confidence_grades.corrections.{grade}", table.corrections[grade])
+        return correction, (f"confidence grade {ob.confidence_grade} ({table.name} table)")
 
     # --- costs ------------------------------------------------------------------------------
-    def cost_uplift(self, line: CostLine) -> tuple[float, str]:
+    def cost_uplift(self, line: CostLine) -> tuple[Any, str]:
         ob = line.optimism_bias
+        path = f"{self.prefix}.costs.{line.id}.optimism_bias"
         if isinstance(ob, MottMacDonaldUplift):
             category = MOTT_MACDONALD_2002[ob.category]
-            uplift = category.upper_bound * (1.0 - ob.mitigation)
+            mitigation = self.value(f"{path}.mitigation", ob.mitigation)
+            uplift = category.upper_bound * (1.0 - mitigation)
             return uplift, (
                 f"Mott MacDonald (2002) {ob.category}: upper bound {category.upper_bound:g} x "
                 f"(1 - mitigation {ob.mitigation:g})"
             )
         if isinstance(ob, GradedCorrection):
             return self.graded(ob)
-        return float(ob), "uplift given in the scenario"
+        return self.value(path, float(ob)), "uplift given in the scenario"
+
+    def years(self, path: str, start: int | None, end: int | None) -> tuple[Any, Any]:
+        """First and last active year offsets of a line (start_year and end_year at ``path``)."""
+        first = self.scenario.first_year
+        start_year = start if start is None else self.value(f"{path}.start_year", start)
+        end_year = end if end is None else self.value(f"{path}.end_year", end)
+        return (
+            0 if start_year is None else start_year - first,
+            self.n_years - 1 if end_year is None else end_year - first,
+        )
 
     def cost_base_flows(self, line: CostLine) -> FloatArray:
-        flows = np.zeros(self.n_years)
+        path = f"{self.prefix}.costs.{line.id}"
         if line.series is not None:
+            flows = np.zeros((*self.lead, self.n_years))
             for year, amount in line.series.items():
-                flows[year - self.scenario.first_year] = amount
+                flows[..., year - self.scenario.first_year] = self.value(
+                    f"{path}.series.{year}", amount
+                )
         else:
-            start = self.offset(line.start_year, 0)
-            end = self.offset(line.end_year, self.n_years - 1)
-            flows = float(line.amount_per_year or 0.0) * active_years(start, end, self.n_years)
+            start, end = self.years(path, line.start_year, line.end_year)
+            amount = self.value(f"{path}.amount_per_year", float(line.amount_per_year or 0.0))
+            flows = column(amount) * active_years(start, end, self.n_years)
         return flows * self.rebase(line.price_year)
 
     def shares(self, line: CostLine) -> dict[str, float]:
         return {line.paid_by: 1.0} if isinstance(line.paid_by, str) else dict(line.paid_by)
 
     # --- benefits ---------------------------------------------------------------------------
-    def benefit_reduction(self, line: BenefitLine) -> tuple[float, str]:
+    def benefit_reduction(self, line: BenefitLine) -> tuple[Any, str]:
         ob = line.optimism_bias
         if isinstance(ob, GradedCorrection):
             return self.graded(ob)
-        return float(ob), "reduction given in the scenario"
+        path = f"{self.prefix}.benefits.{line.id}.optimism_bias"
+        return self.value(path, float(ob)), "reduction given in the scenario"
 
     def benefit_profile(self, line: BenefitLine) -> FloatArray:
-        start = self.offset(line.start_year, 0)
-        end = self.n_years - 1 if line.duration_years is None else start + line.duration_years - 1
-        return drop_off_profile(start, end, line.drop_off, self.n_years)
+        path = f"{self.prefix}.benefits.{line.id}"
+        start, _ = self.years(path, line.start_year, None)
+        duration = (
+            None
+            if line.duration_years is None
+            else self.value(f"{path}.duration_years", line.duration_years)
+        )
+        end = self.n_years - 1 if duration is None else start + duration - 1
+        drop_off = self.value(f"{path}.drop_off", line.drop_off)
+        return drop_off_profile(start, end, drop_off, self.n_years)
+
+    def gross(self, line: BenefitLine) -> FloatArray:
+        """Gross outcomes a year [outcomes per year] (shape ``lead``)."""
+        path = f"{self.prefix}.benefits.{line.id}"
+        if line.outcomes is not None:
+            o = line.outcomes
+            return gross_outcomes(
+                self.value(f"{path}.outcomes.cohort", o.cohort),
+                self.value(f"{path}.outcomes.engagement_rate", o.engagement_rate),
+                self.value(f"{path}.outcomes.success_rate", o.success_rate),
+            )
+        count = self.value(f"{path}.outcomes_per_year", float(line.outcomes_per_year or 0.0))
+        return gross_outcomes(count, 1.0, 1.0)
+
+    def chain(self, line: BenefitLine) -> FloatArray:
+        """The line's benefit chain ``(8, *lead)`` (``CHAIN_STEPS``)."""
+        path = f"{self.prefix}.benefits.{line.id}"
+        reduction, _ = self.benefit_reduction(line)
+        share = {
+            name: self.value(f"{path}.{name}", getattr(line, name))
+            for name in (
+                "deadweight",
+                "displacement",
+                "leakage",
+                "substitution",
+                "attribution",
+                "multiplier",
+            )
+        }
+        return benefit_chain(
+            self.gross(line),
+            share["deadweight"],
+            share["displacement"],
+            share["leakage"],
+            share["substitution"],
+            share["attribution"],
+            share["multiplier"],
+            reduction,
+        )
+
+    def per_year(self, item: TimeInput | InKindInput) -> Any:
+        """Value of a community input in each active year [GBP per year] (shape ``lead``)."""
+        path = f"{self.prefix}.community_inputs.{item.id}"
+        if isinstance(item, InKindInput):
+            return self.value(f"{path}.value_per_year", item.value_per_year)
+        if item.hours_per_year is not None:
+            hours = self.value(f"{path}.hours_per_year", item.hours_per_year)
+        else:
+            hours = self.value(f"{path}.volunteers", float(item.volunteers or 0.0)) * self.value(
+                f"{path}.hours_per_volunteer", float(item.hours_per_volunteer or 0.0)
+            )
+        return hours * self.value(f"{path}.value_per_hour", item.value_per_hour)
 
     # --- assembly ---------------------------------------------------------------------------
     def build(self) -> tuple[appraisal.YearlyTotals, LineArrays]:
@@ -188,10 +304,14 @@ class OptionModel:
         n_agencies = len(self.agency_ids)
         public = np.array([a.sector == "public" for a in self.scenario.agencies])
 
+        lead, n_years = self.lead, self.n_years
         cost_base = [self.cost_base_flows(c) for c in option.costs]
         uplifts = [self.cost_uplift(c) for c in option.costs]
-        cost_flows = np.array([b * (1.0 + u[0]) for b, u in zip(cost_base, uplifts, strict=True)])
-        cost_flows = cost_flows.reshape(len(option.costs), self.n_years)
+        cost_flows = stack_rows(
+            [b * (1.0 + column(u[0])) for b, u in zip(cost_base, uplifts, strict=True)],
+            n_years,
+            lead,
+        )
         shares = np.zeros((len(option.costs), n_agencies))
         for i, line in enumerate(option.costs):
             for agency, share in self.shares(line).items():
@@ -200,18 +320,14 @@ class OptionModel:
         input_rows = []
         contributors = np.zeros((len(option.community_inputs), n_agencies))
         for i, item in enumerate(option.community_inputs):
-            start = self.offset(item.start_year, 0)
-            end = self.offset(item.end_year, self.n_years - 1)
-            per_year = (
-                item.hours * item.value_per_hour
-                if isinstance(item, TimeInput)
-                else item.value_per_year
-            )
+            path = f"{self.prefix}.community_inputs.{item.id}"
+            start, end = self.years(path, item.start_year, item.end_year)
             input_rows.append(
-                per_year * self.rebase(item.price_year) * active_years(start, end, self.n_years)
+                column(self.per_year(item) * self.rebase(item.price_year))
+                * active_years(start, end, n_years)
             )
             contributors[i] = self.one_hot(item.contributed_by)
-        input_flows = np.array(input_rows).reshape(len(option.community_inputs), self.n_years)
+        input_flows = stack_rows(input_rows, n_years, lead)
 
         chains: list[tuple[FloatArray, FloatArray]] = []
         value_rows: list[FloatArray] = []
@@ -223,23 +339,15 @@ class OptionModel:
         health: list[bool] = []
         value_lines: list[int] = []
         for line_index, benefit in enumerate(option.benefits):
-            reduction, _ = self.benefit_reduction(benefit)
-            chain = benefit_chain(
-                gross_outcomes(*benefit.gross_outcomes_per_year),
-                benefit.deadweight,
-                benefit.displacement,
-                benefit.leakage,
-                benefit.substitution,
-                benefit.attribution,
-                benefit.multiplier,
-                reduction,
-            )
-            net = chain[-1] * self.benefit_profile(benefit)
+            chain = self.chain(benefit)
+            net = column(chain[-1]) * self.benefit_profile(benefit)
             chains.append((chain, net))
             rebase = self.rebase(benefit.price_year)
             factors = self.health if benefit.health else self.standard
-            for value in benefit.unit_values:
-                value_rows.append(net * value.amount * rebase)
+            path = f"{self.prefix}.benefits.{benefit.id}.unit_values"
+            for k, value in enumerate(benefit.unit_values):
+                amount = self.value(f"{path}.{k}.amount", value.amount)
+                value_rows.append(net * column(amount) * rebase)
                 value_lines.append(line_index)
                 value_factor_rows.append(factors)
                 types.append(
@@ -255,16 +363,22 @@ class OptionModel:
                 transfer.append(isinstance(value, FiscalValue) and value.transfer)
                 health.append(benefit.health)
         n_values = len(value_rows)
+        factor_lead = self.standard.shape[:-1]
         inputs: dict[str, Any] = {
             "cost_flows": cost_flows,
-            "cost_factors": np.broadcast_to(self.standard, cost_flows.shape),
+            "cost_factors": np.broadcast_to(
+                self.standard[..., np.newaxis, :], (*factor_lead, len(option.costs), n_years)
+            ),
             "cost_shares": shares,
             "public_agencies": public,
             "input_flows": input_flows,
-            "input_factors": np.broadcast_to(self.standard, input_flows.shape),
+            "input_factors": np.broadcast_to(
+                self.standard[..., np.newaxis, :],
+                (*factor_lead, len(option.community_inputs), n_years),
+            ),
             "input_contributors": contributors,
-            "value_flows": np.array(value_rows).reshape(n_values, self.n_years),
-            "value_factors": np.array(value_factor_rows).reshape(n_values, self.n_years),
+            "value_flows": stack_rows(value_rows, n_years, lead),
+            "value_factors": stack_rows(value_factor_rows, n_years, factor_lead),
             "value_types": np.array(types, dtype=np.int64),
             "value_agencies": np.array(agencies).reshape(n_values, n_agencies),
             "value_cashable": np.array(cashable, dtype=bool),

@@ -94,3 +94,38 @@ def apply_values(data: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str
                 path, f"'{walked}' is a single value, so it has no '{last}' inside it"
             )
     return out
+
+
+def id_path(data: Any, loc: tuple[Any, ...]) -> str:
+    """The parameter path of a location in scenario ``data``: list indices become ids where
+    the list's items have them (``options[1].costs[0]`` -> ``options.resident_patrols.costs.
+    coordinator``), else stay 0-based indices."""
+    segments: list[str] = []
+    node: Any = data
+    for part in loc:
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            item = node[part]
+            ids_everywhere = all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in node)
+            segments.append(item["id"] if ids_everywhere else str(part))
+            node = item
+        elif isinstance(node, dict) and part in node:
+            segments.append(str(part))
+            node = node[part]
+        else:
+            segments.append(str(part))
+            node = None
+    return ".".join(segments)
+
+
+def matching_paths(pattern: str, known: list[str]) -> list[str]:
+    """The known paths a pattern names: ``*`` stands for any one segment
+    (``options.*.community_inputs.*.value_per_hour``); a path without ``*`` names itself."""
+    if "*" not in pattern:
+        return [pattern]
+    wanted = pattern.split(".")
+    return [
+        path
+        for path in known
+        if len(parts := path.split(".")) == len(wanted)
+        and all(w == "*" or w == p for w, p in zip(wanted, parts, strict=True))
+    ]

@@ -111,7 +111,7 @@ def test_with_values_refuses_a_value_the_file_could_not_hold() -> None:
     with pytest.raises(cba.ScenarioError) as caught:
         with_values(base, {PATROL_DEADWEIGHT: 30})
     text = str(caught.value)
-    assert "<with_values>: options[1].benefits[0].deadweight" in text
+    assert f"<with_values>: {PATROL_DEADWEIGHT}: must be a fraction" in text  # named by path
     assert "write 0.3 for 30%" in text
 
 
