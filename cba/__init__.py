@@ -7,6 +7,11 @@ The public API::
     results = cba.run(scenario)
     results.to_frame()
 
+    # What-ifs: many settings of any inputs in one evaluation (cba params lists the paths)
+    path = "options.resident_patrols.benefits.burglary_avoided.deadweight"
+    cba.evaluate(scenario, {path: [0.1, 0.3, 0.5]}).frame()
+    cba.with_values(scenario, {path: 0.4})  # a validated, changed scenario
+
 The names are imported on first use (PEP 562), so ``import cba`` and the ``cba`` command
 start without loading pydantic, numpy or openpyxl until a command needs them.
 """
@@ -21,8 +26,12 @@ __version__ = "0.1.0"
 # To add a public name: one entry here (name -> module defining it), the same import under
 # TYPE_CHECKING below, and the name in __all__.
 _EXPORTS: dict[str, str] = {
+    "Evaluation": "cba.model.evaluation",
+    "ParameterValueError": "cba.model.evaluation",
     "Results": "cba.results",
     "ScenarioError": "cba.io.problems",
+    "compile_scenario": "cba.what_if",
+    "evaluate": "cba.what_if",
     "load_scenario": "cba.io.scenario_file",
     "run": "cba.pipeline",
     "scenario_from_dict": "cba.io.scenario_file",
@@ -32,13 +41,19 @@ _EXPORTS: dict[str, str] = {
 if TYPE_CHECKING:
     from cba.io.problems import ScenarioError
     from cba.io.scenario_file import load_scenario, scenario_from_dict, with_values
+    from cba.model.evaluation import Evaluation, ParameterValueError
     from cba.pipeline import run
     from cba.results import Results
+    from cba.what_if import compile_scenario, evaluate
 
 __all__ = [
+    "Evaluation",
+    "ParameterValueError",
     "Results",
     "ScenarioError",
     "__version__",
+    "compile_scenario",
+    "evaluate",
     "load_scenario",
     "run",
     "scenario_from_dict",
