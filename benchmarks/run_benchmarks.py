@@ -23,6 +23,10 @@ Then the workbook writer: the in-process time to build and write each example's 
 cells per second for a synthetic 200,000-cell results sheet written with cba's cell writer
 (named styles, safe text, reproducible packaging) against raw openpyxl write-only mode writing
 the same cells: their ratio is the writer's overhead.
+
+Then the scale sweep (:mod:`scale_sweep_benchmark`) and the what-ifs and sensitivity analysis
+(:mod:`whatif_benchmark`): in-process timings of a synthetic 50-line scenario, with their
+issue targets.
 """
 
 from __future__ import annotations
@@ -114,6 +118,9 @@ def main() -> int:
     import scale_sweep_benchmark
 
     scale_sweep_benchmark.main()
+    import whatif_benchmark
+
+    whatif_benchmark.main()
     print(f"total benchmark time: {time.perf_counter() - started:.1f} s")
     return 0
 

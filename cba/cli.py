@@ -42,6 +42,7 @@ USER_ERRORS = (
     ("cba.io.atomic", "OutputError"),
     ("cba.io.workbook.template", "TemplateError"),
     ("cba.pipeline", "NonFiniteResultError"),
+    ("cba.model.evaluation", "ParameterValueError"),
 )
 """Exceptions (module, name) that are the user's to fix (exit 2), besides UsageError."""
 
@@ -167,6 +168,57 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def parse_settings(given: Sequence[str] | None, option: str = "--set") -> dict[str, Any]:
+    """``PATH=VALUE`` arguments as ``{path: value}`` (in order; a path given twice is refused)."""
+    from cba.spec.parameters import value_from_text
+
+    settings: dict[str, Any] = {}
+    for item in given or ():
+        path, sep, value = item.partition("=")
+        path = path.strip()
+        if not sep or not path or not value.strip():
+            raise UsageError(
+                f"{option} {item}: write PATH=VALUE, e.g. {option} "
+                "options.resident_patrols.benefits.burglary_avoided.deadweight=0.4 "
+                "(cba params SCENARIO lists the paths)"
+            )
+        if path in settings:
+            raise UsageError(f"{option} {path}: given twice; give each path once")
+        settings[path] = value_from_text(value.strip())
+    return settings
+
+
+def variant_id(settings: dict[str, Any]) -> str:
+    """A short, stable name for a set of overrides: the first 8 hex digits of the SHA-256 of
+    the settings as sorted JSON (so the same --set values always name the same files)."""
+    import hashlib
+    import json
+
+    text = json.dumps(sorted(settings.items()), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def _apply_settings(
+    loaded: list[tuple[Path, Scenario]], settings: dict[str, Any], err: Output
+) -> tuple[list[tuple[Path, Scenario]], int]:
+    """Each scenario with ``settings`` applied and validated as if written in its file."""
+    if not settings:
+        return loaded, 0
+    from cba.io.problems import ScenarioError
+    from cba.io.scenario_file import with_values
+
+    changed: list[tuple[Path, Scenario]] = []
+    invalid = 0
+    for path, scenario in loaded:
+        try:
+            changed.append((path, with_values(scenario, settings)))
+        except ScenarioError as exc:
+            invalid += 1
+            for problem in exc.problems:
+                err.line(f"{path}: --set {problem.path}: {problem.message}")
+    return changed, invalid
+
+
 def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Validate, compute and report every scenario; write all the outputs together."""
     import hashlib
@@ -182,23 +234,28 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     from cba.io.workbook.writer import build_workbook
     from cba.pipeline import run
 
+    settings = parse_settings(args.set)
     paths = _scenario_paths(args.scenarios)
     scenarios, invalid = _load_all(paths, err)
+    scenarios, refused = _apply_settings(scenarios, settings, err)
+    invalid += refused
     if invalid and not args.keep_going:
         err.line(f"{invalid} scenario file(s) invalid; nothing was written.")
         return EXIT_INVALID
     ids = [s.id for _, s in scenarios]
+    # A variant's outputs are named apart from the base run's, so neither overwrites the other.
+    names = [f"{i}.variant-{variant_id(settings)}" if settings else i for i in ids]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise UsageError(
             f"several files have the scenario id {', '.join(duplicates)}; "
             "results would overwrite each other. Give each scenario its own id"
         )
-    book_targets = _targets("-o", args.output, ids, ".xlsx")
+    book_targets = _targets("-o", args.output, names, ".xlsx")
     json_given = args.json
     if json_given is None and args.output and not _names_one_file(args.output, len(ids), ".xlsx"):
         json_given = args.output  # -o FOLDER is the output folder of both
-    json_targets = _targets("--json", json_given, ids, ".json")
+    json_targets = _targets("--json", json_given, names, ".json")
     template = Path(args.template) if args.template else None
     # Every output path is checked before anything is computed or written.
     check_outputs(
@@ -222,13 +279,25 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     for (path, scenario), json_target, book_target in zip(
         scenarios, json_targets, book_targets, strict=True
     ):
-        results = run(scenario)
+        results = run(scenario, variant=settings) if settings else run(scenario)
         provenance: dict[str, Any] = scenario_provenance(path)
         # The command that reproduces the figures; output locations do not change them and
         # are left out, so the same scenario gives the same bytes wherever it is written.
         provenance["command"] = shlex.join(
-            ["cba", "run", str(path), *(["--template", args.template] if args.template else [])]
+            [
+                "cba",
+                "run",
+                str(path),
+                *(["--template", args.template] if args.template else []),
+                *(f"--set={k}={v}" for k, v in results.variant),
+            ]
         )
+        if settings:
+            provenance["variant"] = {
+                "of": str(path),
+                "settings": "; ".join(f"{k}={v}" for k, v in results.variant),
+                "note": "inputs set on the command line over the scenario file's values",
+            }
         provenance["template_sha256"] = template_sha256
         provenance["random_seed"] = None
         book, _ = build_workbook(results, scenario, provenance, template)
@@ -263,6 +332,137 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
         + " and ".join(folders)
     )
     return EXIT_INVALID if invalid else EXIT_OK
+
+
+def _one_scenario(given: str, err: Output, settings: dict[str, Any]) -> Scenario | None:
+    paths = _scenario_paths([given])
+    if len(paths) != 1:
+        raise UsageError(f"{given}: name one scenario file, not a folder")
+    loaded, invalid = _load_all(paths, err)
+    loaded, refused = _apply_settings(loaded, settings, err)
+    if invalid or refused or not loaded:
+        return None
+    return loaded[0][1]
+
+
+def command_params(args: argparse.Namespace, out: Output, err: Output) -> int:
+    """List every input of a scenario by parameter path."""
+    import json
+
+    from cba.io.terminal import print_params
+    from cba.what_if import compile_scenario
+
+    scenario = _one_scenario(args.scenario, err, {})
+    if scenario is None:
+        return EXIT_INVALID
+    compiled = compile_scenario(scenario)
+    if args.json:
+        rows = [
+            {
+                "path": item.path,
+                "value": item.value,
+                "unit": item.unit,
+                "low": item.low,
+                "high": item.high,
+                "whole_number": item.whole,
+                "choices": list(item.choices),
+                "given_in_file": item.given,
+                "varies_in_evaluation": item.path in compiled.parameters,
+                "source": item.source,
+            }
+            for item in compiled.inputs.values()
+        ]
+        out.line(json.dumps({"scenario": scenario.id, "parameters": rows}, indent=2))
+        return EXIT_OK
+    print_params(compiled, out.console)
+    return EXIT_OK
+
+
+def _ranges(params: list[str], ranges: list[str] | None) -> list[tuple[float, float] | None]:
+    if not ranges:
+        return [None] * len(params)
+    if not params:
+        raise UsageError("--range needs a --param to apply to")
+    if len(ranges) not in (1, len(params)):
+        raise UsageError(
+            f"{len(ranges)} --range for {len(params)} --param: give one --range for all, or "
+            "one after each --param"
+        )
+    parsed: list[tuple[float, float] | None] = []
+    for text in ranges:
+        low_text, sep, high_text = text.partition(":")
+        try:
+            low, high = float(low_text), float(high_text)
+        except ValueError:
+            low = high = float("nan")
+        if not sep or not (low < high):
+            raise UsageError(
+                f"--range {text}: write LOW:HIGH with LOW below HIGH, in the input's unit, "
+                "e.g. --range 0.1:0.5 (for a negative LOW: --range=-5:3)"
+            )
+        parsed.append((low, high))
+    return parsed * len(params) if len(parsed) == 1 else parsed
+
+
+def command_sensitivity(args: argparse.Namespace, out: Output, err: Output) -> int:
+    """Switching values, tornado and rate tests."""
+    import json
+
+    from pydantic import ValidationError
+
+    from cba.io.json_results import sensitivity_to_dict
+    from cba.io.terminal import print_sensitivity
+    from cba.model.evaluation import ParameterValueError
+    from cba.sensitivity import analyse
+    from cba.spec.sensitivity import SensitivityRange
+    from cba.what_if import compile_scenario
+
+    settings = parse_settings(args.set)
+    params = list(args.param or [])
+    ranges = _ranges(params, args.range)
+    scenario = _one_scenario(args.scenario, err, settings)
+    if scenario is None:
+        return EXIT_INVALID
+    entries = None
+    if params:
+        entries = []
+        for path, bounds in zip(params, ranges, strict=True):
+            try:
+                entries.append(
+                    SensitivityRange(
+                        parameter=path,
+                        low=None if bounds is None else bounds[0],
+                        high=None if bounds is None else bounds[1],
+                        why="given on the command line",
+                    )
+                )
+            except ValidationError as exc:
+                reason = exc.errors(include_url=False)[0]["msg"]
+                raise UsageError(f"--param {path}: {reason}") from None
+    options = [args.option] if args.option else None
+    compiled = compile_scenario(scenario)
+    try:
+        found = analyse(
+            compiled,
+            options=options,
+            entries=entries,
+            default_switching=False if args.only_listed else None,
+        )
+    except ParameterValueError as exc:
+        for path, message in exc.problems:
+            err.line(f"{args.scenario}: {path}: {message}")
+        return EXIT_INVALID
+    if args.json:
+        text = json.dumps(
+            {"scenario": scenario.id, "sensitivity": sensitivity_to_dict(found)},
+            indent=2,
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+        out.line(text)
+        return EXIT_OK
+    print_sensitivity(found, compiled, out.console)
+    return EXIT_OK
 
 
 def command_scale(args: argparse.Namespace, out: Output, err: Output) -> int:
@@ -419,8 +619,64 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="still compute the valid scenarios when some are invalid (exit 2)",
     )
+    run.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=VALUE",
+        help="run a variant with this input changed, validated as if written in the file "
+        "(repeatable; cba params lists the paths); outputs are named <id>.variant-<hash>",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     run.set_defaults(handler=command_run)
+
+    params = sub.add_parser(
+        "params",
+        help="list every input of a scenario by parameter path, with value, unit and source",
+        description="List every numeric input of a scenario by parameter path (for --set, "
+        "cba sensitivity and cba.evaluate), with its value, unit, valid range and source.",
+    )
+    params.add_argument("scenario", metavar="SCENARIO")
+    params.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    params.set_defaults(handler=command_params)
+
+    sensitivity = sub.add_parser(
+        "sensitivity",
+        help="switching values, tornado and discount-rate tests of a scenario",
+        description="Switching values (the value of each input at which NPSV = 0 and the BCR "
+        "over public costs = 1), a tornado of NPSV swings and the discount-rate tests, each "
+        "option against the counterfactual.",
+        epilog="Without --param: the scenario's sensitivity block, plus every cost amount, unit "
+        "value, outcome count, additionality share and hours figure of the option.",
+    )
+    sensitivity.add_argument("scenario", metavar="SCENARIO")
+    sensitivity.add_argument("--option", metavar="ID", help="one option (default: all)")
+    sensitivity.add_argument(
+        "--param",
+        action="append",
+        metavar="PATH",
+        help="test this input (repeatable; * for any one segment) instead of the scenario's "
+        "sensitivity block",
+    )
+    sensitivity.add_argument(
+        "--range",
+        action="append",
+        metavar="LOW:HIGH",
+        help="plausible range of the --param before it (one --range for all, or one each); "
+        "default: a fraction +/- 0.1 (or half its value), a year +/- 2, else +/- 20%%",
+    )
+    sensitivity.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=VALUE",
+        help="analyse a variant with this input changed (repeatable)",
+    )
+    sensitivity.add_argument(
+        "--only-listed",
+        action="store_true",
+        help="test only the --param inputs (or the scenario's list), not the default set",
+    )
+    sensitivity.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    sensitivity.set_defaults(handler=command_sensitivity)
 
     validate = sub.add_parser("validate", help="check scenario files without computing")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")

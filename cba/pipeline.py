@@ -7,7 +7,9 @@ names (schedules, agencies, grade tables) into arrays, calls the engine, and lab
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +29,7 @@ from cba.results import (
     YearlyFlows,
 )
 from cba.scale_sweep import sweep_option
+from cba.sensitivity import analyse
 from cba.spec.optimism import GradedCorrection
 from cba.spec.scenario import Scenario
 
@@ -161,13 +164,24 @@ def _yearly(totals: appraisal.YearlyTotals) -> YearlyFlows:
     )
 
 
-def run(scenario: Scenario) -> Results:
-    """Appraise every option of a validated scenario, gross and against the counterfactual.
+def _written(value: Any) -> str:
+    """A value as it would be written in the scenario file."""
+    if isinstance(value, float) and value == int(value) and abs(value) < 1e15:
+        return f"{value:.1f}"
+    return str(value)
+
+
+def run(scenario: Scenario, *, variant: Mapping[str, Any] | None = None) -> Results:
+    """Appraise every option of a validated scenario, gross and against the counterfactual,
+    with its sensitivity analysis (switching values, tornado, one-way and rate tests).
 
     Parameters
     ----------
     scenario : Scenario
-        From ``cba.load_scenario``.
+        From ``cba.load_scenario``, or ``cba.with_values`` for a variant.
+    variant : mapping of parameter path to value, optional
+        The values ``scenario`` was changed by (``cba run --set``), recorded in the results
+        so every output says it is a variant; nothing is changed here.
 
     Returns
     -------
@@ -177,6 +191,7 @@ def run(scenario: Scenario) -> Results:
     compiled = CompiledScenario(scenario)
     schedules = compiled.schedules
     evaluation = compiled.evaluate(with_irr=True)
+    sensitivity = analyse(compiled)
     cf_totals = evaluation.options[scenario.counterfactual].totals
 
     options = []
@@ -258,6 +273,8 @@ def run(scenario: Scenario) -> Results:
         conventions=CONVENTIONS,
         caveats=tuple(caveats),
         options=tuple(options),
+        sensitivity=sensitivity,
+        variant=tuple((path, _written(value)) for path, value in (variant or {}).items()),
     )
     where = first_non_finite(results)
     if where is not None:

@@ -289,6 +289,149 @@ class Band:
 
 
 @dataclass(frozen=True)
+class SwitchingValue:
+    """The value of one input, all others central, at which an option stops (or starts)
+    paying: incremental NPSV = 0, and BCR over public costs = 1 (GB 2026 §5.59-5.61)."""
+
+    option_id: str
+    parameter: str
+    """Parameter path."""
+    kind: str
+    """cost amount, unit value, outcome count, additionality share, hours, ..."""
+    unit: str
+    central: float
+    """The scenario's value [unit]."""
+    npsv_zero: float | None
+    """Value at which incremental NPSV is zero [unit]; None when there is none in the domain."""
+    npsv_zero_change: float | None
+    """(npsv_zero - central) / |central| [fraction]; None when central is 0 or no value."""
+    bcr_one: float | None
+    """Value at which the incremental BCR over public costs is 1 [unit]; None if none."""
+    bcr_one_change: float | None
+    domain_low: float | None
+    domain_high: float | None
+    """The input's valid range, searched [unit]; None for an unbounded end."""
+    method: str
+    """closed form (linear), bisection, or whole-number scan."""
+    statement: str
+    """The NPSV result in words, e.g. 'NPSV is zero at 412 GBP per outcome (-40% from 683)'
+    or 'none: NPSV stays positive over [0, 1]'."""
+    bcr_statement: str
+    """The BCR result in words, e.g. 'none: BCR stays above 1 over [0, 1]'."""
+    listed: bool
+    """True when the scenario's sensitivity block lists the input."""
+    source: str
+
+
+@dataclass(frozen=True)
+class TornadoBar:
+    """An option's incremental NPSV and BCR with one input at its low and at its high end, the
+    others central."""
+
+    option_id: str
+    parameter: str
+    kind: str
+    unit: str
+    central: float
+    low: float
+    high: float
+    range_basis: str
+    """'scenario' (its sensitivity block) or 'default' (docs/methods.md §14)."""
+    why: str
+    npsv_low: float
+    npsv_high: float
+    bcr_public_low: float | None
+    bcr_public_high: float | None
+    npsv_swing: float
+    """|npsv_high - npsv_low| [GBP PV]."""
+    bcr_swing: float | None
+
+
+@dataclass(frozen=True)
+class OneWayTable:
+    """An option's incremental measures at a grid of values of one input."""
+
+    option_id: str
+    parameter: str
+    unit: str
+    central: float
+    why: str
+    values: tuple[float, ...]
+    npsv: tuple[float, ...]
+    bcr_public: tuple[float | None, ...]
+    bcr_public_and_community: tuple[float | None, ...]
+    value_for_money: tuple[str | None, ...]
+
+
+@dataclass(frozen=True)
+class RateTest:
+    """An option's incremental measures under one discount schedule (the others as set)."""
+
+    option_id: str
+    schedule: str
+    """Named schedule, or the scenario's own schedule's label."""
+    is_scenario_schedule: bool
+    npsv: float
+    bcr_public: float | None
+    bcr_public_and_community: float | None
+    value_for_money: str | None
+
+
+@dataclass(frozen=True)
+class SensitivityResults:
+    """Switching values, tornado, one-way tables and discount-rate tests for every option
+    other than the counterfactual, all against the counterfactual (incremental).
+
+    Money [GBP, present value, price base year]; ratios [ratio]; inputs in their own units.
+    """
+
+    switching_values: tuple[SwitchingValue, ...]
+    tornado: tuple[TornadoBar, ...]
+    """Per option, sorted by NPSV swing, largest first."""
+    one_way: tuple[OneWayTable, ...]
+    rate_tests: tuple[RateTest, ...]
+    notes: tuple[str, ...]
+    evaluations: int
+    """Model evaluations used (settings evaluated, over all leading axes)."""
+
+    def most_sensitive(self, option_id: str) -> TornadoBar | None:
+        """The option's input with the largest NPSV swing, or None."""
+        bars = [b for b in self.tornado if b.option_id == option_id]
+        return bars[0] if bars else None
+
+    def sentence(self, option_id: str, prefix: str = "") -> str | None:
+        """One sentence naming the input the option's NPSV is most sensitive to, its tested
+        range and its switching value; ``prefix`` (``options.<id>.``) is left off the path."""
+        bar = self.most_sensitive(option_id)
+        if bar is None:
+            return None
+        name = bar.parameter.removeprefix(prefix)
+        found = self.switching(option_id, bar.parameter)
+
+        def number(x: float) -> str:
+            return f"{x:,.0f}" if x == round(x) and bar.unit != "calendar year" else f"{x:g}"
+
+        def pounds(x: float) -> str:
+            return f"-£{-x:,.0f}" if x < 0 else f"£{x:,.0f}"
+
+        text = (
+            f"The NPSV is most sensitive to {name}: from {number(bar.low)} to "
+            f"{number(bar.high)} {bar.unit} ({bar.range_basis} range) it moves from "
+            f"{pounds(bar.npsv_low)} to {pounds(bar.npsv_high)}"
+        )
+        if found is not None:
+            text += f"; switching value: {found.statement}"
+        return text + "."
+
+    def switching(self, option_id: str, parameter: str) -> SwitchingValue | None:
+        """The option's switching value for one input, or None if not computed."""
+        for item in self.switching_values:
+            if item.option_id == option_id and item.parameter == parameter:
+                return item
+        return None
+
+
+@dataclass(frozen=True)
 class Results:
     """The appraisal of one scenario."""
 
@@ -314,6 +457,11 @@ class Results:
     caveats: tuple[str, ...]
     """Things a reader must know before relying on the figures (unverified tables used)."""
     options: tuple[OptionResult, ...]
+    sensitivity: SensitivityResults | None = None
+    """Switching values, tornado, one-way and rate tests (None when not computed)."""
+    variant: tuple[tuple[str, str], ...] = ()
+    """Inputs set on top of the scenario file (``cba run --set``): (path, value as written);
+    empty for the scenario as filed."""
 
     def option(self, option_id: str) -> OptionResult:
         """The result of one option."""

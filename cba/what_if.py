@@ -28,12 +28,13 @@ from cba.spec.scenario import Scenario
 
 
 def _file_wording(scenario: Scenario) -> Any:
-    """``explain(path, value)`` for ``CompiledScenario``: the message the scenario file would
-    get for the value (validated with ``with_values``), or None if the file accepts it."""
+    """``explain({path: value})`` for ``CompiledScenario``: the message the scenario file
+    would get for the values (validated with ``with_values``), or None if the file accepts
+    them."""
 
-    def explain(path: str, value: float | int) -> str | None:
+    def explain(values: Mapping[str, float | int]) -> str | None:
         try:
-            with_values(scenario, {path: value})
+            with_values(scenario, values)
         except ScenarioError as exc:
             return "; ".join(p.message for p in exc.problems)
         return None

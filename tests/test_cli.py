@@ -24,6 +24,7 @@ import pytest
 import cba
 import cba.pipeline
 from cba.cli import main
+from cba.io.json_results import RESULTS_FORMAT
 from cba.results import MEASURE_LABELS, MEASURE_UNITS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,7 +178,7 @@ def test_run_json_provenance_and_format(capsys: pytest.CaptureFixture[str], tmp_
     code, _, err = cli(capsys, "run", ONE, "--json", target, "-q")
     assert code == 0, err
     doc = load_json(target)
-    assert doc["cba_results"] == "1.0"
+    assert doc["cba_results"] == RESULTS_FORMAT
     provenance = doc["provenance"]
     assert provenance["scenario_sha256"] == hashlib.sha256(ONE.read_bytes()).hexdigest()
     assert provenance["scenario_file"] == ONE.name
@@ -456,7 +457,7 @@ def test_run_force_replaces_a_foreign_file(
     code, _, err = cli(capsys, "run", ONE, "--json", target, "--force", "-q")
     assert code == 0, err
     doc = load_json(target)
-    assert doc["cba_results"] == "1.0"
+    assert doc["cba_results"] == RESULTS_FORMAT
     assert doc["scenario_id"] == scenario_id(ONE)
 
 

@@ -276,8 +276,9 @@ def test_cli_fuzz_in_process(
         where = f"seed {SEED} case {number} ({example.name}; {'; '.join(applied)}): cba {args}"
         check_outcome(code, err, out_folder, where, writes=args[0] == "run")
         outcomes[code] += 1
-    # The mutations are neither all fatal nor all harmless: both outcomes are exercised.
-    assert outcomes[0] >= CASES // 10 and outcomes[2] >= CASES // 10, outcomes
+    # The mutations are neither all fatal nor all harmless: both outcomes are exercised (most
+    # are fatal: about one case in ten to twelve runs to the end).
+    assert outcomes[0] >= CASES // 20 and outcomes[2] >= CASES // 10, outcomes
 
 
 def test_cli_fuzz_subprocess(tmp_path: Path) -> None:

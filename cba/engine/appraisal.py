@@ -106,6 +106,15 @@ class YearlyTotals:
     pv_other_by_agency: FloatArray
     """(..., A) PV of economic and social benefit to named beneficiaries [GBP PV]."""
 
+    def __add__(self, other: YearlyTotals) -> YearlyTotals:
+        values: dict[str, Any] = {
+            f.name: getattr(self, f.name) + getattr(other, f.name)
+            for f in fields(self)
+            if f.name != "pv"
+        }
+        values["pv"] = {k: v + other.pv[k] for k, v in self.pv.items()}
+        return YearlyTotals(**values)
+
     def __sub__(self, other: YearlyTotals) -> YearlyTotals:
         values: dict[str, Any] = {
             f.name: getattr(self, f.name) - getattr(other, f.name)

@@ -16,9 +16,9 @@ import json
 import math
 from typing import Any
 
-from cba.results import MEASURE_LABELS, MEASURE_UNITS, Measures, Results
+from cba.results import MEASURE_LABELS, MEASURE_UNITS, Measures, Results, SensitivityResults
 
-RESULTS_FORMAT = "1.0"
+RESULTS_FORMAT = "1.1"
 """Version of this JSON layout; a reader checks ``cba_results``."""
 
 LINE_UNITS: dict[str, str] = {
@@ -96,13 +96,16 @@ def results_to_dict(
 ) -> dict[str, Any]:
     """The whole results object as plain JSON-ready data, with units and provenance, and the
     digests of the workbook written with it (``{"content_digest": ..., "sha256": ...}``)."""
-    return {
+    out = {
         "cba_results": RESULTS_FORMAT,
         "provenance": _plain(provenance or {}),
         **({"workbook": dict(workbook)} if workbook is not None else {}),
         "units": {"measures": MEASURE_UNITS, "lines": LINE_UNITS},
         **_plain(results),
     }
+    if results.sensitivity is not None:
+        out["sensitivity"] = sensitivity_to_dict(results.sensitivity)
+    return out
 
 
 def results_to_json(
@@ -118,3 +121,17 @@ def results_to_json(
         allow_nan=False,
     )
     return (text + "\n").encode("utf-8")
+
+
+SENSITIVITY_UNITS = {
+    "central, low, high, npsv_zero, bcr_one, values, domain_low, domain_high": "the input's unit",
+    "npsv, npsv_low, npsv_high, npsv_swing": "GBP, present value (incremental)",
+    "bcr_public, bcr_public_and_community, bcr_public_low, bcr_public_high": "ratio",
+    "npsv_zero_change, bcr_one_change": "fraction of the central value",
+}
+"""Units of the figures in the ``sensitivity`` section."""
+
+
+def sensitivity_to_dict(sensitivity: SensitivityResults) -> dict[str, Any]:
+    """Switching values, tornado, one-way and rate tests as JSON-ready data, with units."""
+    return {"units": SENSITIVITY_UNITS, **_plain(sensitivity)}

@@ -99,7 +99,7 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
     """
     source = "<with_values>"
     try:
-        data = apply_values(scenario.to_data(), values)
+        data = apply_values(scenario.to_data(), values, defaults=scenario.model_dump(mode="python"))
     except ParameterPathError as exc:
         raise ScenarioError([Problem(source, 0, 0, exc.path, exc.message)]) from None
     return _validated(data, source, {}, by_id=True)

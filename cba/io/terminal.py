@@ -16,14 +16,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    from cba.results import Measures, Results, ScaleCurve
+    from cba.model.evaluation import CompiledScenario
+    from cba.results import Measures, Results, ScaleCurve, SensitivityResults
 
 
 def money(value: float) -> str:
@@ -215,11 +216,23 @@ def print_summary(results: Results, console: Console, notes: bool = True) -> Non
         Column(option.name, tuple(_cell(option.incremental, name, kind) for name, kind in _ROWS))
         for option in options
     ]
+    if results.variant:
+        settings = "; ".join(f"{path} = {value}" for path, value in results.variant)
+        console.print(
+            plain(f"VARIANT (inputs set over the file): {settings}", "bold"), soft_wrap=True
+        )
     for table in fitted_tables([labels], figures, title, console):
         console.print(table)
     for option in options:
         for figure, reason in option.incremental.undefined.items():
             say(console, f"  {option.option_id}: {MEASURE_LABELS[figure]} undefined: {reason}")
+    if results.sensitivity is not None:
+        for option in options:
+            sentence = results.sensitivity.sentence(
+                option.option_id, f"options.{option.option_id}."
+            )
+            if sentence:
+                say(console, f"  {option.option_id}: {sentence[:-1]} (cba sensitivity: more).")
     for option in options:
         if option.scale is not None:
             print_scale(option.scale, option.name, console)
@@ -299,3 +312,152 @@ def print_scale(curve: ScaleCurve, option_name: str, console: Console) -> None:
     say(console, f"  {curve.statement}")
     stretches = "; ".join(f"{a:,.4g}-{b:,.4g}: {label}" for a, b, label in curve.regimes)
     say(console, f"  Average cost per outcome by stretch: {stretches}.")
+
+
+def _input_value(value: float | str, unit: str) -> str:
+    """An input's value to 12 significant digits, without separators (``cba params`` is where
+    paths and values are copied from, into ``--set``)."""
+    if isinstance(value, str):
+        return value
+    if unit == "calendar year" or isinstance(value, int):
+        return str(value)
+    return f"{value:.12g}"
+
+
+def _group_of(path: str) -> tuple[str, str]:
+    """(group, rest): ``options.<id>.<kind>.<line>`` is the group of a line's inputs."""
+    parts = path.split(".")
+    if parts[0] == "options" and len(parts) > 4:
+        return ".".join(parts[:4]), ".".join(parts[4:])
+    if parts[0] == "options" and len(parts) > 2:
+        return ".".join(parts[:2]), ".".join(parts[2:])
+    if len(parts) > 2:
+        return ".".join(parts[:2]), ".".join(parts[2:])
+    return "", path
+
+
+def print_params(compiled: CompiledScenario, console: Console) -> None:
+    """Every input of a compiled scenario by parameter path, grouped by line, with value, unit,
+    whether the file states it, whether an evaluation can vary it, and the line's source."""
+    scenario = compiled.scenario
+    inputs = list(compiled.inputs.values())
+    varies = sum(1 for item in inputs if item.path in compiled.parameters)
+    console.print(plain(f"{scenario.title}", "bold"), soft_wrap=True)
+    say(
+        console,
+        f"{scenario.id}: {len(inputs)} inputs; {varies} vary in an evaluation (cba sensitivity, "
+        "cba.evaluate), the others (marked 'structural') by --set or cba.with_values only. "
+        "'default' marks a value the file does not state. A path is the group's path, a dot "
+        "and the key.",
+    )
+    groups: dict[str, list[Any]] = {}
+    for item in inputs:
+        group, _ = _group_of(item.path)
+        groups.setdefault(group, []).append(item)
+    width = max(40, console.width)
+    for group, items in groups.items():
+        console.print()
+        if group:
+            console.print(plain(group, "bold"), soft_wrap=True)
+        sources = {item.source for item in items}
+        rows = []
+        for item in items:
+            _, key = _group_of(item.path)
+            marks = []
+            if not item.given:
+                marks.append("default")
+            if item.path not in compiled.parameters:
+                marks.append("structural")
+            if item.choices:
+                marks.append("one of " + ", ".join(item.choices))
+            rows.append((key, _input_value(item.value, item.unit), item.unit, ", ".join(marks)))
+        key_width = min(max(len(r[0]) for r in rows), width // 2)
+        value_width = max(len(r[1]) for r in rows)
+        for key, value, unit, mark in rows:
+            indent = "  "
+            head = f"{indent}{key:<{key_width}}  {value:>{value_width}}"
+            if len(key) > key_width:  # the key on its own line, the value under it
+                console.print(plain(f"{indent}{key}"), soft_wrap=True)
+                head = f"{indent}{'':<{key_width}}  {value:>{value_width}}"
+            tail = f"  {unit}" + (f"  ({mark})" if mark else "")
+            if len(head) + len(tail) > width:
+                console.print(plain(head), soft_wrap=True)
+                console.print(plain(" " * (len(indent) + 2) + tail.strip(), "dim"), soft_wrap=True)
+            else:
+                console.print(plain(head + tail), soft_wrap=True)
+        if len(sources) == 1:
+            say(console, f"  source: {sources.pop()}")
+
+
+def _short(path: str, option_id: str) -> str:
+    return path.removeprefix(f"options.{option_id}.")
+
+
+def print_sensitivity(
+    sensitivity: SensitivityResults, compiled: CompiledScenario, console: Console
+) -> None:
+    """Switching values, the tornado's largest swings and the discount-rate tests of each
+    option, against the counterfactual; one-way tables go to the workbook and JSON."""
+    scenario = compiled.scenario
+    counterfactual = scenario.option(scenario.counterfactual)
+    option_ids = list(dict.fromkeys(b.option_id for b in sensitivity.rate_tests))
+    central = compiled.evaluate()
+    for oid in option_ids:
+        option = scenario.option(oid)
+        m = central.options[oid].incremental
+        console.print(plain(f"Sensitivity: {option.name}", "bold"), soft_wrap=True)
+        bcr = None if m.bcr_public != m.bcr_public else float(m.bcr_public)
+        say(
+            console,
+            f"{scenario.id}, {oid} against '{counterfactual.name}': NPSV "
+            f"{money(float(m.npsv))}, BCR over public costs {ratio(bcr)}. Inputs are paths "
+            f"under options.{oid} unless they start with options. or another section.",
+        )
+        console.print()
+        console.print(plain("Switching values (every other input at its central value)", "bold"))
+        rows = [s for s in sensitivity.switching_values if s.option_id == oid]
+        rows.sort(key=lambda s: (s.npsv_zero_change is None, abs(s.npsv_zero_change or 0)))
+        for item in rows:
+            listed = " [listed]" if item.listed else ""
+            console.print(plain(f"  {_short(item.parameter, oid)}{listed}"), soft_wrap=True)
+            console.print(plain(f"      {item.statement}"), soft_wrap=True)
+            console.print(plain(f"      {item.bcr_statement}", "dim"), soft_wrap=True)
+        console.print()
+        bars = [b for b in sensitivity.tornado if b.option_id == oid]
+        shown = bars[:10]
+        console.print(
+            plain(
+                f"Tornado: NPSV at each input's low and high end "
+                f"({len(shown)} largest swings of {len(bars)})",
+                "bold",
+            ),
+            soft_wrap=True,
+        )
+        for bar in shown:
+            console.print(plain(f"  {_short(bar.parameter, oid)}"), soft_wrap=True)
+            low = _input_value(bar.low, bar.unit)
+            high = _input_value(bar.high, bar.unit)
+            console.print(
+                plain(
+                    f"      {low} to {high} {bar.unit} ({bar.range_basis} range): "
+                    f"{money(bar.npsv_low)} to {money(bar.npsv_high)}, "
+                    f"swing {money(bar.npsv_swing)}"
+                ),
+                soft_wrap=True,
+            )
+        console.print()
+        console.print(plain("Discount-rate tests", "bold"))
+        for test in (t for t in sensitivity.rate_tests if t.option_id == oid):
+            own = " (the scenario's)" if test.is_scenario_schedule else ""
+            console.print(plain(f"  {test.schedule}{own}"), soft_wrap=True)
+            console.print(
+                plain(
+                    f"      NPSV {money(test.npsv)}, BCR {ratio(test.bcr_public)}, "
+                    f"{test.value_for_money or 'no'} value-for-money category"
+                ),
+                soft_wrap=True,
+            )
+        console.print()
+    for note in sensitivity.notes:
+        say(console, note)
+    say(console, f"{sensitivity.evaluations:,} model evaluations.")

@@ -135,6 +135,10 @@ CUSTOM_MESSAGES = frozenset(
         "text_character",
         "pairwise_below_two",
         "sweep_too_large",
+        "sensitivity_parameter",
+        "range_order",
+        "half_a_range",
+        "two_ranges",
     }
 )
 """Error types raised by cba's own validators: their messages already say what was given."""

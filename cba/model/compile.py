@@ -55,6 +55,54 @@ class LineArrays:
     """Index of the benefit line each value row belongs to."""
     engine_inputs: dict[str, Any]
     """The keyword arguments given to ``appraisal.yearly_totals`` (for scale sweeps)."""
+    varying: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]] = ((), (), ())
+    """With ``parts(only_varying=True)``: the cost lines, community inputs and benefit values
+    (indices) that read a value the evaluation sets; ``engine_inputs`` then holds only those."""
+
+
+ROW_AXIS_KEYS = (
+    "cost_flows",
+    "cost_factors",
+    "input_flows",
+    "input_factors",
+    "value_flows",
+    "value_factors",
+)
+"""Engine inputs whose line axis is the second to last (``(..., L, T)``); the others that are
+per line have it first."""
+
+PER_LINE = {
+    "cost_flows": 0,
+    "cost_factors": 0,
+    "cost_shares": 0,
+    "input_flows": 1,
+    "input_factors": 1,
+    "input_contributors": 1,
+    "value_flows": 2,
+    "value_factors": 2,
+    "value_types": 2,
+    "value_agencies": 2,
+    "value_cashable": 2,
+    "value_transfer": 2,
+    "value_health": 2,
+}
+"""Per-line engine inputs and which kind of line they index (0 costs, 1 inputs, 2 values)."""
+
+
+def select_lines(
+    engine_inputs: dict[str, Any], varying: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+) -> dict[str, Any]:
+    """The engine inputs of some lines only (``varying``: cost, input and value indices)."""
+    out: dict[str, Any] = {}
+    for key, array in engine_inputs.items():
+        kind = PER_LINE.get(key)
+        if kind is None:
+            out[key] = array
+            continue
+        index = np.array(varying[kind], dtype=np.int64)
+        axis = -2 if key in ROW_AXIS_KEYS else 0
+        out[key] = np.take(array, index, axis=axis)
+    return out
 
 
 @dataclass(frozen=True)
@@ -145,11 +193,16 @@ class OptionModel:
         self.lead = lead
         self.paths_read: dict[str, None] = {}
         self.prefix = f"options.{option.id}"
+        self.touched = False
+        """Set when a value the evaluation sets is read (``parts`` tracks it line by line)."""
 
     def value(self, path: str, default: Any) -> Any:
         """The value of the input at ``path``: the evaluation's array, or ``default``."""
         self.paths_read[path] = None
-        return self.values.get(path, default)
+        if path in self.values:
+            self.touched = True
+            return self.values[path]
+        return default
 
     # --- shared -----------------------------------------------------------------------------
     def offset(self, year: int | None, default: int) -> int:
@@ -298,40 +351,51 @@ class OptionModel:
         parts = self.parts()
         return appraisal.yearly_totals(**parts.engine_inputs), parts
 
-    def parts(self) -> LineArrays:
-        """The option's line arrays, ready for the engine (no totals computed)."""
+    def parts(self, only_varying: bool = False) -> LineArrays:
+        """The option's line arrays, ready for the engine (no totals computed).
+
+        With ``only_varying``, ``engine_inputs`` holds only the lines that read a value the
+        evaluation sets (``LineArrays.varying`` says which): the others are the same at every
+        setting, so an evaluation takes their totals from the base run instead of copying them
+        to every setting.
+        """
         option = self.option
         n_agencies = len(self.agency_ids)
         public = np.array([a.sector == "public" for a in self.scenario.agencies])
 
         lead, n_years = self.lead, self.n_years
-        cost_base = [self.cost_base_flows(c) for c in option.costs]
-        uplifts = [self.cost_uplift(c) for c in option.costs]
-        cost_flows = stack_rows(
-            [b * (1.0 + column(u[0])) for b, u in zip(cost_base, uplifts, strict=True)],
-            n_years,
-            lead,
-        )
+        cost_base: list[FloatArray] = []
+        uplifts: list[tuple[Any, str]] = []
+        cost_touched: list[bool] = []
+        for line in option.costs:
+            self.touched = False
+            cost_base.append(self.cost_base_flows(line))
+            uplifts.append(self.cost_uplift(line))
+            cost_touched.append(self.touched)
+        cost_rows = [b * (1.0 + column(u[0])) for b, u in zip(cost_base, uplifts, strict=True)]
         shares = np.zeros((len(option.costs), n_agencies))
         for i, line in enumerate(option.costs):
             for agency, share in self.shares(line).items():
                 shares[i, self.agency_index[agency]] = share
 
         input_rows = []
+        input_touched: list[bool] = []
         contributors = np.zeros((len(option.community_inputs), n_agencies))
         for i, item in enumerate(option.community_inputs):
+            self.touched = False
             path = f"{self.prefix}.community_inputs.{item.id}"
             start, end = self.years(path, item.start_year, item.end_year)
             input_rows.append(
                 column(self.per_year(item) * self.rebase(item.price_year))
                 * active_years(start, end, n_years)
             )
+            input_touched.append(self.touched)
             contributors[i] = self.one_hot(item.contributed_by)
-        input_flows = stack_rows(input_rows, n_years, lead)
 
         chains: list[tuple[FloatArray, FloatArray]] = []
         value_rows: list[FloatArray] = []
         value_factor_rows: list[FloatArray] = []
+        value_touched: list[bool] = []
         types: list[int] = []
         agencies: list[FloatArray] = []
         cashable: list[bool] = []
@@ -339,15 +403,19 @@ class OptionModel:
         health: list[bool] = []
         value_lines: list[int] = []
         for line_index, benefit in enumerate(option.benefits):
+            self.touched = False
             chain = self.chain(benefit)
             net = column(chain[-1]) * self.benefit_profile(benefit)
+            line_touched = self.touched
             chains.append((chain, net))
             rebase = self.rebase(benefit.price_year)
             factors = self.health if benefit.health else self.standard
             path = f"{self.prefix}.benefits.{benefit.id}.unit_values"
             for k, value in enumerate(benefit.unit_values):
+                self.touched = False
                 amount = self.value(f"{path}.{k}.amount", value.amount)
                 value_rows.append(net * column(amount) * rebase)
+                value_touched.append(line_touched or self.touched)
                 value_lines.append(line_index)
                 value_factor_rows.append(factors)
                 types.append(
@@ -362,31 +430,52 @@ class OptionModel:
                 cashable.append(isinstance(value, FiscalValue) and value.cashable)
                 transfer.append(isinstance(value, FiscalValue) and value.transfer)
                 health.append(benefit.health)
-        n_values = len(value_rows)
-        factor_lead = self.standard.shape[:-1]
+
+        def kept(flags: list[bool]) -> tuple[int, ...]:
+            return tuple(i for i, f in enumerate(flags) if f or not only_varying)
+
+        varying = (kept(cost_touched), kept(input_touched), kept(value_touched))
+        costs_kept, inputs_kept, values_kept = (list(v) for v in varying)
+        cost_flows = stack_rows([cost_rows[i] for i in costs_kept], n_years, lead)
+        input_flows = stack_rows([input_rows[i] for i in inputs_kept], n_years, lead)
+        n_values = len(values_kept)
+        factor_lead = np.broadcast_shapes(self.standard.shape[:-1], self.health.shape[:-1])
         inputs: dict[str, Any] = {
             "cost_flows": cost_flows,
             "cost_factors": np.broadcast_to(
-                self.standard[..., np.newaxis, :], (*factor_lead, len(option.costs), n_years)
+                self.standard[..., np.newaxis, :],
+                (*self.standard.shape[:-1], len(costs_kept), n_years),
             ),
-            "cost_shares": shares,
+            "cost_shares": shares[costs_kept],
             "public_agencies": public,
             "input_flows": input_flows,
             "input_factors": np.broadcast_to(
                 self.standard[..., np.newaxis, :],
-                (*factor_lead, len(option.community_inputs), n_years),
+                (*self.standard.shape[:-1], len(inputs_kept), n_years),
             ),
-            "input_contributors": contributors,
-            "value_flows": stack_rows(value_rows, n_years, lead),
-            "value_factors": stack_rows(value_factor_rows, n_years, factor_lead),
-            "value_types": np.array(types, dtype=np.int64),
-            "value_agencies": np.array(agencies).reshape(n_values, n_agencies),
-            "value_cashable": np.array(cashable, dtype=bool),
-            "value_transfer": np.array(transfer, dtype=bool),
-            "value_health": np.array(health, dtype=bool),
+            "input_contributors": contributors[inputs_kept],
+            "value_flows": stack_rows([value_rows[i] for i in values_kept], n_years, lead),
+            "value_factors": stack_rows(
+                [value_factor_rows[i] for i in values_kept], n_years, factor_lead
+            ),
+            "value_types": np.array([types[i] for i in values_kept], dtype=np.int64),
+            "value_agencies": np.array([agencies[i] for i in values_kept]).reshape(
+                n_values, n_agencies
+            ),
+            "value_cashable": np.array([cashable[i] for i in values_kept], dtype=bool),
+            "value_transfer": np.array([transfer[i] for i in values_kept], dtype=bool),
+            "value_health": np.array([health[i] for i in values_kept], dtype=bool),
         }
         return LineArrays(
-            cost_base, uplifts, cost_flows, input_flows, chains, value_rows, value_lines, inputs
+            cost_base,
+            uplifts,
+            cost_flows,
+            input_flows,
+            chains,
+            value_rows,
+            value_lines,
+            inputs,
+            varying if only_varying else ((), (), ()),
         )
 
     # --- labelling --------------------------------------------------------------------------

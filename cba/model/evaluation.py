@@ -14,7 +14,7 @@ parameter path.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,12 +22,18 @@ from numpy.typing import NDArray
 
 from cba.engine import appraisal
 from cba.engine.discounting import discount_factors, rates_by_year
-from cba.model.compile import LineArrays, OptionModel, Schedules, compile_schedules
+from cba.model.compile import (
+    LineArrays,
+    OptionModel,
+    Schedules,
+    compile_schedules,
+    select_lines,
+)
 from cba.reference.discount_schedules import NAMED_SCHEDULES
 from cba.reference.value_for_money import DFT_VALUE_FOR_MONEY
 from cba.spec.discounting import ConstantRate, CustomBands, Schedule
 from cba.spec.numeric_inputs import NumericInput, numeric_inputs
-from cba.spec.parameters import matching_paths
+from cba.spec.parameters import key_of, matching_paths
 from cba.spec.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -78,16 +84,6 @@ SWITCHING_KINDS = frozenset(
     {"cost amount", "unit value", "outcome count", "additionality share", "hours"}
 )
 """Kinds of input that get a switching value by default (every one of an option's)."""
-
-
-def key_of(path: str) -> str:
-    """The named key of a path (``series`` for ``...series.2025``, ``corrections`` for
-    ``confidence_grades.corrections.3``)."""
-    parts = path.split(".")
-    last = parts[-1]
-    if len(parts) >= 2 and (last.isdigit() or parts[-2] in ("series", "corrections")):
-        return parts[-2] if parts[-2] in ("series", "corrections") else last
-    return last
 
 
 @dataclass(frozen=True)
@@ -191,6 +187,20 @@ def _schedule_paths(scenario: Scenario) -> list[str]:
     return paths
 
 
+def _spread(found: Any, shape: tuple[int, ...]) -> Any:
+    """Measures or totals that do not vary, as read-only views with the leading ``shape``."""
+    values: dict[str, Any] = {}
+    for f in fields(found):
+        value = getattr(found, f.name)
+        if isinstance(value, dict):
+            values[f.name] = {
+                k: np.broadcast_to(v, (*shape, *np.shape(v))) for k, v in value.items()
+            }
+        else:
+            values[f.name] = np.broadcast_to(value, (*shape, *np.shape(value)))
+    return type(found)(**values)
+
+
 def _within(values: NDArray[Any], item: NumericInput | Parameter) -> NDArray[np.bool_]:
     ok = np.isfinite(values)
     if item.low is not None:
@@ -206,12 +216,13 @@ class CompiledScenario:
     """A scenario compiled once: its parameters and their domains, evaluable many times."""
 
     def __init__(
-        self, scenario: Scenario, explain: Callable[[str, float | int], str | None] | None = None
+        self,
+        scenario: Scenario,
+        explain: Callable[[Mapping[str, float | int]], str | None] | None = None,
     ) -> None:
-        """Compile ``scenario``. ``explain(path, value)``, if given, words the message for a
-        value outside a parameter's domain (``cba.what_if`` passes one that validates the
-        value as the file would, so the message is the file's); None falls back to the
-        domain's bounds."""
+        """Compile ``scenario``. ``explain({path: value})``, if given, words the message for
+        values the scenario cannot hold (``cba.what_if`` passes one that validates them as the
+        file would, so the message is the file's); None falls back to the domain's bounds."""
         self.scenario = scenario
         self.explain = explain
         self.schedules: Schedules = compile_schedules(scenario)
@@ -219,6 +230,7 @@ class CompiledScenario:
         self.base_models = {
             option.id: OptionModel(scenario, option, self.schedules) for option in scenario.options
         }
+        self._base_totals: dict[str, appraisal.YearlyTotals] | None = None
         self.base_parts: dict[str, LineArrays] = {
             option_id: model.parts() for option_id, model in self.base_models.items()
         }
@@ -231,6 +243,22 @@ class CompiledScenario:
         self.parameters: dict[str, Parameter] = {}
         for path, option_id in evaluable.items():
             item = self.inputs.get(path)
+            if item is None and path in ("discounting.schedule", "discounting.health_schedule"):
+                standard = path == "discounting.schedule"
+                used = self.schedules.standard if standard else self.schedules.health
+                item = NumericInput(  # the file gives its own rates: a named one may replace them
+                    path=path,
+                    value=used.label,
+                    unit="named schedule",
+                    low=None,
+                    high=None,
+                    low_open=False,
+                    high_open=False,
+                    whole=False,
+                    choices=tuple(NAMED_SCHEDULES),
+                    source=used.source,
+                    given=True,
+                )
             if item is None:
                 continue  # a default the scenario cannot state (e.g. no start_year): not an input
             key = key_of(path)
@@ -253,6 +281,104 @@ class CompiledScenario:
                 linear=key not in NONLINEAR_KEYS,
                 given=item.given,
             )
+
+        self._timing_domains()
+
+    def _timing_domains(self) -> None:
+        """A start year's domain ends at its line's end year (or where its duration still fits
+        the period), an end year's begins at its start year, a duration's ends where it reaches
+        the last year: each with the other inputs at their central values (the file refuses
+        anything else)."""
+        first, last = self.scenario.first_year, self.scenario.last_year
+        for path, p in list(self.parameters.items()):
+            key = key_of(path)
+            if key not in ("start_year", "end_year", "duration_years"):
+                continue
+            line = path[: -len(key)]
+            start = self.inputs.get(line + "start_year")
+            end = self.inputs.get(line + "end_year")
+            duration = self.inputs.get(line + "duration_years")
+            low = float(first) if p.low is None else p.low
+            high = float(last) if p.high is None else p.high
+            if key == "start_year":
+                if end is not None:
+                    high = min(high, float(end.value))
+                if duration is not None:
+                    high = min(high, float(last - int(duration.value) + 1))
+            elif key == "end_year" and start is not None:
+                low = max(low, float(start.value))
+            elif key == "duration_years":
+                begin = int(start.value) if start is not None else first
+                high = min(high, float(last - begin + 1))
+            self.parameters[path] = replace(p, low=low, high=high)
+
+    def _timing_problems(self, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Settings in which a line's years do not hold together (an end before its start, a
+        benefit running past the last year), found for every setting at once."""
+        problems: list[tuple[str, str]] = []
+        last = self.scenario.last_year
+        lines = {
+            path[: -len(key_of(path))]
+            for path in values
+            if key_of(path) in ("start_year", "end_year", "duration_years")
+        }
+        for line in sorted(lines):
+
+            def of(key: str, line: str = line) -> Any:
+                path = line + key
+                if path in values:
+                    return np.asarray(values[path])
+                item = self.inputs.get(path)
+                return None if item is None else np.asarray(item.value)
+
+            start, end, duration = of("start_year"), of("end_year"), of("duration_years")
+            if start is not None and end is not None:
+                bad = np.broadcast_to(end < start, np.broadcast_shapes(start.shape, end.shape))
+                if bad.any():
+                    k = np.unravel_index(int(np.argmax(bad)), bad.shape)
+                    s_k, e_k = (
+                        int(np.broadcast_to(start, bad.shape)[k]),
+                        int(np.broadcast_to(end, bad.shape)[k]),
+                    )
+                    problems.append(
+                        (
+                            line + "end_year",
+                            self._joint_message(
+                                {line + "start_year": s_k, line + "end_year": e_k},
+                                f"end_year {e_k} is before start_year {s_k}. Swap them or "
+                                "correct one",
+                            ),
+                        )
+                    )
+            if duration is not None:
+                begin = start if start is not None else np.asarray(self.scenario.first_year)
+                stop = begin + duration - 1
+                bad = np.asarray(stop > last)
+                if bad.any():
+                    k = np.unravel_index(int(np.argmax(bad)), bad.shape)
+                    s_k = int(np.broadcast_to(begin, bad.shape)[k])
+                    d_k = int(np.broadcast_to(duration, bad.shape)[k])
+                    given = {line + "duration_years": d_k}
+                    if start is not None:
+                        given[line + "start_year"] = s_k
+                    problems.append(
+                        (
+                            line + "duration_years",
+                            self._joint_message(
+                                given,
+                                f"the outcomes run from {s_k} to {s_k + d_k - 1}, beyond the "
+                                f"last appraisal year {last}",
+                            ),
+                        )
+                    )
+        return problems
+
+    def _joint_message(self, given: Mapping[str, int], fallback: str) -> str:
+        if self.explain is not None:
+            message = self.explain(given)
+            if message:
+                return message
+        return fallback
 
     # --- values ------------------------------------------------------------------------------
     def expand(self, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -298,18 +424,21 @@ class CompiledScenario:
                     )
                 arrays[path] = array
                 continue
-            try:
-                array = np.asarray(value, dtype=np.float64)
-            except (TypeError, ValueError):
-                problems.append(
-                    (path, f"must be a number or an array of numbers ({parameter.unit})")
-                )
+            raw = np.asarray(value)
+            if raw.dtype.kind not in "iuf":  # text, true/false, objects: the file refuses them
+                items = np.asarray(value, dtype=object).reshape(-1).tolist()
+                odd = [v for v in items if isinstance(v, bool) or not isinstance(v, int | float)]
+                shown = odd[0] if odd else value
+                problems.append((path, self._domain_message(parameter, shown)))
                 continue
+            array = raw.astype(np.float64)
             ok = _within(array, parameter)
             if not np.all(ok):
-                first = float(array.reshape(-1)[int(np.argmin(ok.reshape(-1)))])
-                problems.append((path, self._domain_message(parameter, first)))
+                at = int(np.argmin(ok.reshape(-1)))
+                problems.append((path, self._domain_message(parameter, raw.reshape(-1)[at].item())))
             arrays[path] = array
+        if not problems:
+            problems = self._timing_problems(arrays)
         if problems:
             raise ParameterValueError(problems)
         try:
@@ -324,7 +453,11 @@ class CompiledScenario:
             full = np.broadcast_to(array, shape)
             if self.parameters[path].whole and not self.parameters[path].choices:
                 full = full.astype(np.int64)
-            out[path] = full if shape else full[()].item()
+            if shape:
+                out[path] = full
+            else:
+                one = full[()]
+                out[path] = one.item() if isinstance(one, np.generic) else one
         return out, shape
 
     def _not_a_parameter(self, path: str) -> str:
@@ -340,17 +473,29 @@ class CompiledScenario:
         hint = f". Did you mean '{guess[0]}'?" if guess else ""
         return f"no such input in scenario '{self.scenario.id}'{hint} (cba params lists them)"
 
-    def _domain_message(self, parameter: Parameter, value: float) -> str:
-        """What is wrong with ``value``: the ``explain`` hook's message (the file's wording),
-        else the domain."""
-        written: float | int = int(value) if parameter.whole and value == int(value) else value
+    def _domain_message(self, parameter: Parameter, value: Any) -> str:
+        """What is wrong with ``value`` (as given: a number, text, true/false): the
+        ``explain`` hook's message (the file's wording), else the domain."""
+        written = value
+        if isinstance(value, float) and parameter.whole and value == int(value):
+            written = int(value)  # 2030.0 for a year is 2030, as the file would have it
         if self.explain is not None:
-            message = self.explain(parameter.path, written)
+            message = self.explain({parameter.path: written})
             if message:
                 return message
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return f"must be a number ({parameter.unit}); got {value!r}"
         low = "-inf" if parameter.low is None else f"{parameter.low:g}"
         high = "inf" if parameter.high is None else f"{parameter.high:g}"
         return f"must be from {low} to {high} within this scenario; got {value:g}"
+
+    def base_totals(self) -> dict[str, appraisal.YearlyTotals]:
+        """Each option's yearly totals with no values set (computed once)."""
+        if self._base_totals is None:
+            self._base_totals = {
+                k: appraisal.yearly_totals(**p.engine_inputs) for k, p in self.base_parts.items()
+            }
+        return self._base_totals
 
     # --- evaluation --------------------------------------------------------------------------
     def factors(self, values: Mapping[str, Any]) -> tuple[FloatArray, FloatArray]:
@@ -421,6 +566,9 @@ class CompiledScenario:
         """
         given, shape = self.checked(self.expand(values or {}))
         scenario = self.scenario
+        base = self.base_totals()
+        totals: dict[str, appraisal.YearlyTotals] = {}
+        led: dict[str, bool] = {}
         if given:
             factors = self.factors(given)
             arrays = {
@@ -428,30 +576,46 @@ class CompiledScenario:
                 for path, v in given.items()
                 if not self.parameters[path].choices
             }
-            parts = {
-                option.id: OptionModel(
-                    scenario, option, self.schedules, arrays, shape, factors
-                ).parts()
-                for option in scenario.options
-            }
+            rates = any(p.startswith("discounting.") for p in given)
+            shared = any(p.startswith("confidence_grades.") for p in given)
+            for option in scenario.options:
+                prefix = f"options.{option.id}."
+                if not (rates or shared or any(p.startswith(prefix) for p in arrays)):
+                    totals[option.id], led[option.id] = base[option.id], False
+                    continue
+                model = OptionModel(scenario, option, self.schedules, arrays, shape, factors)
+                led[option.id] = True
+                if rates:  # every line is discounted anew
+                    totals[option.id] = appraisal.yearly_totals(**model.parts().engine_inputs)
+                    continue
+                # Only the lines that read a set value differ from the base run: their totals
+                # at each setting replace their base totals (the others are not copied to every
+                # setting).
+                changed = model.parts(only_varying=True)
+                before = select_lines(self.base_parts[option.id].engine_inputs, changed.varying)
+                totals[option.id] = base[option.id] + (
+                    appraisal.yearly_totals(**changed.engine_inputs)
+                    - appraisal.yearly_totals(**before)
+                )
         else:
             factors = (
                 np.array(self.schedules.standard.factors),
                 np.array(self.schedules.health.factors),
             )
-            parts = self.base_parts
+            totals = dict(base)
+            led = {option.id: False for option in scenario.options}
         standard, health = factors
         bands = np.array([b.lower for b in DFT_VALUE_FOR_MONEY])
         inclusive = np.array([b.lower_inclusive for b in DFT_VALUE_FOR_MONEY])
-        totals = {k: appraisal.yearly_totals(**p.engine_inputs) for k, p in parts.items()}
-        cf = totals[scenario.counterfactual]
+        cf_id = scenario.counterfactual
+        cf = totals[cf_id]
         options = {}
         for option in scenario.options:
             own = totals[option.id]
             incremental = own - cf
 
-            def measures(t: appraisal.YearlyTotals) -> appraisal.Measures:
-                return appraisal.measures(
+            def measures(t: appraisal.YearlyTotals, spread: bool) -> appraisal.Measures:
+                found = appraisal.measures(
                     t,
                     standard,
                     bands,
@@ -459,8 +623,12 @@ class CompiledScenario:
                     health_factors=health,
                     band_lower_inclusive=inclusive,
                 )
+                return found if spread or not shape else _spread(found, shape)
 
             options[option.id] = OptionEvaluation(
-                option.id, own, measures(own), measures(incremental)
+                option.id,
+                own if led[option.id] or not shape else _spread(own, shape),
+                measures(own, led[option.id]),
+                measures(incremental, led[option.id] or led[cf_id]),
             )
         return Evaluation(shape=shape, values=dict(given), options=options)

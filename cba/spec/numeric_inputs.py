@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import annotated_types
@@ -18,7 +18,11 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from cba.reference.discount_schedules import NAMED_SCHEDULES
-from cba.spec.scenario import Scenario
+from cba.spec.parameters import key_of, matching_paths
+from cba.spec.sensitivity import SensitivityRange
+
+if typing.TYPE_CHECKING:
+    from cba.spec.scenario import Scenario
 
 UNITS: dict[str, str] = {
     "amount_per_year": "GBP per year",
@@ -72,6 +76,43 @@ UNITS: dict[str, str] = {
     "health_schedule": "named schedule",
 }
 """Unit of an input by its key (the last named segment of its path)."""
+
+
+EVALUABLE_KEYS = frozenset(
+    {
+        "amount_per_year",
+        "series",
+        "optimism_bias",
+        "mitigation",
+        "corrections",
+        "value_per_year",
+        "hours_per_year",
+        "volunteers",
+        "hours_per_volunteer",
+        "value_per_hour",
+        "outcomes_per_year",
+        "cohort",
+        "engagement_rate",
+        "success_rate",
+        "amount",
+        "deadweight",
+        "displacement",
+        "leakage",
+        "substitution",
+        "attribution",
+        "multiplier",
+        "drop_off",
+        "duration_years",
+        "start_year",
+        "end_year",
+        "constant_rate",
+        "rate",
+    }
+)
+"""Keys of the inputs a compiled scenario varies without re-validating it (amounts, counts,
+shares, timings, rates). Every other input (who pays what share, the appraisal period, price
+years, deflators, scale laws) changes the scenario's structure: vary it with ``cba run --set``
+or ``cba.with_values``, which validate a new scenario."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +213,8 @@ def _walk(model: BaseModel, prefix: str, source: str, out: list[NumericInput]) -
         source = own
     given_keys = model.model_fields_set
     for name, field in type(model).model_fields.items():
+        if not prefix and name == "sensitivity":
+            continue  # ranges for testing inputs, not inputs
         value = getattr(model, name)
         path = f"{prefix}.{name}" if prefix else name
         given = name in given_keys
@@ -220,3 +263,106 @@ def numeric_inputs(scenario: Scenario) -> list[NumericInput]:
     out: list[NumericInput] = []
     _walk(scenario, "", scenario.source or "scenario file", out)
     return out
+
+
+def _within(value: float, item: NumericInput) -> bool:
+    if item.low is not None and (value <= item.low if item.low_open else value < item.low):
+        return False
+    return item.high is None or (value < item.high if item.high_open else value <= item.high)
+
+
+def _domain(item: NumericInput) -> str:
+    low = "-inf" if item.low is None else f"{item.low:g}"
+    high = "inf" if item.high is None else f"{item.high:g}"
+    return f"{'(' if item.low_open else '['}{low}, {high}{')' if item.high_open else ']'}"
+
+
+def _timing_domain(
+    path: str, item: NumericInput, by_path: dict[str, NumericInput], years: tuple[int, int]
+) -> NumericInput:
+    """A start year, end year or duration's valid range with its line's other timing inputs
+    as the file gives them: a start no later than the end (and than the last start at which a
+    duration still fits), an end no earlier than the start, a duration that ends by the last
+    year."""
+    first, last = years
+    key = key_of(path)
+    line = path[: -len(key)]
+
+    def sibling(name: str) -> int | None:
+        found = by_path.get(line + name)
+        return None if found is None or isinstance(found.value, str) else int(found.value)
+
+    start, end, duration = sibling("start_year"), sibling("end_year"), sibling("duration_years")
+    low, high = float(first), float(last)
+    if key == "start_year":
+        if end is not None:
+            high = min(high, float(end))
+        if duration is not None:
+            high = min(high, float(last - duration + 1))
+    elif key == "end_year":
+        low = max(low, float(start if start is not None else first))
+    else:
+        low, high = 1.0, float(last - (start if start is not None else first) + 1)
+    return replace(item, low=low, high=high)
+
+
+def sensitivity_problem(
+    entry: SensitivityRange, inputs: list[NumericInput], years: tuple[int, int]
+) -> tuple[str, str] | None:
+    """What is wrong with a ``sensitivity:`` entry (the key it is about, and a message), or
+    None: its path must name inputs of the scenario that an evaluation can vary (not a
+    discrete choice, not a structural input), and its range must lie in every named input's
+    valid domain (``years``, the first and last appraisal years, for a start or end year)."""
+    by_path = {item.path: item for item in inputs}
+    named = [p for p in matching_paths(entry.parameter, list(by_path)) if p in by_path]
+    if not named:
+        import difflib
+
+        guess = difflib.get_close_matches(entry.parameter, list(by_path), n=1, cutoff=0.6)
+        hint = f" Did you mean '{guess[0]}'?" if guess else ""
+        what = "names no input" if "*" in entry.parameter else "is not an input"
+        return (
+            "parameter",
+            f"'{entry.parameter}' {what} of this scenario.{hint} "
+            "(cba params SCENARIO lists every input's path)",
+        )
+    for path in named:
+        if by_path[path].choices:
+            return (
+                "parameter",
+                f"'{path}' is a choice of named schedule, not a number: the discount-rate "
+                "tests already compare every named schedule; remove this entry",
+            )
+    structural = [p for p in named if key_of(p) not in EVALUABLE_KEYS]
+    if structural and len(structural) == len(named):
+        return (
+            "parameter",
+            f"'{structural[0]}' changes the structure of the scenario (its shares, years, price "
+            "bases or scale laws), so a sensitivity test cannot vary it; compare variants with "
+            "cba run --set PATH=VALUE instead",
+        )
+    for path in named:
+        if path in structural:
+            continue
+        item = by_path[path]
+        if key_of(path) in ("start_year", "end_year", "duration_years"):
+            item = _timing_domain(path, item, by_path, years)
+        assert isinstance(item.value, int | float)
+        ends: list[tuple[str, float]] = []
+        if entry.low is not None and entry.high is not None:
+            ends = [("low", entry.low), ("high", entry.high)]
+        elif entry.factor_low is not None and entry.factor_high is not None:
+            ends = [
+                ("factor_low", entry.factor_low * item.value),
+                ("factor_high", entry.factor_high * item.value),
+            ]
+        for key, value in ends:
+            if item.whole and value != round(value) and key in ("low", "high"):
+                return (key, f"'{path}' takes whole numbers ({item.unit}); got {value:g}")
+            if not _within(value, item):
+                return (
+                    key,
+                    f"gives {value:g} {item.unit} for '{path}', outside its valid range "
+                    f"{_domain(item)}. Give a range inside it",
+                )
+    return None

@@ -27,10 +27,25 @@ class ParameterPathError(ValueError):
         self.message = message
 
 
-def _step(node: Any, segment: str, path: str, walked: str) -> Any:
-    """The child of ``node`` named by ``segment`` (which must exist)."""
+def _key(node: dict[Any, Any], segment: str) -> Any:
+    """The key of ``node`` a segment names: itself, or the whole number it spells where the
+    mapping is keyed by years or grades (``series.2025``, ``corrections.3``)."""
+    if segment in node:
+        return segment
+    if segment.isdigit() and int(segment) in node:
+        return int(segment)
+    return segment
+
+
+def _step(node: Any, segment: str, path: str, walked: str, default: Any = None) -> Any:
+    """The child of ``node`` named by ``segment`` (which must exist, or be a block the
+    scenario leaves at its default: ``default`` is the same place with defaults filled in)."""
     if isinstance(node, dict):
-        if segment in node:
+        key = _key(node, segment)
+        if key in node:
+            return node[key]
+        if isinstance(default, dict) and _key(default, segment) in default:
+            node[segment] = copy.deepcopy(default[_key(default, segment)])
             return node[segment]
         raise ParameterPathError(path, _no_such(segment, [str(k) for k in node], walked, "key"))
     if isinstance(node, list):
@@ -62,11 +77,16 @@ def _no_such(segment: str, known: list[str], walked: str, what: str) -> str:
     return f"no {what} '{segment}' {where}.{hint} Known: {listed}"
 
 
-def apply_values(data: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+def apply_values(
+    data: Mapping[str, Any], values: Mapping[str, Any], defaults: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """A deep copy of scenario ``data`` with each ``path: value`` of ``values`` set.
 
     The last segment of a path may name a key the data does not have yet (an input left at
-    its default); every earlier segment must exist. Nothing is validated here.
+    its default); every earlier segment must exist, or be a block the data leaves at its
+    default (taken from ``defaults``, the same scenario with every default written out). A
+    segment naming a year or a grade (``series.2025``) addresses the whole-number key.
+    Nothing is validated here.
 
     Raises
     ------
@@ -79,13 +99,17 @@ def apply_values(data: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str
         if not path or any(not s for s in segments):
             raise ParameterPathError(path, "a parameter path is ids and keys joined by dots")
         node: Any = out
+        default: Any = defaults
         walked = ""
         for segment in segments[:-1]:
-            node = _step(node, segment, path, walked)
+            parent_default = default
+            node_before = node
+            node = _step(node, segment, path, walked, default)
+            default = _default_child(parent_default, node_before, node, segment)
             walked = f"{walked}.{segment}" if walked else segment
         last = segments[-1]
         if isinstance(node, dict):
-            node[last] = copy.deepcopy(value)
+            node[_key(node, last)] = copy.deepcopy(value)
         elif isinstance(node, list):
             target = _step(node, last, path, walked)
             node[node.index(target)] = copy.deepcopy(value)
@@ -94,6 +118,16 @@ def apply_values(data: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str
                 path, f"'{walked}' is a single value, so it has no '{last}' inside it"
             )
     return out
+
+
+def _default_child(default: Any, parent: Any, child: Any, segment: str) -> Any:
+    """The place in ``defaults`` matching ``child`` (reached from ``parent`` by ``segment``)."""
+    if isinstance(default, dict) and isinstance(parent, dict):
+        return default.get(_key(default, segment))
+    if isinstance(default, list) and isinstance(parent, list) and child in parent:
+        index = next(i for i, item in enumerate(parent) if item is child)
+        return default[index] if index < len(default) else None
+    return None
 
 
 def id_path(data: Any, loc: tuple[Any, ...]) -> str:
@@ -129,3 +163,37 @@ def matching_paths(pattern: str, known: list[str]) -> list[str]:
         if len(parts := path.split(".")) == len(wanted)
         and all(w == "*" or w == p for w, p in zip(wanted, parts, strict=True))
     ]
+
+
+def key_of(path: str) -> str:
+    """The named key of a path: its last segment, or the mapping a year or grade is a key of
+    (``series`` for ``...series.2025``, ``corrections`` for ``confidence_grades.corrections.3``,
+    ``index`` for ``deflator.index.2020``)."""
+    parts = path.split(".")
+    if len(parts) >= 2 and parts[-1].isdigit() and parts[-2] in ("series", "corrections", "index"):
+        return parts[-2]
+    return parts[-1]
+
+
+def value_from_text(text: str) -> Any:
+    """A value typed on a command line, read as the scenario file would read it: a whole
+    number (``2025``), a number (``0.4``, ``1e6``), or else text
+    (``green_book_2026_lower_rate``)."""
+    import re
+
+    if re.fullmatch(r"[-+]?[0-9]+", text):
+        return int(text)
+    if re.fullmatch(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?", text):
+        return float(text)
+    return text
+
+
+def settings_from_text(text: str) -> dict[str, Any]:
+    """``PATH=VALUE; PATH=VALUE`` (as a workbook's provenance records a variant) as
+    ``{path: value}``."""
+    settings: dict[str, Any] = {}
+    for item in text.split(";"):
+        path, sep, value = item.strip().partition("=")
+        if sep and path.strip():
+            settings[path.strip()] = value_from_text(value.strip())
+    return settings

@@ -27,6 +27,7 @@ from cba.spec.costs import CostLine
 from cba.spec.discounting import Discounting
 from cba.spec.optimism import ConfidenceGradeTable
 from cba.spec.scale import MIN_TABLE_RATIO, Coordination, Scale, Table, table_value
+from cba.spec.sensitivity import Sensitivity
 
 MAX_SWEEP_CELLS = 2_000_000
 """Most line-points one option's sweep may evaluate [lines x points]: the sweep holds a few
@@ -187,6 +188,28 @@ class Scenario(StrictModel):
     """Free text for reviewers."""
     source: Source | None = None
     """Overall source of the scenario (e.g. the evaluation report it reproduces)."""
+    sensitivity: Sensitivity = Field(default_factory=Sensitivity)
+    """Inputs to test with plausible ranges (one-way tables, tornado, switching values).
+    Default: switching values for every option's costs, unit values, outcome counts,
+    additionality shares and hours, and the discount-rate tests."""
+
+    @model_validator(mode="after")
+    def _sensitivity_paths(self) -> Self:
+        if not self.sensitivity.parameters:
+            return self
+        from cba.spec.numeric_inputs import numeric_inputs, sensitivity_problem
+
+        inputs = numeric_inputs(self)
+        for index, entry in enumerate(self.sensitivity.parameters):
+            found = sensitivity_problem(entry, inputs, (self.first_year, self.last_year))
+            if found is not None:
+                key, message = found
+                raise PydanticCustomError(
+                    "sensitivity_parameter",
+                    "{message}",
+                    {"message": message, AT: ("sensitivity", "parameters", index, key)},
+                )
+        return self
 
     @field_validator("cba_scenario")
     @classmethod

@@ -109,3 +109,30 @@ def scatter_lines(
     chart.width, chart.height = 22, 11
     sheet.add_chart(chart, anchor)
     return chart
+
+
+def horizontal_bars(
+    sheet: Worksheet,
+    title: str,
+    x_title: str,
+    categories: Reference,
+    series: list[tuple[str, Reference]],
+    anchor: str,
+) -> BarChart:
+    """A tornado: horizontal bars of each series (values down a column) for each category,
+    overlapping, the first category at the top."""
+    chart = _column_chart(title, x_title)
+    chart.type = "bar"
+    chart.grouping = "clustered"
+    chart.overlap = 100
+    chart.gapWidth = 40
+    for name, values in series:
+        chart.series.append(Series(values, title=name))
+    chart.set_categories(categories)
+    chart.x_axis.scaling.orientation = "maxMin"  # the largest swing (first row) on top
+    chart.x_axis.tickLblPos = "low"  # input names at the left edge, clear of the bars
+    chart.y_axis.crosses = "max"  # with the categories reversed, keep the value axis below
+    chart.legend.position = "b"
+    chart.width, chart.height = 24, 12
+    sheet.add_chart(chart, anchor)
+    return chart

@@ -88,6 +88,10 @@ def paragraph(results: Results, option: OptionResult) -> str:
             + option.scale.statement
             + " See the Scale sheet."
         )
+    if results.sensitivity is not None:
+        sentence = results.sensitivity.sentence(option.option_id, f"options.{option.option_id}.")
+        if sentence:
+            parts.append(sentence.rstrip(".") + " (see the Sensitivity sheet).")
     if option.non_monetised_impacts:
         parts.append("Not valued in money: " + "; ".join(option.non_monetised_impacts))
     parts.append(
@@ -115,13 +119,21 @@ def write_summary(
         "cba subtitle",
     )
     row = 4
+    if results.variant:
+        settings = "; ".join(f"{path} = {value}" for path, value in results.variant)
+        c.text(
+            3,
+            1,
+            f"VARIANT, not the scenario as filed: inputs set over the scenario file: {settings}.",
+            "cba heading",
+        )
     for option in options:
         c.text(row, 1, option.name, "cba heading")
         c.text(row + 1, 1, paragraph(results, option), "cba text")
         sheet.merge_cells(
             start_row=row + 1, start_column=1, end_row=row + 1, end_column=2 + len(options)
         )
-        sheet.row_dimensions[row + 1].height = 105
+        sheet.row_dimensions[row + 1].height = 135
         row += 3
 
     c.text(row, 1, "Headline figures against the counterfactual (incremental)", "cba heading")

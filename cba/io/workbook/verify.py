@@ -52,6 +52,7 @@ from cba.io.workbook.template import (
     read_xlsx,
     sheet_parts,
 )
+from cba.spec.parameters import settings_from_text
 
 if TYPE_CHECKING:
     from cba.spec.scenario import Scenario
@@ -424,6 +425,20 @@ def locate_scenario(
             ),
         )
     return _from_working_tree(book, props, workdir)
+
+
+def _with_values(spec: Scenario, variant: dict[str, Any]) -> Scenario:
+    """The scenario with a variant's recorded inputs set again."""
+    from cba.io.problems import ScenarioError
+    from cba.io.scenario_file import with_values
+
+    try:
+        return with_values(spec, variant)
+    except ScenarioError as exc:
+        raise VerifyError(
+            "the workbook is a variant (cba run --set) whose recorded inputs no longer apply to "
+            f"the scenario: {exc}"
+        ) from None
 
 
 def _load(source: ScenarioSource) -> Scenario:
@@ -827,7 +842,10 @@ def verify_workbook(
         props = _provenance_of(recorded)
         source = locate_scenario(path, props, scenario, rev, workdir)
         spec = _load(source)
-        results = run(spec)
+        variant = settings_from_text(props.get("variant_settings", ""))
+        if variant:  # a variant (cba run --set): the same inputs set over the file again
+            spec = _with_values(spec, variant)
+        results = run(spec, variant=variant)
         provenance: dict[str, Any] = dict(props)
         rebuilt_bytes, _ = build_workbook(results, spec, provenance, template)
         rebuilt = _Book(Path("(recomputed workbook)"), rebuilt_bytes)

@@ -1,5 +1,5 @@
-"""Write the partner workbook: Summary, Cash flows, Agencies, Community inputs, Benefit chain,
-Assumptions, Provenance — formatted, charted, live, reproducible."""
+"""Write the partner workbook: Summary, Cash flows, Agencies, Community inputs, Scale,
+Sensitivity, Benefit chain, Assumptions, Provenance — formatted, charted, live, reproducible."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from cba.io.workbook import (
     community_sheet,
     provenance_sheet,
     scale_sheet,
+    sensitivity_sheet,
     summary,
 )
 from cba.io.workbook.cells import FormulaLedger, SheetCells
@@ -37,6 +38,7 @@ SHEETS = (
     agencies.TITLE,
     community_sheet.TITLE,
     scale_sheet.TITLE,
+    sensitivity_sheet.TITLE,
     benefit_chain.TITLE,
     assumptions.TITLE,
     provenance_sheet.TITLE,
@@ -92,7 +94,12 @@ def build_workbook(
     _fill_cover(workbook, results)
     ledger = FormulaLedger()
     sheets: dict[str, Worksheet] = {}
-    titles = [t for t in SHEETS if t != scale_sheet.TITLE or scale_sheet.has_scale(results)]
+    titles = [
+        t
+        for t in SHEETS
+        if (t != scale_sheet.TITLE or scale_sheet.has_scale(results))
+        and (t != sensitivity_sheet.TITLE or sensitivity_sheet.has_sensitivity(results))
+    ]
     for title in titles:
         if title in workbook.sheetnames:
             del workbook[title]
@@ -108,6 +115,10 @@ def build_workbook(
     )
     if scale_sheet.TITLE in sheets:
         scale_sheet.write_scale(sheets[scale_sheet.TITLE], cells[scale_sheet.TITLE], results)
+    if sensitivity_sheet.TITLE in sheets:
+        sensitivity_sheet.write_sensitivity(
+            sheets[sensitivity_sheet.TITLE], cells[sensitivity_sheet.TITLE], results
+        )
     benefit_chain.write_benefit_chain(
         sheets[benefit_chain.TITLE], cells[benefit_chain.TITLE], results
     )
