@@ -393,6 +393,21 @@ def _short(path: str, option_id: str) -> str:
     return path.removeprefix(f"options.{option_id}.")
 
 
+def _prose(console: Console, text: str, style: str = "", indent: int = 0) -> None:
+    """Words wrapped at the console's width, each line indented by ``indent`` spaces; a word
+    (a figure, a path) is never split."""
+    import textwrap
+
+    lines = textwrap.wrap(
+        text,
+        width=max(20, console.width - indent),
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    for line in lines or [""]:
+        console.print(plain(" " * indent + line, style), soft_wrap=True)
+
+
 def print_sensitivity(
     sensitivity: SensitivityResults, compiled: CompiledScenario, console: Console
 ) -> None:
@@ -407,7 +422,7 @@ def print_sensitivity(
         m = central.options[oid].incremental
         console.print(plain(f"Sensitivity: {option.name}", "bold"), soft_wrap=True)
         bcr = None if m.bcr_public != m.bcr_public else float(m.bcr_public)
-        say(
+        _prose(
             console,
             f"{scenario.id}, {oid} against '{counterfactual.name}': NPSV "
             f"{money(float(m.npsv))}, BCR over public costs {ratio(bcr)}. Inputs are paths "
@@ -420,8 +435,8 @@ def print_sensitivity(
         for item in rows:
             listed = " [listed]" if item.listed else ""
             console.print(plain(f"  {_short(item.parameter, oid)}{listed}"), soft_wrap=True)
-            console.print(plain(f"      {item.statement}"), soft_wrap=True)
-            console.print(plain(f"      {item.bcr_statement}", "dim"), soft_wrap=True)
+            _prose(console, item.statement, indent=6)
+            _prose(console, item.bcr_statement, "dim", indent=6)
         console.print()
         bars = [b for b in sensitivity.tornado if b.option_id == oid]
         shown = bars[:10]
@@ -437,27 +452,25 @@ def print_sensitivity(
             console.print(plain(f"  {_short(bar.parameter, oid)}"), soft_wrap=True)
             low = _input_value(bar.low, bar.unit)
             high = _input_value(bar.high, bar.unit)
-            console.print(
-                plain(
-                    f"      {low} to {high} {bar.unit} ({bar.range_basis} range): "
-                    f"{money(bar.npsv_low)} to {money(bar.npsv_high)}, "
-                    f"swing {money(bar.npsv_swing)}"
-                ),
-                soft_wrap=True,
+            _prose(
+                console,
+                f"{low} to {high} {bar.unit} ({bar.range_basis} range): "
+                f"{money(bar.npsv_low)} to {money(bar.npsv_high)}, swing {money(bar.npsv_swing)}",
+                indent=6,
             )
         console.print()
         console.print(plain("Discount-rate tests", "bold"))
         for test in (t for t in sensitivity.rate_tests if t.option_id == oid):
             own = " (the scenario's)" if test.is_scenario_schedule else ""
             console.print(plain(f"  {test.schedule}{own}"), soft_wrap=True)
-            console.print(
-                plain(
-                    f"      NPSV {money(test.npsv)}, BCR {ratio(test.bcr_public)}, "
-                    f"{test.value_for_money or 'no'} value-for-money category"
-                ),
-                soft_wrap=True,
+            category = test.value_for_money or "no"
+            _prose(
+                console,
+                f"NPSV {money(test.npsv)}, BCR {ratio(test.bcr_public)}, {category} "
+                "value-for-money category",
+                indent=6,
             )
         console.print()
     for note in sensitivity.notes:
-        say(console, note)
-    say(console, f"{sensitivity.evaluations:,} model evaluations.")
+        _prose(console, note, "dim")
+    _prose(console, f"{sensitivity.evaluations:,} model evaluations.", "dim")

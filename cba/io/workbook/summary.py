@@ -14,6 +14,11 @@ from cba.results import MEASURE_LABELS, MEASURE_UNITS, OptionResult, Results
 
 TITLE = "Summary"
 
+SUMMARY_WIDTHS = (48, 26)
+"""Widths of the label and unit columns [characters]."""
+OPTION_WIDTH = 22
+"""Width of each option's column [characters]."""
+
 LIVE = (
     "npsv",
     "npsv_excluding_community_inputs",
@@ -127,13 +132,18 @@ def write_summary(
             f"VARIANT, not the scenario as filed: inputs set over the scenario file: {settings}.",
             "cba heading",
         )
+    width = SUMMARY_WIDTHS[0] + SUMMARY_WIDTHS[1] + OPTION_WIDTH * len(options)
     for option in options:
         c.text(row, 1, option.name, "cba heading")
-        c.text(row + 1, 1, paragraph(results, option), "cba text")
+        text = paragraph(results, option)
+        c.text(row + 1, 1, text, "cba text")
         sheet.merge_cells(
             start_row=row + 1, start_column=1, end_row=row + 1, end_column=2 + len(options)
         )
-        sheet.row_dimensions[row + 1].height = 135
+        # Tall enough for the wrapped paragraph: about one character per unit of column
+        # width, 15 points a line, and a spare line for long words.
+        wrapped = -(-len(text) // max(40, int(width * 0.95))) + 1
+        sheet.row_dimensions[row + 1].height = 15 * wrapped
         row += 3
 
     c.text(row, 1, "Headline figures against the counterfactual (incremental)", "cba heading")
@@ -223,8 +233,8 @@ def write_summary(
     for caveat in results.caveats:
         row += 1
         c.text(row, 1, caveat, "cba note")
-    sheet.column_dimensions["A"].width = 48
-    sheet.column_dimensions["B"].width = 26
+    sheet.column_dimensions["A"].width = SUMMARY_WIDTHS[0]
+    sheet.column_dimensions["B"].width = SUMMARY_WIDTHS[1]
     for j in range(len(options) + 2):
-        sheet.column_dimensions[get_column_letter(3 + j)].width = 22
+        sheet.column_dimensions[get_column_letter(3 + j)].width = OPTION_WIDTH
     sheet.sheet_view.showGridLines = False
