@@ -440,6 +440,16 @@ def command_sensitivity(args: argparse.Namespace, out: Output, err: Output) -> i
                 reason = exc.errors(include_url=False)[0]["msg"]
                 raise UsageError(f"--param {path}: {reason}") from None
     options = [args.option] if args.option else None
+    if args.option and args.option not in {o.id for o in scenario.options}:
+        known = ", ".join(o.id for o in scenario.options if o.id != scenario.counterfactual)
+        raise UsageError(
+            f"--option {args.option}: no such option in {args.scenario}; options: {known}"
+        )
+    if args.option == scenario.counterfactual:
+        raise UsageError(
+            f"--option {args.option}: that is the counterfactual, which every other option is "
+            "compared with; name another option"
+        )
     compiled = compile_scenario(scenario)
     try:
         found = analyse(

@@ -1058,3 +1058,43 @@ def test_set_gives_the_figures_of_the_file_edited_to_the_same_value(
     assert set_doc["provenance"]["variant"]["settings"] == f"{path}={value}"
     for key in ("options", "sensitivity", "schedules", "years"):
         assert set_doc[key] == file_doc[key], key
+
+
+def test_set_with_a_wildcard_sets_every_matching_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    balsall = SCENARIO_DIR / "balsall_heath_community_safety.yaml"
+    pattern = "options.*.community_inputs.*.value_per_hour"
+    code, _, err = cli(capsys, "run", balsall, "-o", tmp_path, "-q", "--set", f"{pattern}=12.6")
+    assert code == 0, err
+    (written,) = tmp_path.glob("*.variant-*.json")
+    doc = json.loads(written.read_text(encoding="utf-8"))
+    scenario = cba.load_scenario(balsall)
+    paths = [
+        f"options.{o.id}.community_inputs.{i.id}.value_per_hour"
+        for o in scenario.options
+        for i in o.community_inputs
+        if getattr(i, "value_per_hour", None) is not None
+    ]
+    assert paths
+    expected = cba.run(cba.with_values(scenario, dict.fromkeys(paths, 12.6)))
+    (option,) = [o for o in doc["options"] if o["option_id"] == "resident_patrols"]
+    assert (
+        option["incremental"]["npsv"]["value"]
+        == expected.option("resident_patrols").incremental.npsv
+    )
+    code, _, err = cli(
+        capsys, "run", balsall, "-o", tmp_path / "none", "-q", "--set", "options.*.nothing=1"
+    )
+    assert code == 2
+    assert "options.*.nothing: names no input" in err
+    assert not (tmp_path / "none").exists()
+
+
+def test_sensitivity_of_the_counterfactual_or_an_unknown_option_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = cli(capsys, "sensitivity", ONE, "--option", "reactive_cleansing")
+    assert code == 2 and "the counterfactual" in err
+    code, _, err = cli(capsys, "sensitivity", ONE, "--option", "nope")
+    assert code == 2 and "--option nope: no such option" in err and "friends_of_the_brook" in err

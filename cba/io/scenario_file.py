@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from cba.io.problems import Problem, ScenarioError
 from cba.io.yaml_loader import SourceMap, load_yaml
-from cba.spec.parameters import ParameterPathError, apply_values, id_path
+from cba.spec.parameters import ParameterPathError, apply_values, id_path, matching_paths
 from cba.spec.scenario import (
     LANGUAGE_VERSION,
     Scenario,
@@ -89,7 +89,9 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
     values : mapping of str to value
         ``{parameter path: new value}``; a path is built from keys and ids, e.g.
         ``"options.resident_patrols.benefits.burglary_avoided.deadweight"`` (see
-        ``cba.spec.parameters``). A value is written as it would be in the file.
+        ``cba.spec.parameters``); ``*`` stands for any one segment and sets every numeric
+        input it matches (``options.*.community_inputs.*.value_per_hour``). A value is written
+        as it would be in the file.
 
     Raises
     ------
@@ -98,6 +100,18 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
         hold (a share above 1, a negative amount, ...), every problem at once.
     """
     source = "<with_values>"
+    if any("*" in path for path in values):
+        from cba.spec.numeric_inputs import numeric_inputs
+
+        known = [item.path for item in numeric_inputs(scenario)]
+        expanded: dict[str, Any] = {}
+        for path, value in values.items():
+            matched = matching_paths(path, known)
+            if not matched:
+                message = "names no input of this scenario (cba params lists them)"
+                raise ScenarioError([Problem(source, 0, 0, path, message)])
+            expanded.update(dict.fromkeys(matched, value))
+        values = expanded
     try:
         data = apply_values(scenario.to_data(), values, defaults=scenario.model_dump(mode="python"))
     except ParameterPathError as exc:
