@@ -171,7 +171,12 @@ def _written(value: Any) -> str:
     return str(value)
 
 
-def run(scenario: Scenario, *, variant: Mapping[str, Any] | None = None) -> Results:
+def run(
+    scenario: Scenario,
+    *,
+    variant: Mapping[str, Any] | None = None,
+    sensitivity: bool = True,
+) -> Results:
     """Appraise every option of a validated scenario, gross and against the counterfactual,
     with its sensitivity analysis (switching values, tornado, one-way and rate tests).
 
@@ -182,6 +187,9 @@ def run(scenario: Scenario, *, variant: Mapping[str, Any] | None = None) -> Resu
     variant : mapping of parameter path to value, optional
         The values ``scenario`` was changed by (``cba run --set``), recorded in the results
         so every output says it is a variant; nothing is changed here.
+    sensitivity : bool
+        Also run the sensitivity analysis (default). False leaves ``Results.sensitivity``
+        None: the figures a loop of many runs needs, without the tests of each.
 
     Returns
     -------
@@ -191,7 +199,7 @@ def run(scenario: Scenario, *, variant: Mapping[str, Any] | None = None) -> Resu
     compiled = CompiledScenario(scenario)
     schedules = compiled.schedules
     evaluation = compiled.evaluate(with_irr=True)
-    sensitivity = analyse(compiled)
+    tested = analyse(compiled) if sensitivity else None
     cf_totals = evaluation.options[scenario.counterfactual].totals
 
     options = []
@@ -273,7 +281,7 @@ def run(scenario: Scenario, *, variant: Mapping[str, Any] | None = None) -> Resu
         conventions=CONVENTIONS,
         caveats=tuple(caveats),
         options=tuple(options),
-        sensitivity=sensitivity,
+        sensitivity=tested,
         variant=tuple((path, _written(value)) for path, value in (variant or {}).items()),
     )
     where = first_non_finite(results)
