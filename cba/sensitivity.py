@@ -15,8 +15,9 @@ Conventions
   value when that is less (0 to 0.1 for a fraction of 0); a year +/- 2; any other number
   +/- 20%; clipped to the input's valid domain; whole numbers rounded outwards.
 - Switching values: closed form from two evaluations where the NPSV is affine in the input
-  (checked by evaluating at the root), else grid search over the whole valid domain and
-  bisection; whole-number inputs are scanned. A root outside the domain is never reported.
+  (checked by evaluating at the root), else a grid over the whole valid domain and regula falsi
+  (bisection where it stalls); whole-number inputs are scanned. A root outside the domain is
+  never reported.
 """
 
 from __future__ import annotations
