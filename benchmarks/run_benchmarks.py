@@ -26,7 +26,8 @@ the same cells: their ratio is the writer's overhead.
 
 Then the scale sweep (:mod:`scale_sweep_benchmark`) and the what-ifs and sensitivity analysis
 (:mod:`whatif_benchmark`): in-process timings of a synthetic 50-line scenario, with their
-issue targets.
+issue targets; and the Monte Carlo simulation of the same scenario with 20 uncertain inputs
+(:mod:`montecarlo_benchmark`).
 """
 
 from __future__ import annotations
@@ -121,6 +122,9 @@ def main() -> int:
     import whatif_benchmark
 
     whatif_benchmark.main()
+    import montecarlo_benchmark
+
+    montecarlo_benchmark.main()
     print(f"total benchmark time: {time.perf_counter() - started:.1f} s")
     return 0
 

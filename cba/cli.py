@@ -235,6 +235,10 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     from cba.pipeline import run
 
     settings = parse_settings(args.set)
+    if args.draws is not None and not 100 <= args.draws <= 10_000_000:
+        raise UsageError(f"--draws {args.draws}: give from 100 to 10,000,000 draws")
+    if args.seed is not None and not 0 <= args.seed <= 2**63 - 1:
+        raise UsageError(f"--seed {args.seed}: give a whole number from 0 to 2**63 - 1")
     paths = _scenario_paths(args.scenarios)
     scenarios, invalid = _load_all(paths, err)
     scenarios, refused = _apply_settings(scenarios, settings, err)
@@ -279,7 +283,14 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     for (path, scenario), json_target, book_target in zip(
         scenarios, json_targets, book_targets, strict=True
     ):
-        results = run(scenario, variant=settings) if settings else run(scenario)
+        overrides: dict[str, Any] = {}
+        if args.draws is not None:
+            overrides["draws"] = args.draws
+        if args.seed is not None:
+            overrides["seed"] = args.seed
+        if settings:
+            overrides["variant"] = settings
+        results = run(scenario, **overrides)
         provenance: dict[str, Any] = scenario_provenance(path)
         # The command that reproduces the figures; output locations do not change them and
         # are left out, so the same scenario gives the same bytes wherever it is written.
@@ -290,6 +301,8 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
                 str(path),
                 *(["--template", args.template] if args.template else []),
                 *(f"--set={k}={v}" for k, v in results.variant),
+                *([f"--draws={args.draws}"] if args.draws is not None else []),
+                *([f"--seed={args.seed}"] if args.seed is not None else []),
             ]
         )
         if settings:
@@ -299,7 +312,13 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
                 "note": "inputs set on the command line over the scenario file's values",
             }
         provenance["template_sha256"] = template_sha256
-        provenance["random_seed"] = None
+        simulated = results.uncertainty
+        provenance["random_seed"] = None if simulated is None else simulated.seed
+        if simulated is not None:
+            provenance["monte_carlo_draws"] = simulated.draws
+            provenance["random_streams"] = (
+                "numpy PCG64, one stream per input from SeedSequence(seed, SHA-256 of its path)"
+            )
         book, _ = build_workbook(results, scenario, provenance, template)
         digests = {
             "content_digest": content_digest(book),
@@ -635,6 +654,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH=VALUE",
         help="run a variant with this input changed, validated as if written in the file "
         "(repeatable; cba params lists the paths); outputs are named <id>.variant-<hash>",
+    )
+    run.add_argument(
+        "--draws",
+        type=int,
+        metavar="N",
+        help="Monte Carlo draws (100 to 10,000,000), over the scenario's monte_carlo block",
+    )
+    run.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        help="Monte Carlo seed (0 or more), over the scenario's monte_carlo block",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     run.set_defaults(handler=command_run)

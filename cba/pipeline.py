@@ -32,6 +32,7 @@ from cba.scale_sweep import sweep_option
 from cba.sensitivity import analyse
 from cba.spec.optimism import GradedCorrection
 from cba.spec.scenario import Scenario
+from cba.uncertainty import simulate
 
 FloatArray = NDArray[np.float64]
 
@@ -176,6 +177,9 @@ def run(
     *,
     variant: Mapping[str, Any] | None = None,
     sensitivity: bool = True,
+    uncertainty: bool = True,
+    draws: int | None = None,
+    seed: int | None = None,
 ) -> Results:
     """Appraise every option of a validated scenario, gross and against the counterfactual,
     with its sensitivity analysis (switching values, tornado, one-way and rate tests).
@@ -190,6 +194,10 @@ def run(
     sensitivity : bool
         Also run the sensitivity analysis (default). False leaves ``Results.sensitivity``
         None: the figures a loop of many runs needs, without the tests of each.
+    uncertainty : bool
+        Run the Monte Carlo simulation when the scenario declares uncertain inputs (default).
+    draws, seed : int, optional
+        Override the scenario's ``monte_carlo`` block.
 
     Returns
     -------
@@ -200,6 +208,7 @@ def run(
     schedules = compiled.schedules
     evaluation = compiled.evaluate(with_irr=True)
     tested = analyse(compiled) if sensitivity else None
+    simulated = simulate(compiled, draws=draws, seed=seed) if uncertainty else None
     cf_totals = evaluation.options[scenario.counterfactual].totals
 
     options = []
@@ -282,6 +291,7 @@ def run(
         caveats=tuple(caveats),
         options=tuple(options),
         sensitivity=tested,
+        uncertainty=simulated,
         variant=tuple((path, _written(value)) for path, value in (variant or {}).items()),
     )
     where = first_non_finite(results)

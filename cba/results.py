@@ -432,6 +432,112 @@ class SensitivityResults:
 
 
 @dataclass(frozen=True)
+class Distribution:
+    """Summary of one figure over the Monte Carlo draws (undefined draws left out)."""
+
+    mean: float | None
+    median: float | None
+    sd: float | None
+    p5: float | None
+    p25: float | None
+    p75: float | None
+    p95: float | None
+    undefined_share: float
+    """Share of draws where the figure is undefined (e.g. a BCR with no public cost)."""
+    mean_standard_error: float | None
+    """Monte Carlo standard error of the mean: sd / sqrt(draws)."""
+
+
+@dataclass(frozen=True)
+class OptionUncertainty:
+    """One option's figures over the draws, against the counterfactual (incremental) and
+    gross. Money [GBP PV]; ratios [ratio]; probabilities [fraction]."""
+
+    option_id: str
+    npsv: Distribution
+    pv_benefits: Distribution
+    pv_costs: Distribution
+    """Public and non-public costs."""
+    pv_community_inputs: Distribution
+    bcr_public: Distribution
+    bcr_public_and_community: Distribution
+    gross_npsv: Distribution
+    probability_npsv_positive: float
+    """P(incremental NPSV > 0): the probability that the scheme pays off."""
+    probability_standard_error: float
+    """sqrt(p (1 - p) / draws)."""
+    value_for_money: dict[str, float]
+    """Probability of each DfT category (and 'undefined')."""
+    payback_year: dict[str, float]
+    """Probability of each payback year ('none': no payback in the period)."""
+    probability_best: float
+    """Probability that this option has the highest NPSV of all options (the counterfactual
+    counting as 0)."""
+    npsv_curve: tuple[tuple[float, float], ...]
+    """(NPSV, cumulative probability) at 101 quantiles, for the S-curve."""
+    npsv_histogram: tuple[tuple[float, float, int], ...]
+    """(from, to, draws) in 30 equal bins of incremental NPSV."""
+
+
+@dataclass(frozen=True)
+class InputInfluence:
+    """How much one uncertain input drives an option's NPSV."""
+
+    option_id: str
+    parameter: str
+    rank_correlation: float | None
+    """Spearman correlation of the input's draws with the incremental NPSV (None for a
+    choice of names, or an input that does not vary)."""
+
+
+@dataclass(frozen=True)
+class UncertainParameter:
+    """An input drawn in the simulation."""
+
+    parameter: str
+    family: str
+    distribution: str
+    """The distribution in words, e.g. 'triangular 50 / 100 / 150'."""
+    unit: str
+    central: float | str
+    """The file's value (what deterministic runs use)."""
+    draws_mean: float | None
+    evppi: float
+    """Expected value of perfect information on this input for the choice between options
+    [GBP PV]: each option's NPSV regressed on the input (means within 100 equal-count bins of
+    its draws, or within each value of a choice), E[max of those] - max E[NPSV]."""
+    why: str
+
+
+@dataclass(frozen=True)
+class UncertaintyResults:
+    """A Monte Carlo simulation of a scenario (Green Book A5.21-A5.23; docs/methods.md §15)."""
+
+    draws: int
+    seed: int
+    chunk: int
+    """Draws evaluated together (results do not depend on it)."""
+    parameters: tuple[UncertainParameter, ...]
+    correlations: tuple[tuple[str, str, float, float | None], ...]
+    """(input, input, target rank correlation, achieved)."""
+    options: tuple[OptionUncertainty, ...]
+    influences: tuple[InputInfluence, ...]
+    evpi: float
+    """Expected value of perfect information for the choice between options [GBP PV]:
+    E[max NPSV] - max E[NPSV], the counterfactual counting as 0."""
+    evpi_standard_error: float
+    convergence: str
+    """Whether the draws are enough for the stated precision, in words."""
+
+    def option(self, option_id: str) -> OptionUncertainty:
+        """One option's distribution."""
+        for item in self.options:
+            if item.option_id == option_id:
+                return item
+        raise KeyError(option_id)
+
+
+@dataclass(frozen=True)
 class Results:
     """The appraisal of one scenario."""
 
@@ -459,6 +565,8 @@ class Results:
     options: tuple[OptionResult, ...]
     sensitivity: SensitivityResults | None = None
     """Switching values, tornado, one-way and rate tests (None when not computed)."""
+    uncertainty: UncertaintyResults | None = None
+    """Monte Carlo results (None when no input is uncertain)."""
     variant: tuple[tuple[str, str], ...] = ()
     """Inputs set on top of the scenario file (``cba run --set``): (path, value as written);
     empty for the scenario as filed."""

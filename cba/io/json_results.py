@@ -105,6 +105,8 @@ def results_to_dict(
     }
     if results.sensitivity is not None:
         out["sensitivity"] = sensitivity_to_dict(results.sensitivity)
+    if results.uncertainty is not None:
+        out["uncertainty"] = {"units": UNCERTAINTY_UNITS, **_plain(results.uncertainty)}
     return out
 
 
@@ -130,6 +132,19 @@ SENSITIVITY_UNITS = {
     "npsv_zero_change, bcr_one_change": "fraction of the central value",
 }
 """Units of the figures in the ``sensitivity`` section."""
+
+
+UNCERTAINTY_UNITS = {
+    "npsv, pv_benefits, pv_costs, pv_community_inputs, gross_npsv, evpi, evppi": (
+        "GBP, present value (incremental unless gross)"
+    ),
+    "bcr_public, bcr_public_and_community": "ratio",
+    "probability_*, value_for_money, payback_year, undefined_share": "probability (fraction)",
+    "npsv_curve": "(NPSV in GBP PV, cumulative probability)",
+    "npsv_histogram": "(from GBP PV, to GBP PV, draws)",
+    "mean_standard_error, probability_standard_error": "Monte Carlo standard error, same unit",
+}
+"""Units of the figures in the ``uncertainty`` section."""
 
 
 def sensitivity_to_dict(sensitivity: SensitivityResults) -> dict[str, Any]:

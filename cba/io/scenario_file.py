@@ -148,6 +148,27 @@ def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = Fal
         unique = {(p.path, p.message): p for p in problems}
         raise ScenarioError(list(unique.values()))
 
+    if scenario.uncertainty.inputs and not by_id:
+        # A file's value must agree with its distribution; a what-if (with_values, --set) may
+        # move a value away from it (the simulation still draws from the distribution).
+        from cba.spec.numeric_inputs import numeric_inputs, uncertainty_problems
+
+        disagreement = uncertainty_problems(
+            scenario.uncertainty,
+            numeric_inputs(scenario),
+            (scenario.first_year, scenario.last_year),
+            central=True,
+        )
+        if disagreement is not None:
+            where, text = disagreement
+            from cba.io.validation_errors import locate
+
+            line, col = locate(where, source_map)
+            path_text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in where).lstrip(
+                "."
+            )
+            raise ScenarioError([Problem(file, line, col, path_text, text)])
+
     major, minor = (int(x) for x in scenario.cba_scenario.split("."))
     ours = tuple(int(x) for x in LANGUAGE_VERSION.split("."))
     if (major, minor) > ours:

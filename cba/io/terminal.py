@@ -226,6 +226,29 @@ def print_summary(results: Results, console: Console, notes: bool = True) -> Non
     for option in options:
         for figure, reason in option.incremental.undefined.items():
             say(console, f"  {option.option_id}: {MEASURE_LABELS[figure]} undefined: {reason}")
+    if results.uncertainty is not None:
+        u = results.uncertainty
+        simulated = {o.option_id: o for o in u.options}
+        for option in options:
+            if option.option_id not in simulated:
+                continue
+            found = simulated[option.option_id]
+            d = found.npsv
+            spread = (
+                f"; NPSV 5th-95th percentile {money(d.p5)} to {money(d.p95)}"
+                if d.p5 is not None and d.p95 is not None
+                else ""
+            )
+            say(
+                console,
+                f"  {option.option_id}: probability that it pays off (NPSV > 0): "
+                f"{found.probability_npsv_positive:.1%} ({u.draws:,} draws, seed {u.seed})"
+                f"{spread}.",
+            )
+        say(
+            console,
+            f"  Expected value of perfect information: {money(u.evpi)}. {u.convergence}.",
+        )
     if results.sensitivity is not None:
         for option in options:
             sentence = results.sensitivity.sentence(

@@ -139,6 +139,13 @@ CUSTOM_MESSAGES = frozenset(
         "range_order",
         "half_a_range",
         "two_ranges",
+        "distribution_order",
+        "beta_mean",
+        "beta_spread",
+        "weights_length",
+        "weights_zero",
+        "uncertainty_parameter",
+        "correlation_pair",
     }
 )
 """Error types raised by cba's own validators: their messages already say what was given."""

@@ -20,6 +20,7 @@ from pydantic.fields import FieldInfo
 from cba.reference.discount_schedules import NAMED_SCHEDULES
 from cba.spec.parameters import key_of, matching_paths
 from cba.spec.sensitivity import SensitivityRange
+from cba.spec.uncertainty import Beta, Choice, LogNormal, Normal, Uncertainty
 
 if typing.TYPE_CHECKING:
     from cba.spec.scenario import Scenario
@@ -213,8 +214,8 @@ def _walk(model: BaseModel, prefix: str, source: str, out: list[NumericInput]) -
         source = own
     given_keys = model.model_fields_set
     for name, field in type(model).model_fields.items():
-        if not prefix and name == "sensitivity":
-            continue  # ranges for testing inputs, not inputs
+        if not prefix and name in ("sensitivity", "uncertainty", "monte_carlo"):
+            continue  # ranges, distributions and draws for testing inputs, not inputs
         value = getattr(model, name)
         path = f"{prefix}.{name}" if prefix else name
         given = name in given_keys
@@ -365,4 +366,169 @@ def sensitivity_problem(
                     f"gives {value:g} {item.unit} for '{path}', outside its valid range "
                     f"{_domain(item)}. Give a range inside it",
                 )
+    return None
+
+
+def _support(distribution: Any) -> tuple[float | None, float | None]:
+    """The lowest and highest values a distribution can draw (None: unbounded)."""
+    if isinstance(distribution, Normal):
+        return distribution.low, distribution.high
+    if isinstance(distribution, LogNormal):
+        return 0.0, None
+    if isinstance(distribution, Beta):
+        return distribution.low, distribution.high
+    return distribution.low, distribution.high
+
+
+def _central_interval(distribution: Any) -> tuple[float, float]:
+    """Where the file's value must lie: the range of a bounded family, the central 90%
+    interval of a normal or log-normal, mean +/- 1.645 sd of a beta."""
+    import math
+
+    from cba.spec.uncertainty import Z_95
+
+    if isinstance(distribution, Normal):
+        c, s = distribution.centre, distribution.spread
+        return c - Z_95 * s, c + Z_95 * s
+    if isinstance(distribution, LogNormal):
+        c, s = distribution.centre, distribution.spread
+        return c * math.exp(-Z_95 * s), c * math.exp(Z_95 * s)
+    if isinstance(distribution, Beta):
+        a, b = distribution.shape_parameters
+        width = distribution.high - distribution.low
+        mean = a / (a + b)
+        sd = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+        low = distribution.low + width * max(0.0, mean - Z_95 * sd)
+        high = distribution.low + width * min(1.0, mean + Z_95 * sd)
+        return low, high
+    return distribution.low, distribution.high
+
+
+def uncertainty_problems(
+    uncertainty: Uncertainty,
+    inputs: list[NumericInput],
+    years: tuple[int, int],
+    central: bool = False,
+) -> tuple[tuple[Any, ...], str] | None:
+    """The first problem of an ``uncertainty:`` block (where it is, below the scenario, and a
+    message), or None. Each entry must name inputs an evaluation can vary, once; a discrete
+    choice takes ``family: choice`` and a number does not; every value a distribution can
+    draw must be valid for the input; and (with ``central``, for a file as written, not a
+    what-if that moves a value) the file's value must lie in the distribution's range or
+    central 90% interval (deterministic runs use the file's value)."""
+    by_path = {item.path: item for item in inputs}
+    claimed: dict[str, int] = {}
+    for index, entry in enumerate(uncertainty.inputs):
+        at = ("uncertainty", "inputs", index)
+        named = [p for p in matching_paths(entry.parameter, list(by_path)) if p in by_path]
+        if not named:
+            import difflib
+
+            guess = difflib.get_close_matches(entry.parameter, list(by_path), n=1, cutoff=0.6)
+            hint = f" Did you mean '{guess[0]}'?" if guess else ""
+            return (
+                (*at, "parameter"),
+                f"'{entry.parameter}' is not an input of this scenario.{hint} (cba params "
+                "SCENARIO lists every input's path)",
+            )
+        dist = entry.distribution
+        for path in named:
+            item = by_path[path]
+            if path in claimed:
+                return (
+                    (*at, "parameter"),
+                    f"'{path}' already has a distribution (uncertainty.inputs[{claimed[path]}]); "
+                    "give each input one",
+                )
+            claimed[path] = index
+            if item.choices:
+                if not isinstance(dist, Choice):
+                    return (
+                        (*at, "distribution"),
+                        f"'{path}' is a choice of named schedule: give family: choice with "
+                        f"values from {', '.join(item.choices)}",
+                    )
+                bad = [v for v in dist.values if v not in item.choices]
+                if bad:
+                    return (
+                        (*at, "distribution", "values"),
+                        f"'{bad[0]}' is not a schedule; choose from {', '.join(item.choices)}",
+                    )
+                continue
+            if key_of(path) not in EVALUABLE_KEYS:
+                return (
+                    (*at, "parameter"),
+                    f"'{path}' changes the structure of the scenario (its shares, years, price "
+                    "bases or scale laws), so it cannot be drawn in a simulation; compare "
+                    "variants with cba run --set instead",
+                )
+            if isinstance(dist, Choice):
+                bad_values = [v for v in dist.values if isinstance(v, str)]
+                if bad_values:
+                    return (
+                        (*at, "distribution", "values"),
+                        f"'{path}' is a number ({item.unit}); the values must be numbers",
+                    )
+                values = [float(v) for v in dist.values]
+                low, high = min(values), max(values)
+                inside = [float(v) for v in dist.values]
+            else:
+                support_low, support_high = _support(dist)
+                low = -float("inf") if support_low is None else support_low
+                high = float("inf") if support_high is None else support_high
+                inside = []
+            if key_of(path) in ("start_year", "end_year", "duration_years"):
+                item = _timing_domain(path, item, by_path, years)
+            domain = _domain(item)
+            if not (_within(low, item) and _within(high, item)):
+                if isinstance(dist, Normal):
+                    hint = (
+                        ". Give low and high to cut the normal to the valid range, or use a "
+                        "family that stays inside it (beta for a share, triangular or PERT)"
+                    )
+                elif isinstance(dist, LogNormal):
+                    hint = ". Use a family that stays inside it (beta, triangular or PERT)"
+                else:
+                    hint = ". Give a distribution inside it"
+                return (
+                    (*at, "distribution"),
+                    f"draws for '{path}' could fall outside its valid range {domain}{hint}",
+                )
+            assert isinstance(item.value, int | float)
+            value = float(item.value)
+            if not central:
+                continue
+            if isinstance(dist, Choice):
+                if value not in inside:
+                    return (
+                        (*at, "distribution", "values"),
+                        f"the file's value of '{path}' ({value:g}) is not one of the values; "
+                        "deterministic runs use the file's value, so include it",
+                    )
+                continue
+            c_low, c_high = _central_interval(dist)
+            if not (c_low - 1e-12 * abs(c_low) <= value <= c_high + 1e-12 * abs(c_high)):
+                return (
+                    (*at, "distribution"),
+                    f"the file's value of '{path}' ({value:g}) lies outside the distribution's "
+                    f"{'range' if c_low == low and c_high == high else 'central 90% interval'} "
+                    f"({c_low:.6g} to {c_high:.6g}): deterministic runs use the file's value, "
+                    "so centre the distribution on it or change the value",
+                )
+    pairs: set[frozenset[str]] = set()
+    for index, pair in enumerate(uncertainty.correlations):
+        at = ("uncertainty", "correlations", index)
+        for k, path in enumerate(pair.between):
+            if path not in claimed:
+                return (
+                    (*at, "between", k),
+                    f"'{path}' has no distribution in uncertainty.inputs (name each input by "
+                    "its full path, without wildcards)",
+                )
+        if pair.between[0] == pair.between[1]:
+            return ((*at, "between"), "an input is always fully correlated with itself")
+        key = frozenset(pair.between)
+        if key in pairs:
+            return ((*at, "between"), "this pair already has a correlation; give it once")
+        pairs.add(key)
     return None

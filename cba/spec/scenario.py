@@ -28,6 +28,7 @@ from cba.spec.discounting import Discounting
 from cba.spec.optimism import ConfidenceGradeTable
 from cba.spec.scale import MIN_TABLE_RATIO, Coordination, Scale, Table, table_value
 from cba.spec.sensitivity import Sensitivity
+from cba.spec.uncertainty import MonteCarlo, Uncertainty
 
 MAX_SWEEP_CELLS = 2_000_000
 """Most line-points one option's sweep may evaluate [lines x points]: the sweep holds a few
@@ -192,6 +193,38 @@ class Scenario(StrictModel):
     """Inputs to test with plausible ranges (one-way tables, tornado, switching values).
     Default: switching values for every option's costs, unit values, outcome counts,
     additionality shares and hours, and the discount-rate tests."""
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+    """Distributions for uncertain inputs and rank correlations between them (Monte Carlo,
+    docs/methods.md §15). Default: none (no Monte Carlo)."""
+    monte_carlo: MonteCarlo | None = None
+    """Draws and seed of the Monte Carlo simulation. Default (when inputs are uncertain):
+    10,000 draws, seed 20260401."""
+
+    @model_validator(mode="after")
+    def _uncertainty_paths(self) -> Self:
+        if not self.uncertainty.inputs and not self.uncertainty.correlations:
+            return self
+        from cba.spec.numeric_inputs import numeric_inputs, uncertainty_problems
+
+        found = uncertainty_problems(
+            self.uncertainty, numeric_inputs(self), (self.first_year, self.last_year)
+        )
+        if found is not None:
+            where, message = found
+            raise PydanticCustomError(
+                "uncertainty_parameter", "{message}", {"message": message, AT: where}
+            )
+        if self.uncertainty.correlations:
+            from cba.spec.uncertainty import correlation_problem
+
+            problem = correlation_problem(self.uncertainty.correlations)
+            if problem is not None:
+                raise PydanticCustomError(
+                    "correlation_pair",
+                    "the rank correlations do not form a valid correlation matrix: {problem}",
+                    {"problem": problem, AT: ("uncertainty", "correlations")},
+                )
+        return self
 
     @model_validator(mode="after")
     def _sensitivity_paths(self) -> Self:

@@ -93,6 +93,14 @@ def paragraph(results: Results, option: OptionResult) -> str:
             + option.scale.statement
             + " See the Scale sheet."
         )
+    u = results.uncertainty
+    if u is not None and option.option_id in {o.option_id for o in u.options}:
+        found = u.option(option.option_id)
+        parts.append(
+            f"Probability that the scheme pays off (NPSV above zero): "
+            f"{found.probability_npsv_positive:.0%} ({u.draws:,} draws, seed {u.seed}; see the "
+            "Uncertainty sheet)."
+        )
     if results.sensitivity is not None:
         sentence = results.sensitivity.sentence(option.option_id, f"options.{option.option_id}.")
         if sentence:

@@ -845,7 +845,15 @@ def verify_workbook(
         variant = settings_from_text(props.get("variant_settings", ""))
         if variant:  # a variant (cba run --set): the same inputs set over the file again
             spec = _with_values(spec, variant)
-        results = run(spec, variant=variant)
+        # the draws and seed the workbook was written with
+        draws = props.get("monte_carlo_draws", "")
+        seed = props.get("random_seed", "")
+        results = run(
+            spec,
+            variant=variant,
+            draws=int(draws) if draws.isdigit() else None,
+            seed=int(seed) if seed.isdigit() else None,
+        )
         provenance: dict[str, Any] = dict(props)
         rebuilt_bytes, _ = build_workbook(results, spec, provenance, template)
         rebuilt = _Book(Path("(recomputed workbook)"), rebuilt_bytes)

@@ -1,5 +1,6 @@
 """Write the partner workbook: Summary, Cash flows, Agencies, Community inputs, Scale,
-Sensitivity, Benefit chain, Assumptions, Provenance — formatted, charted, live, reproducible."""
+Sensitivity, Uncertainty, Benefit chain, Assumptions, Provenance — formatted, charted, live,
+reproducible."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from cba.io.workbook import (
     scale_sheet,
     sensitivity_sheet,
     summary,
+    uncertainty_sheet,
 )
 from cba.io.workbook.cells import FormulaLedger, SheetCells
 from cba.io.workbook.charts import bar_and_line_chart
@@ -39,6 +41,7 @@ SHEETS = (
     community_sheet.TITLE,
     scale_sheet.TITLE,
     sensitivity_sheet.TITLE,
+    uncertainty_sheet.TITLE,
     benefit_chain.TITLE,
     assumptions.TITLE,
     provenance_sheet.TITLE,
@@ -99,6 +102,7 @@ def build_workbook(
         for t in SHEETS
         if (t != scale_sheet.TITLE or scale_sheet.has_scale(results))
         and (t != sensitivity_sheet.TITLE or sensitivity_sheet.has_sensitivity(results))
+        and (t != uncertainty_sheet.TITLE or uncertainty_sheet.has_uncertainty(results))
     ]
     for title in titles:
         if title in workbook.sheetnames:
@@ -118,6 +122,10 @@ def build_workbook(
     if sensitivity_sheet.TITLE in sheets:
         sensitivity_sheet.write_sensitivity(
             sheets[sensitivity_sheet.TITLE], cells[sensitivity_sheet.TITLE], results
+        )
+    if uncertainty_sheet.TITLE in sheets:
+        uncertainty_sheet.write_uncertainty(
+            sheets[uncertainty_sheet.TITLE], cells[uncertainty_sheet.TITLE], results
         )
     benefit_chain.write_benefit_chain(
         sheets[benefit_chain.TITLE], cells[benefit_chain.TITLE], results

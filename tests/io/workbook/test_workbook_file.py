@@ -30,7 +30,11 @@ def test_sheets_in_reading_order(example_workbooks: dict[str, Path]) -> None:
     for stem, path in example_workbooks.items():
         names = openpyxl.load_workbook(path).sheetnames
         swept = stem == "volunteer_befriending_scale"
-        assert names == ["Cover", *(s for s in SHEETS if s != "Scale" or swept)]
+        uncertain = bool(cba.load_scenario(ROOT / "scenarios" / f"{stem}.yaml").uncertainty.inputs)
+        expected = [
+            s for s in SHEETS if (s != "Scale" or swept) and (s != "Uncertainty" or uncertain)
+        ]
+        assert names == ["Cover", *expected]
 
 
 def test_charts_where_a_partner_expects_them(example_workbooks: dict[str, Path]) -> None:

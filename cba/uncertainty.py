@@ -1,0 +1,424 @@
+"""Monte Carlo simulation of a compiled scenario (Green Book A5.21-A5.23; docs/methods.md §15).
+
+The draws are a leading axis through the compiled model (``cba.model.evaluation``): no Python
+loop over draws. Large simulations are evaluated in chunks of draws; each draw's figures do not
+depend on the chunk size (the arithmetic of one setting is the same in any chunk), so chunking
+bounds memory without changing a single result.
+
+Each uncertain input draws from its own random stream, derived from the seed and the input's
+parameter path (``cba.engine.sampling.stream``): adding or removing another input never changes
+an input's draws. Rank correlations are imposed afterwards by re-ordering the correlated inputs'
+draws (Iman and Conover 1982), which leaves every input's set of draws, and so its
+distribution, exactly as drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cba.engine.sampling import draw, draw_choice, rank_correlate, stream
+from cba.model.evaluation import CompiledScenario, Parameter
+from cba.reference.value_for_money import DFT_VALUE_FOR_MONEY
+from cba.results import (
+    Distribution,
+    InputInfluence,
+    OptionUncertainty,
+    UncertainParameter,
+    UncertaintyResults,
+)
+from cba.spec.parameters import matching_paths
+from cba.spec.uncertainty import (
+    Beta,
+    Choice,
+    LogNormal,
+    MonteCarlo,
+    Normal,
+    Pert,
+    Triangular,
+    Uniform,
+)
+
+FloatArray = NDArray[np.float64]
+
+CHUNK = 20_000
+"""Draws evaluated together: bounds peak memory (results do not depend on it)."""
+
+CURVE_POINTS = 101
+"""Quantiles on the NPSV S-curve."""
+
+HISTOGRAM_BINS = 30
+"""Bins of the NPSV histogram."""
+
+PRECISION = 0.01
+"""Stated precision of P(NPSV > 0): a 95% interval of +/- 1 percentage point."""
+
+CORRELATION_STREAM = "uncertainty.correlations"
+"""Path naming the stream that orders correlated draws (not an input)."""
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One uncertain input and its draws."""
+
+    parameter: Parameter
+    family: str
+    words: str
+    why: str
+    values: NDArray[Any]
+
+
+def _family_parameters(distribution: Any) -> tuple[str, dict[str, float], str]:
+    """The sampling family, its parameters and the distribution in words."""
+    if isinstance(distribution, Uniform):
+        d = distribution
+        return "uniform", {"low": d.low, "high": d.high}, f"uniform {d.low:g} to {d.high:g}"
+    if isinstance(distribution, Triangular):
+        d3 = distribution
+        return (
+            "triangular",
+            {"low": d3.low, "mode": d3.mode, "high": d3.high},
+            f"triangular {d3.low:g} / {d3.mode:g} / {d3.high:g}",
+        )
+    if isinstance(distribution, Pert):
+        dp = distribution
+        return (
+            "pert",
+            {"low": dp.low, "mode": dp.mode, "high": dp.high, "shape": dp.shape},
+            f"PERT {dp.low:g} / {dp.mode:g} / {dp.high:g}",
+        )
+    if isinstance(distribution, Normal):
+        dn = distribution
+        params = {"mean": dn.centre, "sd": dn.spread}
+        cut = ""
+        if dn.low is not None:
+            params["low"] = dn.low
+            cut += f", at least {dn.low:g}"
+        if dn.high is not None:
+            params["high"] = dn.high
+            cut += f", at most {dn.high:g}"
+        return "normal", params, f"normal mean {dn.centre:g}, sd {dn.spread:.4g}{cut}"
+    if isinstance(distribution, LogNormal):
+        dl = distribution
+        return (
+            "lognormal",
+            {"median": dl.centre, "sigma": dl.spread},
+            f"log-normal median {dl.centre:.6g}, sigma {dl.spread:.4g}",
+        )
+    assert isinstance(distribution, Beta)
+    a, b = distribution.shape_parameters
+    return (
+        "beta",
+        {"alpha": a, "beta": b, "low": distribution.low, "high": distribution.high},
+        f"beta alpha {a:.4g}, beta {b:.4g} on [{distribution.low:g}, {distribution.high:g}]",
+    )
+
+
+def drawn_inputs(compiled: CompiledScenario, draws: int, seed: int) -> list[Drawn]:
+    """Every uncertain input's draws (correlations imposed), in the block's order."""
+    scenario = compiled.scenario
+    known = list(compiled.parameters)
+    out: list[Drawn] = []
+    for entry in scenario.uncertainty.inputs:
+        for path in matching_paths(entry.parameter, known):
+            if path not in compiled.parameters:
+                continue
+            parameter = compiled.parameters[path]
+            rng = stream(seed, path)
+            dist = entry.distribution
+            if isinstance(dist, Choice):
+                values: NDArray[Any] = draw_choice(list(dist.values), dist.weights, rng, draws)
+                if not parameter.choices:
+                    values = values.astype(np.float64)
+                weights = "" if dist.weights is None else f" (weights {dist.weights})"
+                words = "one of " + ", ".join(str(v) for v in dist.values) + weights
+                out.append(Drawn(parameter, "choice", words, entry.why, values))
+                continue
+            family, params, words = _family_parameters(dist)
+            numbers = draw(family, params, rng, draws)
+            if parameter.whole:
+                numbers = np.rint(numbers)
+            out.append(Drawn(parameter, family, words, entry.why, numbers))
+    return _correlate(compiled, out, seed)
+
+
+def _correlate(compiled: CompiledScenario, drawn: list[Drawn], seed: int) -> list[Drawn]:
+    pairs = compiled.scenario.uncertainty.correlations
+    if not pairs:
+        return drawn
+    index = {d.parameter.path: k for k, d in enumerate(drawn)}
+    involved = sorted({index[p] for pair in pairs for p in pair.between if p in index})
+    position = {k: j for j, k in enumerate(involved)}
+    target = np.eye(len(involved))
+    for pair in pairs:
+        a, b = (position[index[p]] for p in pair.between)
+        target[a, b] = target[b, a] = pair.rank_correlation
+    samples = np.column_stack([np.asarray(drawn[k].values, dtype=np.float64) for k in involved])
+    ordered = rank_correlate(samples, target, stream(seed, CORRELATION_STREAM))
+    out = list(drawn)
+    for j, k in enumerate(involved):
+        d = drawn[k]
+        out[k] = Drawn(d.parameter, d.family, d.words, d.why, ordered[:, j])
+    return out
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Each option's figures at every draw (arrays of length draws)."""
+
+    incremental: dict[str, dict[str, FloatArray]]
+    gross_npsv: dict[str, FloatArray]
+
+
+NAMES = (
+    "npsv",
+    "pv_benefits",
+    "pv_public_costs",
+    "pv_non_public_costs",
+    "pv_community_inputs",
+    "bcr_public",
+    "bcr_public_and_community",
+    "value_for_money_band",
+    "payback_year_offset",
+)
+
+
+def evaluate_draws(
+    compiled: CompiledScenario,
+    drawn: Sequence[Drawn],
+    draws: int,
+    chunk: int = CHUNK,
+    progress: Callable[[int], None] | None = None,
+) -> Figures:
+    """The figures of every draw, ``chunk`` draws per evaluation."""
+    options = [o.id for o in compiled.scenario.options]
+    parts: dict[str, dict[str, list[NDArray[Any]]]] = {
+        o: {name: [] for name in NAMES} for o in options
+    }
+    gross: dict[str, list[FloatArray]] = {o: [] for o in options}
+    for start in range(0, draws, chunk):
+        stop = min(draws, start + chunk)
+        values = {d.parameter.path: d.values[start:stop] for d in drawn}
+        evaluation = compiled.evaluate(values)
+        for o in options:
+            inc = evaluation.options[o].incremental
+            for name in NAMES:
+                parts[o][name].append(np.asarray(getattr(inc, name)))
+            gross[o].append(np.asarray(evaluation.options[o].gross.npsv))
+        if progress is not None:
+            progress(stop)
+    return Figures(
+        incremental={
+            o: {name: np.concatenate(arrays) for name, arrays in by_name.items()}
+            for o, by_name in parts.items()
+        },
+        gross_npsv={o: np.concatenate(arrays) for o, arrays in gross.items()},
+    )
+
+
+def _summary(values: FloatArray) -> Distribution:
+    finite = values[np.isfinite(values)]
+    n = len(values)
+    if len(finite) == 0:
+        return Distribution(None, None, None, None, None, None, None, 1.0, None)
+    p5, p25, median, p75, p95 = (float(x) for x in np.percentile(finite, [5, 25, 50, 75, 95]))
+    sd = float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0
+    return Distribution(
+        mean=float(np.mean(finite)),
+        median=median,
+        sd=sd,
+        p5=p5,
+        p25=p25,
+        p75=p75,
+        p95=p95,
+        undefined_share=1.0 - len(finite) / n,
+        mean_standard_error=sd / np.sqrt(len(finite)),
+    )
+
+
+def _influence(x: FloatArray, y: FloatArray) -> float | None:
+    """Spearman rank correlation of ``x`` and ``y`` (None where either is constant)."""
+    rx = np.argsort(np.argsort(x, kind="stable"), kind="stable").astype(np.float64)
+    ry = np.argsort(np.argsort(y, kind="stable"), kind="stable").astype(np.float64)
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return None
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def _evppi(x: NDArray[Any], npsv: FloatArray) -> float:
+    """EVPPI of one input for the choice between options: the draws grouped into bins of
+    equal count by the input's value (distinct values for a choice), each option's NPSV
+    averaged within each bin (the regression of NPSV on the input), then
+    E[max over options of the bin means] - max over options of E[NPSV].
+
+    ``npsv`` is (draws, options), the counterfactual's column 0.
+    """
+    n = len(npsv)
+    if x.dtype.kind in "OUS":
+        keys = np.unique(x.astype(str), return_inverse=True)[1]
+    else:
+        bins = max(1, min(100, n // 100))
+        order = np.argsort(np.asarray(x, dtype=np.float64), kind="stable")
+        keys = np.empty(n, dtype=np.int64)
+        keys[order] = np.arange(n) * bins // n
+    groups = int(keys.max()) + 1
+    counts = np.bincount(keys, minlength=groups).astype(np.float64)
+    means = (
+        np.stack(
+            [np.bincount(keys, weights=npsv[:, j], minlength=groups) for j in range(npsv.shape[1])],
+            axis=1,
+        )
+        / np.maximum(counts, 1.0)[:, None]
+    )
+    best_known = float(np.sum(counts * means.max(axis=1)) / n)
+    return max(0.0, best_known - float(npsv.mean(axis=0).max()))
+
+
+def simulate(
+    compiled: CompiledScenario,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    chunk: int = CHUNK,
+    progress: Callable[[int], None] | None = None,
+) -> UncertaintyResults | None:
+    """Monte Carlo over the scenario's uncertain inputs; None when it declares none.
+
+    Parameters
+    ----------
+    draws, seed : int, optional
+        Override the scenario's ``monte_carlo`` block (default: 10,000 draws, its seed).
+    chunk : int
+        Draws per evaluation (bounds memory; results do not depend on it).
+    progress : callable, optional
+        Called with the number of draws done after each chunk.
+    """
+    scenario = compiled.scenario
+    if not scenario.uncertainty.inputs:
+        return None
+    settings = scenario.monte_carlo or MonteCarlo()
+    n = settings.draws if draws is None else draws
+    s = settings.seed if seed is None else seed
+    drawn = drawn_inputs(compiled, n, s)
+    figures = evaluate_draws(compiled, drawn, n, chunk, progress)
+    cf = scenario.counterfactual
+    others = [o.id for o in scenario.options if o.id != cf]
+    npsv_table = np.column_stack([np.zeros(n)] + [figures.incremental[o]["npsv"] for o in others])
+    best = np.argmax(npsv_table, axis=1)
+    band_names = [b.name for b in DFT_VALUE_FOR_MONEY]
+    options = []
+    for j, oid in enumerate(others, start=1):
+        inc = figures.incremental[oid]
+        npsv = inc["npsv"]
+        p = float(np.mean(npsv > 0))
+        bands = np.asarray(inc["value_for_money_band"], dtype=np.int64)
+        vfm = {name: float(np.mean(bands == k)) for k, name in enumerate(band_names)}
+        vfm["undefined"] = float(np.mean(bands < 0))
+        payback = np.asarray(inc["payback_year_offset"], dtype=np.float64)
+        years: dict[str, float] = {}
+        for offset in np.unique(payback[np.isfinite(payback)]):
+            years[str(scenario.first_year + int(offset))] = float(np.mean(payback == offset))
+        years["none"] = float(np.mean(~np.isfinite(payback)))
+        quantiles = np.linspace(0, 100, CURVE_POINTS)
+        curve = tuple(
+            (float(v), float(q / 100))
+            for v, q in zip(np.percentile(npsv, quantiles), quantiles, strict=True)
+        )
+        counts, edges = np.histogram(npsv, bins=HISTOGRAM_BINS)
+        histogram = tuple(
+            (float(edges[k]), float(edges[k + 1]), int(counts[k])) for k in range(len(counts))
+        )
+        options.append(
+            OptionUncertainty(
+                option_id=oid,
+                npsv=_summary(npsv),
+                pv_benefits=_summary(inc["pv_benefits"]),
+                pv_costs=_summary(inc["pv_public_costs"] + inc["pv_non_public_costs"]),
+                pv_community_inputs=_summary(inc["pv_community_inputs"]),
+                bcr_public=_summary(inc["bcr_public"]),
+                bcr_public_and_community=_summary(inc["bcr_public_and_community"]),
+                gross_npsv=_summary(figures.gross_npsv[oid]),
+                probability_npsv_positive=p,
+                probability_standard_error=float(np.sqrt(p * (1 - p) / n)),
+                value_for_money=vfm,
+                payback_year=years,
+                probability_best=float(np.mean(best == j)),
+                npsv_curve=curve,
+                npsv_histogram=histogram,
+            )
+        )
+    expected = npsv_table.mean(axis=0)
+    perfect = npsv_table.max(axis=1)
+    evpi = float(perfect.mean() - expected.max())
+    evpi_se = float(np.std(perfect - npsv_table[:, int(np.argmax(expected))], ddof=1) / np.sqrt(n))
+    influences = []
+    for d in drawn:
+        for oid in others:
+            numeric = d.values.dtype.kind not in "OUS"
+            influences.append(
+                InputInfluence(
+                    option_id=oid,
+                    parameter=d.parameter.path,
+                    rank_correlation=_influence(
+                        np.asarray(d.values, dtype=np.float64), figures.incremental[oid]["npsv"]
+                    )
+                    if numeric
+                    else None,
+                )
+            )
+    worst = max((o.probability_standard_error for o in options), default=0.0)
+    if 1.96 * worst > PRECISION:
+        needed = int(np.ceil((1.96 / PRECISION) ** 2 * 0.25))
+        convergence = (
+            f"{n:,} draws give P(NPSV > 0) to +/- {1.96 * worst:.1%} (95%); the stated precision "
+            f"of +/- {PRECISION:.0%} needs about {needed:,} draws"
+        )
+    else:
+        convergence = (
+            f"{n:,} draws give P(NPSV > 0) to +/- {1.96 * worst:.2%} (95%), within the stated "
+            f"precision of +/- {PRECISION:.0%}"
+        )
+    return UncertaintyResults(
+        draws=n,
+        seed=s,
+        chunk=chunk,
+        parameters=tuple(
+            UncertainParameter(
+                parameter=d.parameter.path,
+                family=d.family,
+                distribution=d.words,
+                unit=d.parameter.unit,
+                central=d.parameter.value,
+                draws_mean=float(np.mean(d.values)) if d.values.dtype.kind not in "OUS" else None,
+                evppi=_evppi(d.values, npsv_table),
+                why=d.why,
+            )
+            for d in drawn
+        ),
+        correlations=tuple(
+            (
+                pair.between[0],
+                pair.between[1],
+                pair.rank_correlation,
+                _achieved(drawn, pair.between[0], pair.between[1]),
+            )
+            for pair in scenario.uncertainty.correlations
+        ),
+        options=tuple(options),
+        influences=tuple(influences),
+        evpi=evpi,
+        evpi_standard_error=evpi_se,
+        convergence=convergence,
+    )
+
+
+def _achieved(drawn: Sequence[Drawn], a: str, b: str) -> float | None:
+    by_path = {d.parameter.path: d for d in drawn}
+    return _influence(
+        np.asarray(by_path[a].values, dtype=np.float64),
+        np.asarray(by_path[b].values, dtype=np.float64),
+    )
