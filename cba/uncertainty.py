@@ -142,6 +142,10 @@ def drawn_inputs(compiled: CompiledScenario, draws: int, seed: int) -> list[Draw
             numbers = draw(family, params, rng, draws)
             if parameter.whole:
                 numbers = np.rint(numbers)
+            # A log-normal's tail beyond the valid range is below one in a billion (checked at
+            # validation); such a draw, if any, is held at the end of the range.
+            if family == "lognormal" and parameter.high is not None:
+                numbers = np.minimum(numbers, parameter.high)
             out.append(Drawn(parameter, family, words, entry.why, numbers))
     return _correlate(compiled, out, seed)
 
@@ -226,9 +230,10 @@ def _summary(values: FloatArray) -> Distribution:
     if len(finite) == 0:
         return Distribution(None, None, None, None, None, None, None, 1.0, None)
     p5, p25, median, p75, p95 = (float(x) for x in np.percentile(finite, [5, 25, 50, 75, 95]))
-    sd = float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0
+    constant = bool(finite.min() == finite.max())  # no spread: exactly that value, sd 0
+    sd = 0.0 if constant or len(finite) < 2 else float(np.std(finite, ddof=1))
     return Distribution(
-        mean=float(np.mean(finite)),
+        mean=float(finite[0]) if constant else float(np.mean(finite)),
         median=median,
         sd=sd,
         p5=p5,
@@ -353,7 +358,7 @@ def simulate(
         )
     expected = npsv_table.mean(axis=0)
     perfect = npsv_table.max(axis=1)
-    evpi = float(perfect.mean() - expected.max())
+    evpi = max(0.0, float(perfect.mean() - expected.max()))  # >= 0 but for rounding
     evpi_se = float(np.std(perfect - npsv_table[:, int(np.argmax(expected))], ddof=1) / np.sqrt(n))
     influences = []
     for d in drawn:

@@ -242,8 +242,8 @@ def npsv_table(compiled: CompiledScenario, figures: Figures) -> FloatArray:
 
 def degenerate_inputs(compiled: CompiledScenario) -> list[dict[str, Any]]:
     """A distribution with no spread at the file's value for every input the simulation can
-    draw, the families taken in turn (a log-normal with sigma 0 is not among them: the block
-    refuses every log-normal, see ``test_lognormal_on_a_unit_value_is_accepted``)."""
+    draw, the families taken in turn (a log-normal, whose support starts at 0, only for
+    positive values of inputs valid from 0; a uniform otherwise)."""
     out = []
     for k, (path, parameter) in enumerate(compiled.parameters.items()):
         value = parameter.value
@@ -251,13 +251,17 @@ def degenerate_inputs(compiled: CompiledScenario) -> list[dict[str, Any]]:
             out.append(entry(path, family="choice", values=[value]))
             continue
         assert isinstance(value, int | float)
-        family = ("uniform", "triangular", "pert", "normal", "choice")[k % 5]
+        family = ("uniform", "triangular", "pert", "normal", "lognormal", "choice")[k % 6]
+        if family == "lognormal" and (value <= 0 or (parameter.low or 0.0) > 0):
+            family = "uniform"
         if family == "uniform":
             out.append(entry(path, family=family, low=value, high=value))
         elif family in ("triangular", "pert"):
             out.append(entry(path, family=family, low=value, mode=value, high=value))
         elif family == "normal":
             out.append(entry(path, family=family, mean=value, sd=0, low=value, high=value))
+        elif family == "lognormal":
+            out.append(entry(path, family=family, median=value, sigma=0))
         else:
             out.append(entry(path, family=family, values=[value]))
     return out
@@ -315,11 +319,6 @@ def test_degenerate_distributions_summarise_to_the_deterministic_npsv() -> None:
         assert all(p.evppi <= 1e-12 * abs(expected) for p in simulated.parameters)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cba.uncertainty._summary takes np.mean/np.std of 1,000 equal NPSVs: the mean is "
-    "off by rounding (91434.15917889497 vs 91434.159178895) and the sd is 2.9e-11, not 0",
-)
 def test_degenerate_npsv_summary_is_exact() -> None:
     scenario = degenerate_scenario(BALSALL)
     deterministic = cba.run(scenario, sensitivity=False, uncertainty=False)
@@ -331,12 +330,6 @@ def test_degenerate_npsv_summary_is_exact() -> None:
         assert option.npsv.sd == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cba.uncertainty.simulate: evpi = perfect.mean() - expected.max() is not clamped "
-    "at 0 (EVPPI is): the 1-D mean and the axis-0 column mean round differently, so with no "
-    "spread EVPI is -1.6e-09 for Balsall Heath",
-)
 def test_evpi_is_never_negative() -> None:
     simulated = simulate(cba.compile_scenario(degenerate_scenario(BALSALL)), draws=1000, seed=5)
     assert simulated is not None
@@ -902,12 +895,6 @@ def test_the_example_block_is_valid(capsys: pytest.CaptureFixture[str], tmp_path
     assert cli(capsys, "validate", with_uncertainty(tmp_path, inputs_block(UNIFORM)))[0] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec.numeric_inputs._support gives a log-normal the support (0, inf), and every "
-    "drawable input has a finite upper bound (a unit value's is 1e9), so every log-normal "
-    "is refused: 'draws ... could fall outside its valid range [0, 1e+09]'",
-)
 def test_lognormal_on_a_unit_value_is_accepted() -> None:
     data = balsall_data()
     data["uncertainty"]["inputs"].append(
@@ -928,31 +915,14 @@ BAD_AT_RUN_TIME = [
         + f"  correlations:\n    - between: [discounting.schedule, {DEADWEIGHT}]\n"
         "      rank_correlation: 0.3\n",
         id="correlated-named-schedule",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="validation accepts a correlation naming a choice of schedules; "
-            "cba.uncertainty._correlate then fails (could not convert string to float): "
-            "cba run says 'internal error', exit 1",
-        ),
     ),
     pytest.param(
         inputs_block("family: normal, mean: 0.3, sd: 0.1, low: 0.35, high: 0.9"),
         id="file-value-outside-a-cut-normal",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="only a normal's uncut 90% interval is checked against the file's value, "
-            "not its cut range (docs/methods.md §15 lists 'a cut normal' among the ranges): "
-            "the file's 0.3 is accepted and no draw is below 0.35",
-        ),
     ),
     pytest.param(
         inputs_block("family: normal, mean: 0.3, sd: 0.001, low: 0.5, high: 0.6"),
         id="cut-normal-keeping-no-draws",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="validation accepts a cut normal that keeps no draws; sampling._normal then "
-            "raises ValueError ('too improbable to sample'): cba run says 'internal error'",
-        ),
     ),
 ]
 """Blocks the simulation cannot honour: validate should refuse them (exit 2, located)."""

@@ -374,10 +374,33 @@ def _support(distribution: Any) -> tuple[float | None, float | None]:
     if isinstance(distribution, Normal):
         return distribution.low, distribution.high
     if isinstance(distribution, LogNormal):
-        return 0.0, None
+        import math
+
+        # one draw in a billion is above median x exp(6 sigma): treated as the upper end
+        return 0.0, distribution.centre * math.exp(6.0 * distribution.spread)
     if isinstance(distribution, Beta):
         return distribution.low, distribution.high
     return distribution.low, distribution.high
+
+
+MIN_KEPT = 0.001
+"""Least share of a normal that a cut may keep (below it, drawing again would not end)."""
+
+
+def _kept(distribution: Normal) -> float:
+    """The share of a normal inside its cut [fraction]."""
+    import math
+
+    mean, sd = distribution.centre, distribution.spread
+    if sd == 0:
+        low_ok = distribution.low is None or mean >= distribution.low
+        high_ok = distribution.high is None or mean <= distribution.high
+        return 1.0 if low_ok and high_ok else 0.0
+
+    def below(x: float | None, default: float) -> float:
+        return default if x is None else 0.5 * math.erfc(-(x - mean) / (sd * math.sqrt(2)))
+
+    return below(distribution.high, 1.0) - below(distribution.low, 0.0)
 
 
 def _central_interval(distribution: Any) -> tuple[float, float]:
@@ -477,6 +500,12 @@ def uncertainty_problems(
                 low = -float("inf") if support_low is None else support_low
                 high = float("inf") if support_high is None else support_high
                 inside = []
+            if isinstance(dist, Normal) and _kept(dist) < MIN_KEPT:
+                return (
+                    (*at, "distribution"),
+                    f"the cut normal keeps only {_kept(dist):.2g} of its draws between low and "
+                    "high: it cannot be sampled. Move the cut or the mean, or widen the sd",
+                )
             if key_of(path) in ("start_year", "end_year", "duration_years"):
                 item = _timing_domain(path, item, by_path, years)
             domain = _domain(item)
@@ -507,6 +536,9 @@ def uncertainty_problems(
                     )
                 continue
             c_low, c_high = _central_interval(dist)
+            if isinstance(dist, Normal):
+                c_low = c_low if dist.low is None else max(c_low, dist.low)
+                c_high = c_high if dist.high is None else min(c_high, dist.high)
             if not (c_low - 1e-12 * abs(c_low) <= value <= c_high + 1e-12 * abs(c_high)):
                 return (
                     (*at, "distribution"),
@@ -519,6 +551,11 @@ def uncertainty_problems(
     for index, pair in enumerate(uncertainty.correlations):
         at = ("uncertainty", "correlations", index)
         for k, path in enumerate(pair.between):
+            if path in by_path and by_path[path].choices:
+                return (
+                    (*at, "between", k),
+                    f"'{path}' is a choice of names: a rank correlation needs two numbers",
+                )
             if path not in claimed:
                 return (
                     (*at, "between", k),
