@@ -488,6 +488,15 @@ class InputInfluence:
     rank_correlation: float | None
     """Spearman correlation of the input's draws with the incremental NPSV (None for a
     choice of names, or an input that does not vary)."""
+    sobol_first: float | None = None
+    """Sobol first-order index of the incremental NPSV [fraction of its variance]: the share
+    of the variance the input explains alone."""
+    sobol_first_interval: tuple[float, float] | None = None
+    """95% bootstrap interval of the first-order index."""
+    sobol_total: float | None = None
+    """Sobol total index [fraction of variance]: the input's share including its interactions
+    with the others."""
+    sobol_total_interval: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -528,6 +537,10 @@ class UncertaintyResults:
     evpi_standard_error: float
     convergence: str
     """Whether the draws are enough for the stated precision, in words."""
+    sobol_rows: int = 0
+    """Rows N of the Saltelli design behind the Sobol indices (N (k + 2) evaluations)."""
+    sobol_note: str = ""
+    """How the Sobol indices were estimated, and their caveats."""
 
     def option(self, option_id: str) -> OptionUncertainty:
         """One option's distribution."""

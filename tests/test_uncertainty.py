@@ -1007,3 +1007,24 @@ def test_run_refuses_bad_draws_or_seed(
     assert code == 2
     assert args[0] in err and "internal error" not in err
     assert not out_dir.exists() or not any(out_dir.iterdir())
+
+
+def test_sobol_indices_of_every_input_are_shares_of_the_variance() -> None:
+    """Every drawn input gets first-order and total indices of the NPSV with intervals around
+    them; the indices are shares of a variance (about 0 to 1), a first-order index is not above
+    its total by more than sampling error, and the first-order shares add up to about 1 at most
+    (the Balsall Heath example's NPSV is nearly additive in its four inputs)."""
+    compiled = cba.compile_scenario(ROOT / "scenarios" / "balsall_heath_community_safety.yaml")
+    found = simulate(compiled, draws=4000)
+    assert found is not None and found.sobol_rows == 4000
+    assert "Saltelli" in found.sobol_note and "independent" in found.sobol_note
+    firsts = []
+    for item in found.influences:
+        assert item.sobol_first is not None and item.sobol_total is not None
+        assert item.sobol_first_interval is not None and item.sobol_total_interval is not None
+        assert -0.1 <= item.sobol_first <= 1.1 and -0.1 <= item.sobol_total <= 1.1
+        low, high = item.sobol_first_interval
+        assert low <= item.sobol_first <= high
+        assert item.sobol_first <= item.sobol_total + 0.1
+        firsts.append(item.sobol_first)
+    assert 0.8 <= sum(firsts) <= 1.1

@@ -38,6 +38,10 @@ def _note(sheet: Worksheet, c: SheetCells, row: int, text: str, style: str = "cb
     sheet.row_dimensions[row].height = 14 * max(1, -(-len(text) // 140)) + 2
 
 
+def _interval(pair: tuple[float, float] | None) -> str:
+    return "undefined" if pair is None else f"{pair[0]:.2f} to {pair[1]:.2f}"
+
+
 def _pounds(x: float | None) -> str:
     if x is None:
         return "undefined"
@@ -167,12 +171,26 @@ def _option(sheet: Worksheet, c: SheetCells, results: Results, oid: str, row: in
     )
     if influences:
         row += 2
-        c.text(row, 1, "Input", "cba header")
-        c.text(row, 2, "Rank correlation with NPSV", "cba header")
+        influence_headers = (
+            "Input",
+            "Rank correlation with NPSV",
+            "Sobol first order",
+            "95% interval",
+            "Sobol total",
+            "95% interval",
+        )
+        for j, label in enumerate(influence_headers):
+            c.text(row, 1 + j, label, "cba header")
         for item in influences:
             row += 1
             c.text(row, 1, item.parameter)
             c.value(row, 2, item.rank_correlation, "cba ratio")
+            c.value(row, 3, item.sobol_first, "cba ratio")
+            c.text(row, 4, _interval(item.sobol_first_interval))
+            c.value(row, 5, item.sobol_total, "cba ratio")
+            c.text(row, 6, _interval(item.sobol_total_interval))
+        row += 1
+        _note(sheet, c, row, u.sobol_note + ".")
 
     # The charts, then the tables behind them (every 5th percentile; 30 bins)
     row += 2
