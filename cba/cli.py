@@ -13,9 +13,10 @@ handled from the first line of :func:`main`, before any of those imports.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -219,6 +220,38 @@ def _apply_settings(
     return changed, invalid
 
 
+@contextlib.contextmanager
+def _simulation_progress(out: Output, label: str) -> Iterator[Any]:
+    """A rich progress bar for a Monte Carlo that runs over about a second, on a terminal
+    only (silent when the output is captured or piped); yields the ``progress`` callback."""
+    import time
+
+    if not sys.stdout.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    started = time.monotonic()
+    bar: Any = None
+    task: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar, task
+        if bar is None:
+            if time.monotonic() - started < 1.0 and done < total / 2:
+                return
+            bar = Progress(console=out.console, transient=True)
+            bar.start()
+            task = bar.add_task(f"{label}: Monte Carlo", total=total)
+        bar.update(task, completed=done)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
 def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Validate, compute and report every scenario; write all the outputs together."""
     import hashlib
@@ -290,7 +323,10 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
             overrides["seed"] = args.seed
         if settings:
             overrides["variant"] = settings
-        results = run(scenario, **overrides)
+        with _simulation_progress(out, scenario.id) as progress:
+            if progress is not None:
+                overrides["progress"] = progress
+            results = run(scenario, **overrides)
         provenance: dict[str, Any] = scenario_provenance(path)
         # The command that reproduces the figures; output locations do not change them and
         # are left out, so the same scenario gives the same bytes wherever it is written.

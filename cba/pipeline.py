@@ -7,7 +7,7 @@ names (schedules, agencies, grade tables) into arrays, calls the engine, and lab
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass
 from typing import Any
 
@@ -180,6 +180,7 @@ def run(
     uncertainty: bool = True,
     draws: int | None = None,
     seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Results:
     """Appraise every option of a validated scenario, gross and against the counterfactual,
     with its sensitivity analysis (switching values, tornado, one-way and rate tests).
@@ -198,6 +199,8 @@ def run(
         Run the Monte Carlo simulation when the scenario declares uncertain inputs (default).
     draws, seed : int, optional
         Override the scenario's ``monte_carlo`` block.
+    progress : callable, optional
+        Called as ``progress(done, total)`` with the Monte Carlo draws evaluated so far.
 
     Returns
     -------
@@ -208,7 +211,9 @@ def run(
     schedules = compiled.schedules
     evaluation = compiled.evaluate(with_irr=True)
     tested = analyse(compiled) if sensitivity else None
-    simulated = simulate(compiled, draws=draws, seed=seed) if uncertainty else None
+    simulated = (
+        simulate(compiled, draws=draws, seed=seed, progress=progress) if uncertainty else None
+    )
     cf_totals = evaluation.options[scenario.counterfactual].totals
 
     options = []

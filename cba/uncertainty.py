@@ -290,7 +290,7 @@ def simulate(
     draws: int | None = None,
     seed: int | None = None,
     chunk: int = CHUNK,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> UncertaintyResults | None:
     """Monte Carlo over the scenario's uncertain inputs; None when it declares none.
 
@@ -301,7 +301,8 @@ def simulate(
     chunk : int
         Draws per evaluation (bounds memory; results do not depend on it).
     progress : callable, optional
-        Called with the number of draws done after each chunk.
+        Called as ``progress(done, total)`` after each chunk of the draws (the Sobol design's
+        evaluations included in the total).
     """
     scenario = compiled.scenario
     if not scenario.uncertainty.inputs:
@@ -310,7 +311,10 @@ def simulate(
     n = settings.draws if draws is None else draws
     s = settings.seed if seed is None else seed
     drawn = drawn_inputs(compiled, n, s)
-    figures = evaluate_draws(compiled, drawn, n, chunk, progress)
+    total = n + min(n, SOBOL_ROWS) * (len(drawn) + 2)
+    figures = evaluate_draws(
+        compiled, drawn, n, chunk, None if progress is None else lambda done: progress(done, total)
+    )
     cf = scenario.counterfactual
     others = [o.id for o in scenario.options if o.id != cf]
     npsv_table = np.column_stack([np.zeros(n)] + [figures.incremental[o]["npsv"] for o in others])
@@ -376,7 +380,15 @@ def simulate(
                     else None,
                 )
             )
-    sobol = _sobol(compiled, drawn, n, s, chunk, others)
+    sobol = _sobol(
+        compiled,
+        drawn,
+        n,
+        s,
+        chunk,
+        others,
+        None if progress is None else lambda done: progress(n + done, total),
+    )
     influences = [
         InputInfluence(
             option_id=i.option_id,
@@ -456,6 +468,7 @@ def _sobol(
     seed: int,
     chunk: int,
     others: Sequence[str],
+    progress: Callable[[int], None] | None = None,
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Sobol indices of each option's incremental NPSV for each input: A and B drawn from
     each input's own second stream (seed, path + '#sobol'), AB_i = A with input i from B."""
@@ -484,7 +497,7 @@ def _sobol(
         a, b = both[:rows], both[rows:]
         columns = [a, b] + [b if j == i else a for j in range(k)]
         design.append(Drawn(d.parameter, d.family, d.words, d.why, np.concatenate(columns)))
-    figures = evaluate_draws(compiled, design, rows * (k + 2), chunk)
+    figures = evaluate_draws(compiled, design, rows * (k + 2), chunk, progress)
     rng = stream(seed, "uncertainty.sobol.bootstrap")
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for oid in others:

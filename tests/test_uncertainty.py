@@ -1028,3 +1028,36 @@ def test_sobol_indices_of_every_input_are_shares_of_the_variance() -> None:
         assert item.sobol_first <= item.sobol_total + 0.1
         firsts.append(item.sobol_first)
     assert 0.8 <= sum(firsts) <= 1.1
+
+
+def test_simulation_reports_progress_up_to_its_total_and_is_silent_when_captured(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``simulate(progress=...)`` is told (done, total) after every chunk, ending at the total
+    (the draws and the Sobol design); the command shows no progress bar in captured output."""
+    compiled = cba.compile_scenario(ROOT / "scenarios" / "balsall_heath_community_safety.yaml")
+    calls: list[tuple[int, int]] = []
+    simulate(compiled, draws=3000, chunk=1000, progress=lambda d, t: calls.append((d, t)))
+    totals = {t for _, t in calls}
+    assert len(totals) == 1
+    (total,) = totals
+    assert total == 3000 + 3000 * (4 + 2)
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] == total and done[0] == 1000
+    from cba.cli import main
+
+    capsys.readouterr()
+    code = main(
+        [
+            "run",
+            str(ROOT / "scenarios" / "balsall_heath_community_safety.yaml"),
+            "-o",
+            str(tmp_path),
+            "--draws",
+            "20000",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "Monte Carlo" not in captured.out + captured.err
+    assert "\x1b" not in captured.out
