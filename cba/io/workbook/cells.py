@@ -100,3 +100,23 @@ class SheetCells:
             expected = UNDEFINED
         self.ledger.record(self.sheet.title, cell.coordinate, expected)
         return cell
+
+
+def wrapped_note(
+    cells: SheetCells,
+    row: int,
+    text: str,
+    columns: int,
+    characters_per_line: int,
+    style: str = "cba note",
+) -> None:
+    """A note merged across ``columns`` columns from column A, wrapped, and its row made tall
+    enough for the text (about ``characters_per_line`` characters a line, 14 points a line)."""
+    from openpyxl.styles import Alignment
+
+    cell = cells.text(row, 1, text, style)
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet = cells.sheet
+    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+    lines = max(1, -(-len(text) // characters_per_line))
+    sheet.row_dimensions[row].height = 14 * lines + 2

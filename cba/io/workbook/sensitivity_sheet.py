@@ -9,7 +9,8 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from cba.io.workbook.cells import SheetCells
+from cba.io.terminal import money
+from cba.io.workbook.cells import SheetCells, wrapped_note
 from cba.io.workbook.charts import horizontal_bars
 from cba.results import Results, SensitivityResults
 
@@ -38,12 +39,8 @@ NOTE_CHARACTERS_PER_LINE = 150
 
 
 def _note(sheet: Worksheet, c: SheetCells, row: int, text: str, style: str = "cba note") -> None:
-    """A note across the table's width, tall enough for its text (wrapped)."""
-    cell = c.text(row, 1, text, style)
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=NOTE_COLUMNS)
-    lines = max(1, -(-len(text) // NOTE_CHARACTERS_PER_LINE))
-    sheet.row_dimensions[row].height = 14 * lines + 2
+    """A note across the tables' width, wrapped."""
+    wrapped_note(c, row, text, NOTE_COLUMNS, NOTE_CHARACTERS_PER_LINE, style)
 
 
 def _input_cell(c: SheetCells, row: int, column: int, value: float | str, unit: str) -> None:
@@ -219,7 +216,7 @@ def _option(
         categories = Reference(sheet, min_col=1, min_row=header + 1, max_row=header + shown)
         horizontal_bars(
             sheet,
-            f"Tornado: change in NPSV from {_pounds(central_npsv)} (GBP PV)",
+            f"Tornado: change in NPSV from {money(central_npsv)} (GBP PV)",
             "Change in NPSV, GBP present value",
             categories,
             [
@@ -361,7 +358,3 @@ def _range(low: float | None, high: float | None, unit: str) -> str:
         return f"{x:,.0f}" if x == round(x) else f"{x:,.10g}"
 
     return f"{number(low, '-inf')} to {number(high, 'inf')}"
-
-
-def _pounds(x: float) -> str:
-    return f"-£{-x:,.0f}" if x < 0 else f"£{x:,.0f}"

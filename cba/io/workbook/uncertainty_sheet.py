@@ -11,7 +11,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from cba.io.workbook.cells import SheetCells
+from cba.io.terminal import money
+from cba.io.workbook.cells import SheetCells, wrapped_note
 from cba.io.workbook.charts import bar_chart, scatter_lines
 from cba.results import Distribution, Results
 
@@ -32,20 +33,16 @@ def has_uncertainty(results: Results) -> bool:
 
 
 def _note(sheet: Worksheet, c: SheetCells, row: int, text: str, style: str = "cba note") -> None:
-    cell = c.text(row, 1, text, style)
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=NOTE_COLUMNS)
-    sheet.row_dimensions[row].height = 14 * max(1, -(-len(text) // 140)) + 2
+    """A note across the tables' width, wrapped."""
+    wrapped_note(c, row, text, NOTE_COLUMNS, 140, style)
+
+
+def _amount(x: float | None) -> str:
+    return "undefined" if x is None else money(x)
 
 
 def _interval(pair: tuple[float, float] | None) -> str:
     return "undefined" if pair is None else f"{pair[0]:.2f} to {pair[1]:.2f}"
-
-
-def _pounds(x: float | None) -> str:
-    if x is None:
-        return "undefined"
-    return f"-£{-x:,.0f}" if x < 0 else f"£{x:,.0f}"
 
 
 def write_uncertainty(sheet: Worksheet, cells: SheetCells, results: Results) -> None:
@@ -131,7 +128,7 @@ def _option(sheet: Worksheet, c: SheetCells, results: Results, oid: str, row: in
         f"Probability that it pays off (NPSV > 0): {found.probability_npsv_positive:.1%} "
         f"(standard error {found.probability_standard_error:.2%}); probability that it is the "
         f"best option: {found.probability_best:.1%}; NPSV 5th to 95th percentile "
-        f"{_pounds(found.npsv.p5)} to {_pounds(found.npsv.p95)}.",
+        f"{_amount(found.npsv.p5)} to {_amount(found.npsv.p95)}.",
     )
     row += 2
     headers = ("Figure", "Mean", "Median", "SD", "5th pct", "25th pct", "75th pct", "95th pct")
