@@ -262,16 +262,24 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     from cba.io.outputs import Target, check_outputs
     from cba.io.provenance import scenario_provenance
     from cba.io.terminal import plain, print_notes, print_summary, summary_notes
+    from cba.io.workbook.draws_sheet import MAX_DRAWS
     from cba.io.workbook.package import content_digest
     from cba.io.workbook.template import DEFAULT_TEMPLATE, open_template, template_digest
     from cba.io.workbook.writer import build_workbook
     from cba.pipeline import run
+    from cba.uncertainty import draw_table
+    from cba.what_if import compile_scenario
 
     settings = parse_settings(args.set)
     if args.draws is not None and not 100 <= args.draws <= 10_000_000:
         raise UsageError(f"--draws {args.draws}: give from 100 to 10,000,000 draws")
     if args.seed is not None and not 0 <= args.seed <= 2**63 - 1:
         raise UsageError(f"--seed {args.seed}: give a whole number from 0 to 2**63 - 1")
+    if args.full_draws and args.draws is not None and args.draws > MAX_DRAWS:
+        raise UsageError(
+            f"--full-draws with --draws {args.draws:,}: a sheet holds at most {MAX_DRAWS:,} "
+            "draws, one a row; give fewer draws or leave out --full-draws"
+        )
     paths = _scenario_paths(args.scenarios)
     scenarios, invalid = _load_all(paths, err)
     scenarios, refused = _apply_settings(scenarios, settings, err)
@@ -279,6 +287,14 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     if invalid and not args.keep_going:
         err.line(f"{invalid} scenario file(s) invalid; nothing was written.")
         return EXIT_INVALID
+    if args.full_draws:
+        for path, scenario in scenarios:
+            count = args.draws or (scenario.monte_carlo.draws if scenario.monte_carlo else 0)
+            if count > MAX_DRAWS:
+                raise UsageError(
+                    f"--full-draws: {path} asks for {count:,} draws and a sheet holds at most "
+                    f"{MAX_DRAWS:,}, one a row; give --draws {MAX_DRAWS} or fewer"
+                )
     ids = [s.id for _, s in scenarios]
     # A variant's outputs are named apart from the base run's, so neither overwrites the other.
     names = [f"{i}.variant-{variant_id(settings)}" if settings else i for i in ids]
@@ -339,6 +355,7 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
                 *(f"--set={k}={v}" for k, v in results.variant),
                 *([f"--draws={args.draws}"] if args.draws is not None else []),
                 *([f"--seed={args.seed}"] if args.seed is not None else []),
+                *(["--full-draws"] if args.full_draws else []),
             ]
         )
         if settings:
@@ -355,7 +372,15 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
             provenance["random_streams"] = (
                 "numpy PCG64, one stream per input from SeedSequence(seed, SHA-256 of its path)"
             )
-        book, _ = build_workbook(results, scenario, provenance, template)
+        table = None
+        if args.full_draws and simulated is not None:
+            table = draw_table(
+                compile_scenario(scenario), draws=simulated.draws, seed=simulated.seed
+            )
+            provenance["monte_carlo_full_draws"] = "yes"
+        elif args.full_draws:
+            err.line(f"note: {path} declares no uncertain inputs; its workbook has no Draws sheet")
+        book, _ = build_workbook(results, scenario, provenance, template, table)
         digests = {
             "content_digest": content_digest(book),
             "sha256": hashlib.sha256(book).hexdigest(),
@@ -702,6 +727,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="S",
         help="Monte Carlo seed (0 or more), over the scenario's monte_carlo block",
+    )
+    run.add_argument(
+        "--full-draws",
+        action="store_true",
+        help="add a Draws sheet with every Monte Carlo draw, one row each (inputs as drawn "
+        "and each option's figures; at most 1,048,572 draws)",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     run.set_defaults(handler=command_run)

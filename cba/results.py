@@ -8,6 +8,7 @@ first appraisal year (year offset 0, not discounted).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
@@ -513,8 +514,24 @@ class UncertainParameter:
     draws_mean: float | None
     evppi: float
     """Expected value of perfect information on this input for the choice between options
-    [GBP PV]: each option's NPSV regressed on the input (means within 100 equal-count bins of
-    its draws, or within each value of a choice), E[max of those] - max E[NPSV]."""
+    [GBP PV]: each option's NPSV regressed on the input (means within up to 100 equal-count
+    bins of its draws, or within each value of a choice), E[max of those] - max E[NPSV]
+    (``cba.engine.information``)."""
+    why: str
+    origin: str = "block"
+    """Where the distribution is given: ``block`` (the ``uncertainty:`` block), ``inline`` (the
+    line's ``uncertain:`` mapping) or ``grade`` (a default spread from a confidence grade)."""
+
+
+@dataclass(frozen=True)
+class GroupInformation:
+    """The value of perfect information about a group of inputs together (EVPPI) [GBP PV]."""
+
+    name: str
+    parameters: tuple[str, ...]
+    evppi: float
+    """Each option's NPSV regressed on the group's draws (bins of each input plus pairwise
+    products; ``cba.engine.information``), E[max of those] - max E[NPSV]."""
     why: str
 
 
@@ -530,6 +547,8 @@ class UncertaintyResults:
     correlations: tuple[tuple[str, str, float, float | None], ...]
     """(input, input, target rank correlation, achieved)."""
     options: tuple[OptionUncertainty, ...]
+    groups: tuple[GroupInformation, ...]
+    """Each group of the ``uncertainty:`` block with its EVPPI."""
     influences: tuple[InputInfluence, ...]
     evpi: float
     """Expected value of perfect information for the choice between options [GBP PV]:
@@ -663,3 +682,20 @@ class ScaleCurve:
     laws: tuple[LineScaling, ...]
     statement: str
     """The optimum and break-even range in words."""
+
+
+@dataclass(frozen=True)
+class DrawTable:
+    """Every Monte Carlo draw, one row each, for a workbook's Draws sheet (``cba run
+    --full-draws``): the inputs as drawn and each option's figures against the counterfactual.
+
+    The rows come in chunks from ``chunks()`` (each call evaluates them afresh, a chunk at a
+    time, so memory stays bounded whatever the number of draws); every chunk is a tuple with
+    one array per column, numbers (NaN where a figure is undefined) or text.
+    """
+
+    headers: tuple[str, ...]
+    """Column headings, each with its unit in brackets."""
+    draws: int
+    seed: int
+    chunks: Callable[[], Iterator[tuple[Any, ...]]]

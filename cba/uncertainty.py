@@ -14,28 +14,33 @@ distribution, exactly as drawn.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from cba.engine.information import partial_information, perfect_information
 from cba.engine.sampling import draw, draw_choice, rank_correlate, stream
 from cba.engine.sobol import sobol_indices
 from cba.model.evaluation import CompiledScenario, Parameter
 from cba.reference.value_for_money import DFT_VALUE_FOR_MONEY
 from cba.results import (
     Distribution,
+    DrawTable,
+    GroupInformation,
     InputInfluence,
     OptionUncertainty,
     UncertainParameter,
     UncertaintyResults,
 )
+from cba.spec.numeric_inputs import numeric_inputs, uncertain_entries
 from cba.spec.parameters import matching_paths
 from cba.spec.uncertainty import (
     Beta,
     Choice,
+    InputGroup,
     LogNormal,
     MonteCarlo,
     Normal,
@@ -71,6 +76,11 @@ class Drawn:
     words: str
     why: str
     values: NDArray[Any]
+    distribution: Any = None
+    """The distribution drawn from (a ``cba.spec.uncertainty`` family)."""
+    origin: str = "block"
+    """Where the distribution is given: ``block``, ``inline`` (a line's ``uncertain:``) or
+    ``grade`` (a default spread from a confidence grade)."""
 
 
 def _family_parameters(distribution: Any) -> tuple[str, dict[str, float], str]:
@@ -124,31 +134,37 @@ def drawn_inputs(compiled: CompiledScenario, draws: int, seed: int) -> list[Draw
     scenario = compiled.scenario
     known = list(compiled.parameters)
     out: list[Drawn] = []
-    for entry in scenario.uncertainty.inputs:
-        for path in matching_paths(entry.parameter, known):
+    for entry in uncertain_entries(scenario, numeric_inputs(scenario)):
+        for path in matching_paths(entry.pattern, known):
             if path not in compiled.parameters:
                 continue
             parameter = compiled.parameters[path]
-            rng = stream(seed, path)
             dist = entry.distribution
+            values = _draw(parameter, dist, stream(seed, path), draws)
             if isinstance(dist, Choice):
-                values: NDArray[Any] = draw_choice(list(dist.values), dist.weights, rng, draws)
-                if not parameter.choices:
-                    values = values.astype(np.float64)
                 weights = "" if dist.weights is None else f" (weights {dist.weights})"
                 words = "one of " + ", ".join(str(v) for v in dist.values) + weights
-                out.append(Drawn(parameter, "choice", words, entry.why, values))
-                continue
-            family, params, words = _family_parameters(dist)
-            numbers = draw(family, params, rng, draws)
-            if parameter.whole:
-                numbers = np.rint(numbers)
-            # A log-normal's tail beyond the valid range is below one in a billion (checked at
-            # validation); such a draw, if any, is held at the end of the range.
-            if family == "lognormal" and parameter.high is not None:
-                numbers = np.minimum(numbers, parameter.high)
-            out.append(Drawn(parameter, family, words, entry.why, numbers))
+                family = "choice"
+            else:
+                family, _, words = _family_parameters(dist)
+            out.append(Drawn(parameter, family, words, entry.why, values, dist, entry.origin))
     return _correlate(compiled, out, seed)
+
+
+def _draw(parameter: Parameter, dist: Any, rng: np.random.Generator, n: int) -> NDArray[Any]:
+    """``n`` draws of one input from its distribution (whole numbers rounded)."""
+    if isinstance(dist, Choice):
+        values: NDArray[Any] = draw_choice(list(dist.values), dist.weights, rng, n)
+        return values if parameter.choices else values.astype(np.float64)
+    family, params, _ = _family_parameters(dist)
+    numbers = draw(family, params, rng, n)
+    if parameter.whole:
+        numbers = np.rint(numbers)
+    # A log-normal's tail beyond the valid range is below one in a billion (checked at
+    # validation); such a draw, if any, is held at the end of the range.
+    if family == "lognormal" and parameter.high is not None:
+        numbers = np.minimum(numbers, parameter.high)
+    return numbers
 
 
 def _correlate(compiled: CompiledScenario, drawn: list[Drawn], seed: int) -> list[Drawn]:
@@ -167,7 +183,9 @@ def _correlate(compiled: CompiledScenario, drawn: list[Drawn], seed: int) -> lis
     out = list(drawn)
     for j, k in enumerate(involved):
         d = drawn[k]
-        out[k] = Drawn(d.parameter, d.family, d.words, d.why, ordered[:, j])
+        out[k] = Drawn(
+            d.parameter, d.family, d.words, d.why, ordered[:, j], d.distribution, d.origin
+        )
     return out
 
 
@@ -255,35 +273,6 @@ def _influence(x: FloatArray, y: FloatArray) -> float | None:
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
-def _evppi(x: NDArray[Any], npsv: FloatArray) -> float:
-    """EVPPI of one input for the choice between options: the draws grouped into bins of
-    equal count by the input's value (distinct values for a choice), each option's NPSV
-    averaged within each bin (the regression of NPSV on the input), then
-    E[max over options of the bin means] - max over options of E[NPSV].
-
-    ``npsv`` is (draws, options), the counterfactual's column 0.
-    """
-    n = len(npsv)
-    if x.dtype.kind in "OUS":
-        keys = np.unique(x.astype(str), return_inverse=True)[1]
-    else:
-        bins = max(1, min(100, n // 100))
-        order = np.argsort(np.asarray(x, dtype=np.float64), kind="stable")
-        keys = np.empty(n, dtype=np.int64)
-        keys[order] = np.arange(n) * bins // n
-    groups = int(keys.max()) + 1
-    counts = np.bincount(keys, minlength=groups).astype(np.float64)
-    means = (
-        np.stack(
-            [np.bincount(keys, weights=npsv[:, j], minlength=groups) for j in range(npsv.shape[1])],
-            axis=1,
-        )
-        / np.maximum(counts, 1.0)[:, None]
-    )
-    best_known = float(np.sum(counts * means.max(axis=1)) / n)
-    return max(0.0, best_known - float(npsv.mean(axis=0).max()))
-
-
 def simulate(
     compiled: CompiledScenario,
     *,
@@ -305,12 +294,14 @@ def simulate(
         evaluations included in the total).
     """
     scenario = compiled.scenario
-    if not scenario.uncertainty.inputs:
+    if not scenario.declares_uncertainty:
         return None
     settings = scenario.monte_carlo or MonteCarlo()
     n = settings.draws if draws is None else draws
     s = settings.seed if seed is None else seed
     drawn = drawn_inputs(compiled, n, s)
+    if not drawn:
+        return None
     total = n + min(n, SOBOL_ROWS) * (len(drawn) + 2)
     figures = evaluate_draws(
         compiled, drawn, n, chunk, None if progress is None else lambda done: progress(done, total)
@@ -363,7 +354,7 @@ def simulate(
         )
     expected = npsv_table.mean(axis=0)
     perfect = npsv_table.max(axis=1)
-    evpi = max(0.0, float(perfect.mean() - expected.max()))  # >= 0 but for rounding
+    evpi = perfect_information(npsv_table)
     evpi_se = float(np.std(perfect - npsv_table[:, int(np.argmax(expected))], ddof=1) / np.sqrt(n))
     influences = []
     for d in drawn:
@@ -433,7 +424,8 @@ def simulate(
                 unit=d.parameter.unit,
                 central=d.parameter.value,
                 draws_mean=float(np.mean(d.values)) if d.values.dtype.kind not in "OUS" else None,
-                evppi=_evppi(d.values, npsv_table),
+                evppi=partial_information([d.values], npsv_table),
+                origin=d.origin,
                 why=d.why,
             )
             for d in drawn
@@ -448,6 +440,7 @@ def simulate(
             for pair in scenario.uncertainty.correlations
         ),
         options=tuple(options),
+        groups=_groups(scenario.uncertainty.groups, drawn, npsv_table),
         influences=tuple(influences),
         evpi=evpi,
         evpi_standard_error=evpi_se,
@@ -476,27 +469,14 @@ def _sobol(
     k = len(drawn)
     design: list[Drawn] = []
     for i, d in enumerate(drawn):
-        entry = next(
-            e
-            for e in compiled.scenario.uncertainty.inputs
-            if d.parameter.path in matching_paths(e.parameter, [d.parameter.path])
+        both = _draw(
+            d.parameter, d.distribution, stream(seed, d.parameter.path + "#sobol"), 2 * rows
         )
-        rng = stream(seed, d.parameter.path + "#sobol")
-        dist = entry.distribution
-        if isinstance(dist, Choice):
-            both: NDArray[Any] = draw_choice(list(dist.values), dist.weights, rng, 2 * rows)
-            if not d.parameter.choices:
-                both = both.astype(np.float64)
-        else:
-            family, params, _ = _family_parameters(dist)
-            both = draw(family, params, rng, 2 * rows)
-            if d.parameter.whole:
-                both = np.rint(both)
-            if family == "lognormal" and d.parameter.high is not None:
-                both = np.minimum(both, d.parameter.high)
         a, b = both[:rows], both[rows:]
         columns = [a, b] + [b if j == i else a for j in range(k)]
-        design.append(Drawn(d.parameter, d.family, d.words, d.why, np.concatenate(columns)))
+        design.append(
+            Drawn(d.parameter, d.family, d.words, d.why, np.concatenate(columns), d.distribution)
+        )
     figures = evaluate_draws(compiled, design, rows * (k + 2), chunk, progress)
     rng = stream(seed, "uncertainty.sobol.bootstrap")
     out: dict[tuple[str, str], dict[str, Any]] = {}
@@ -520,9 +500,91 @@ def _sobol(
     return out
 
 
+def _groups(
+    groups: Sequence[InputGroup], drawn: Sequence[Drawn], npsv_table: FloatArray
+) -> tuple[GroupInformation, ...]:
+    """Each declared group's EVPPI: its inputs' draws together (cba.engine.information)."""
+    paths = [d.parameter.path for d in drawn]
+    by_path = {d.parameter.path: d for d in drawn}
+    out = []
+    for group in groups:
+        named = list(
+            dict.fromkeys(p for pattern in group.inputs for p in matching_paths(pattern, paths))
+        )
+        named = [p for p in named if p in by_path]
+        out.append(
+            GroupInformation(
+                name=group.name,
+                parameters=tuple(named),
+                evppi=partial_information([by_path[p].values for p in named], npsv_table),
+                why=group.why,
+            )
+        )
+    return tuple(out)
+
+
 def _achieved(drawn: Sequence[Drawn], a: str, b: str) -> float | None:
     by_path = {d.parameter.path: d for d in drawn}
     return _influence(
         np.asarray(by_path[a].values, dtype=np.float64),
         np.asarray(by_path[b].values, dtype=np.float64),
     )
+
+
+DRAW_FIGURES = (
+    ("npsv", "NPSV", "GBP PV"),
+    ("pv_benefits", "PV benefits", "GBP PV"),
+    ("pv_costs", "PV costs", "GBP PV"),
+    ("pv_community_inputs", "PV community inputs", "GBP PV"),
+    ("bcr_public", "BCR over public costs", "ratio"),
+    ("bcr_public_and_community", "BCR with community inputs", "ratio"),
+)
+"""Each option's figures on a Draws sheet (incremental, against the counterfactual)."""
+
+
+def draw_table(
+    compiled: CompiledScenario,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    chunk: int = CHUNK,
+) -> DrawTable | None:
+    """Every draw of the simulation ``simulate`` summarises (the same draws, seed and
+    figures: a draw's figures do not depend on the chunk), one row each; None when the
+    scenario declares no uncertain input."""
+    scenario = compiled.scenario
+    if not scenario.declares_uncertainty:
+        return None
+    settings = scenario.monte_carlo or MonteCarlo()
+    n = settings.draws if draws is None else draws
+    s = settings.seed if seed is None else seed
+    drawn = drawn_inputs(compiled, n, s)
+    if not drawn:
+        return None
+    cf = scenario.counterfactual
+    others = [o.id for o in scenario.options if o.id != cf]
+    headers = (
+        "Draw",
+        *(f"{d.parameter.path} [{d.parameter.unit}]" for d in drawn),
+        *(f"{o}: {label} [{unit}]" for o in others for _, label, unit in DRAW_FIGURES),
+    )
+
+    def chunks() -> Iterator[tuple[Any, ...]]:
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            part = [
+                Drawn(d.parameter, d.family, d.words, d.why, d.values[start:stop]) for d in drawn
+            ]
+            figures = evaluate_draws(compiled, part, stop - start, chunk)
+            columns: list[Any] = [np.arange(start + 1, stop + 1, dtype=np.int64)]
+            columns += [d.values for d in part]
+            for o in others:
+                inc = figures.incremental[o]
+                for name, _, _ in DRAW_FIGURES:
+                    if name == "pv_costs":
+                        columns.append(inc["pv_public_costs"] + inc["pv_non_public_costs"])
+                    else:
+                        columns.append(np.asarray(inc[name], dtype=np.float64))
+            yield tuple(columns)
+
+    return DrawTable(headers=headers, draws=n, seed=s, chunks=chunks)

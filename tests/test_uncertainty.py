@@ -100,9 +100,34 @@ def loaded(path: Path) -> Scenario:
     return cba.load_scenario(path)
 
 
+def without_inline(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without any line's ``uncertain:`` mapping (so that a test's ``uncertainty:``
+    block names every distribution)."""
+    for option in data.get("options", []):
+        for kind in ("costs", "community_inputs", "benefits"):
+            for line in option.get(kind, []):
+                line.pop("uncertain", None)
+    return data
+
+
+def inline_to_block(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with every line's ``uncertain:`` entries moved to the end of the
+    ``uncertainty:`` block's inputs (the same distributions, written in one place)."""
+    moved = []
+    for option in data.get("options", []):
+        for kind in ("costs", "community_inputs", "benefits"):
+            for line in option.get(kind, []):
+                for key, entry in line.pop("uncertain", {}).items():
+                    path = f"options.{option['id']}.{kind}.{line['id']}.{key}"
+                    moved.append({"parameter": path, **entry})
+    data.setdefault("uncertainty", {}).setdefault("inputs", []).extend(moved)
+    return data
+
+
 def balsall_data() -> dict[str, Any]:
-    """Balsall Heath as plain data (a fresh copy to change)."""
-    return copy.deepcopy(loaded(BALSALL).to_data())
+    """Balsall Heath as plain data (a fresh copy to change), its inline distributions moved
+    to the ``uncertainty:`` block."""
+    return inline_to_block(copy.deepcopy(loaded(BALSALL).to_data()))
 
 
 def compiled_from(data: dict[str, Any]) -> CompiledScenario:
@@ -269,7 +294,7 @@ def degenerate_inputs(compiled: CompiledScenario) -> list[dict[str, Any]]:
 
 def degenerate_scenario(path: Path) -> Scenario:
     """The example with every drawable input given a degenerate distribution."""
-    data = copy.deepcopy(loaded(path).to_data())
+    data = without_inline(copy.deepcopy(loaded(path).to_data()))
     data["uncertainty"] = {"inputs": degenerate_inputs(cba.compile_scenario(loaded(path)))}
     data.pop("monte_carlo", None)
     return cba.scenario_from_dict(data)
@@ -400,6 +425,7 @@ def remove_hours(data: dict[str, Any]) -> None:
     data["uncertainty"]["inputs"] = [
         e for e in data["uncertainty"]["inputs"] if e["parameter"] != HOURS
     ]
+    data["uncertainty"]["groups"] = []
 
 
 def move_hours_last(data: dict[str, Any]) -> None:
@@ -842,7 +868,7 @@ UNIFORM = "family: uniform, low: 0.2, high: 0.4"
             "correlations[0].between[1]",
             7,
             VOLUNTEERS,
-            "has no distribution in uncertainty.inputs",
+            "has no distribution (name each input",
             id="correlation-without-distribution",
         ),
         pytest.param(

@@ -18,7 +18,7 @@ from typing import Any
 
 from cba.results import MEASURE_LABELS, MEASURE_UNITS, Measures, Results, SensitivityResults
 
-RESULTS_FORMAT = "1.1"
+RESULTS_FORMAT = "1.2"
 """Version of this JSON layout; a reader checks ``cba_results``."""
 
 LINE_UNITS: dict[str, str] = {

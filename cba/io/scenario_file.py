@@ -148,14 +148,16 @@ def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = Fal
         unique = {(p.path, p.message): p for p in problems}
         raise ScenarioError(list(unique.values()))
 
-    if scenario.uncertainty.inputs and not by_id:
+    if not by_id and scenario.declares_uncertainty:
         # A file's value must agree with its distribution; a what-if (with_values, --set) may
         # move a value away from it (the simulation still draws from the distribution).
-        from cba.spec.numeric_inputs import numeric_inputs, uncertainty_problems
+        from cba.spec.numeric_inputs import numeric_inputs, uncertain_entries, uncertainty_problems
 
+        inputs = numeric_inputs(scenario)
         disagreement = uncertainty_problems(
             scenario.uncertainty,
-            numeric_inputs(scenario),
+            uncertain_entries(scenario, inputs),
+            inputs,
             (scenario.first_year, scenario.last_year),
             central=True,
         )

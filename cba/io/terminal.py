@@ -249,6 +249,12 @@ def print_summary(results: Results, console: Console, notes: bool = True) -> Non
             console,
             f"  Expected value of perfect information: {money(u.evpi)}. {u.convergence}.",
         )
+        worth = [(g.evppi, f"the group '{g.name}'") for g in u.groups] + [
+            (p.evppi, p.parameter) for p in u.parameters
+        ]
+        top = max(worth, key=lambda item: item[0], default=None)
+        if top is not None and top[0] > 0:
+            say(console, f"  Better evidence worth most: {top[1]} (EVPPI {money(top[0])}).")
     if results.sensitivity is not None:
         for option in options:
             sentence = results.sensitivity.sentence(

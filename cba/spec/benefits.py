@@ -28,6 +28,7 @@ from cba.spec.base import (
 )
 from cba.spec.optimism import BenefitOptimismBias
 from cba.spec.scale import ScalingLaw
+from cba.spec.uncertainty import UncertainValues
 
 
 class FiscalValue(StrictModel):
@@ -143,6 +144,9 @@ class BenefitLine(StrictModel):
     """Where the outcome numbers come from."""
     scaling: ScalingLaw | None = None
     """How the outcomes vary with the option's scale driver. Default: in proportion."""
+    uncertain: UncertainValues = Field(default_factory=dict)
+    """Distributions of this line's inputs, by key (``amount_per_year: {distribution: ...,
+    why: ...}``): the same as entries of the ``uncertainty:`` block. Default: none."""
 
     one_of: ClassVar[OneOf | None] = OneOf((("outcomes",), ("outcomes_per_year",)))
 

@@ -28,6 +28,7 @@ from cba.spec.base import (
 )
 from cba.spec.scale import ScalingLaw
 from cba.spec.timing import Timing
+from cba.spec.uncertainty import UncertainValues
 
 ValuationBasis = Literal["replacement_cost", "shadow_wage", "opportunity_cost"]
 """How an hour is valued: replacement_cost (wage of the paid role it replaces),
@@ -61,6 +62,9 @@ class TimeInput(Timing):
     """Where the hours and the value per hour come from."""
     scaling: ScalingLaw | None = None
     """How the input varies with the option's scale driver. Default: in proportion."""
+    uncertain: UncertainValues = Field(default_factory=dict)
+    """Distributions of this line's inputs, by key (``amount_per_year: {distribution: ...,
+    why: ...}``): the same as entries of the ``uncertainty:`` block. Default: none."""
 
     one_of: ClassVar[OneOf | None] = OneOf(
         (("hours_per_year",), ("volunteers", "hours_per_volunteer"))
@@ -91,6 +95,9 @@ class InKindInput(Timing):
     """Where the value comes from."""
     scaling: ScalingLaw | None = None
     """How the input varies with the option's scale driver. Default: in proportion."""
+    uncertain: UncertainValues = Field(default_factory=dict)
+    """Distributions of this line's inputs, by key (``amount_per_year: {distribution: ...,
+    why: ...}``): the same as entries of the ``uncertainty:`` block. Default: none."""
 
 
 def _input_form(value: Any) -> str | None:

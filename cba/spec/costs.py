@@ -19,6 +19,7 @@ from cba.spec.base import (
 from cba.spec.optimism import CostOptimismBias
 from cba.spec.scale import ScalingLaw
 from cba.spec.timing import AnnualAmount
+from cba.spec.uncertainty import UncertainValues
 
 CostCategory = Literal["capital", "revenue", "in_kind"]
 """capital (one-off investment), revenue (running cost) or in_kind (staff time, space or
@@ -80,6 +81,9 @@ class CostLine(AnnualAmount):
     """Where the amount comes from."""
     scaling: ScalingLaw | None = None
     """How the cost varies with the option's scale driver. Default: in proportion."""
+    uncertain: UncertainValues = Field(default_factory=dict)
+    """Distributions of this line's inputs, by key (``amount_per_year: {distribution: ...,
+    why: ...}``): the same as entries of the ``uncertainty:`` block. Default: none."""
 
     @field_validator("paid_by")
     @classmethod

@@ -427,60 +427,191 @@ def _central_interval(distribution: Any) -> tuple[float, float]:
     return distribution.low, distribution.high
 
 
+@dataclass(frozen=True)
+class UncertainEntry:
+    """One distribution of the scenario: from the ``uncertainty:`` block, from a line's
+    ``uncertain:`` mapping, or a default spread from a confidence grade."""
+
+    pattern: str
+    """Parameter path (``*`` for any one segment)."""
+    distribution: Any
+    """The distribution (None: a confidence grade without a range in the table)."""
+    why: str
+    source: str | None
+    origin: str
+    """``block``, ``inline`` or ``grade``."""
+    label: str
+    """Where it is, in words for messages (``uncertainty.inputs[2]``)."""
+    parameter_at: tuple[Any, ...]
+    """Location of the path in the file (below the scenario)."""
+    distribution_at: tuple[Any, ...]
+    """Location of the distribution in the file."""
+
+
+LINE_KINDS = ("costs", "community_inputs", "benefits")
+"""An option's lists of lines, each of which may carry an ``uncertain:`` mapping."""
+
+
+def uncertain_entries(scenario: Scenario, inputs: list[NumericInput]) -> list[UncertainEntry]:
+    """Every distribution the scenario gives, in order: the ``uncertainty:`` block's inputs,
+    then each line's ``uncertain:`` entries (file order), then (with
+    ``spreads_by_confidence_grade.apply``) a default spread for each graded amount or outcome
+    count that has no distribution of its own."""
+    u = scenario.uncertainty
+    out = [
+        UncertainEntry(
+            pattern=entry.parameter,
+            distribution=entry.distribution,
+            why=entry.why,
+            source=entry.source,
+            origin="block",
+            label=f"uncertainty.inputs[{index}]",
+            parameter_at=("uncertainty", "inputs", index, "parameter"),
+            distribution_at=("uncertainty", "inputs", index, "distribution"),
+        )
+        for index, entry in enumerate(u.inputs)
+    ]
+    for oi, option in enumerate(scenario.options):
+        for kind in LINE_KINDS:
+            for li, line in enumerate(getattr(option, kind)):
+                for key, inline in line.uncertain.items():
+                    at = ("options", oi, kind, li, "uncertain", key)
+                    out.append(
+                        UncertainEntry(
+                            pattern=f"options.{option.id}.{kind}.{line.id}.{key}",
+                            distribution=inline.distribution,
+                            why=inline.why,
+                            source=inline.source,
+                            origin="inline",
+                            label=f"options.{option.id}.{kind}.{line.id}.uncertain.{key}",
+                            parameter_at=at,
+                            distribution_at=(*at, "distribution"),
+                        )
+                    )
+    if not u.spreads_by_confidence_grade.apply:
+        return out
+    from cba.spec.uncertainty import Triangular
+
+    known = [item.path for item in inputs]
+    by_path = {item.path: item for item in inputs}
+    claimed = {path for e in out for path in matching_paths(e.pattern, known)}
+    table = u.spreads_by_confidence_grade
+    for option in scenario.options:
+        for kind in ("costs", "benefits"):
+            for line in getattr(option, kind):
+                grade = getattr(line.optimism_bias, "confidence_grade", None)
+                if grade is None:
+                    continue
+                prefix = f"options.{option.id}.{kind}.{line.id}."
+                for key in ("amount_per_year", "outcomes_per_year", "outcomes.cohort"):
+                    path = prefix + key
+                    item = by_path.get(path)
+                    if item is None or path in claimed or isinstance(item.value, str):
+                        continue
+                    value = float(item.value)
+                    ranges_at = ("uncertainty", "spreads_by_confidence_grade", "ranges")
+                    r = table.ranges.get(grade)
+                    if value == 0 or r == 0:
+                        continue
+                    distribution = None
+                    if r is not None:
+                        ends = sorted((value * (1 - r), value * (1 + r)))
+                        distribution = Triangular(
+                            family="triangular", low=ends[0], mode=value, high=ends[1]
+                        )
+                    out.append(
+                        UncertainEntry(
+                            pattern=path,
+                            distribution=distribution,
+                            why=(
+                                f"default spread for confidence grade {grade}: up to "
+                                f"{r if r is not None else 0:.0%} either way "
+                                "(uncertainty.spreads_by_confidence_grade)"
+                            ),
+                            source=table.source,
+                            origin="grade",
+                            label=f"the default spread for grade {grade}",
+                            parameter_at=ranges_at,
+                            distribution_at=(*ranges_at, grade),
+                        )
+                    )
+    return out
+
+
 def uncertainty_problems(
     uncertainty: Uncertainty,
+    entries: list[UncertainEntry],
     inputs: list[NumericInput],
     years: tuple[int, int],
     central: bool = False,
 ) -> tuple[tuple[Any, ...], str] | None:
-    """The first problem of an ``uncertainty:`` block (where it is, below the scenario, and a
-    message), or None. Each entry must name inputs an evaluation can vary, once; a discrete
-    choice takes ``family: choice`` and a number does not; every value a distribution can
-    draw must be valid for the input; and (with ``central``, for a file as written, not a
-    what-if that moves a value) the file's value must lie in the distribution's range or
-    central 90% interval (deterministic runs use the file's value)."""
+    """The first problem of the scenario's distributions (where it is, below the scenario,
+    and a message), or None. Each entry must name inputs an evaluation can vary, once; a
+    discrete choice takes ``family: choice`` and a number does not; every value a
+    distribution can draw must be valid for the input; and (with ``central``, for a file as
+    written, not a what-if that moves a value) the file's value must lie in the
+    distribution's range or central 90% interval (deterministic runs use the file's value).
+    Correlations and groups must name inputs that have distributions."""
     by_path = {item.path: item for item in inputs}
-    claimed: dict[str, int] = {}
-    for index, entry in enumerate(uncertainty.inputs):
-        at = ("uncertainty", "inputs", index)
-        named = [p for p in matching_paths(entry.parameter, list(by_path)) if p in by_path]
+    claimed: dict[str, str] = {}
+    for entry in entries:
+        at_parameter, at_distribution = entry.parameter_at, entry.distribution_at
+        named = [p for p in matching_paths(entry.pattern, list(by_path)) if p in by_path]
         if not named:
             import difflib
 
-            guess = difflib.get_close_matches(entry.parameter, list(by_path), n=1, cutoff=0.6)
+            if entry.origin == "inline":
+                line = entry.pattern.rsplit(".", len(entry.parameter_at[-1].split(".")))[0]
+                keys = [p[len(line) + 1 :] for p in by_path if p.startswith(line + ".")]
+                line_key = str(entry.parameter_at[-1])
+                guess = difflib.get_close_matches(line_key, keys, n=1, cutoff=0.6)
+                hint = f" Did you mean '{guess[0]}'?" if guess else ""
+                return (
+                    at_parameter,
+                    f"'{line_key}' is not an input of this line.{hint} Its inputs: "
+                    + ", ".join(keys),
+                )
+            guess = difflib.get_close_matches(entry.pattern, list(by_path), n=1, cutoff=0.6)
             hint = f" Did you mean '{guess[0]}'?" if guess else ""
             return (
-                (*at, "parameter"),
-                f"'{entry.parameter}' is not an input of this scenario.{hint} (cba params "
+                at_parameter,
+                f"'{entry.pattern}' is not an input of this scenario.{hint} (cba params "
                 "SCENARIO lists every input's path)",
+            )
+        if entry.distribution is None:
+            grade = entry.distribution_at[-1]
+            return (
+                entry.parameter_at,
+                f"confidence grade {grade} has no range in "
+                "uncertainty.spreads_by_confidence_grade.ranges: give one (a fraction of the "
+                "value, e.g. 0.3)",
             )
         dist = entry.distribution
         for path in named:
             item = by_path[path]
             if path in claimed:
                 return (
-                    (*at, "parameter"),
-                    f"'{path}' already has a distribution (uncertainty.inputs[{claimed[path]}]); "
-                    "give each input one",
+                    at_parameter,
+                    f"'{path}' already has a distribution ({claimed[path]}); give each input one",
                 )
-            claimed[path] = index
+            claimed[path] = entry.label
             if item.choices:
                 if not isinstance(dist, Choice):
                     return (
-                        (*at, "distribution"),
+                        at_distribution,
                         f"'{path}' is a choice of named schedule: give family: choice with "
                         f"values from {', '.join(item.choices)}",
                     )
                 bad = [v for v in dist.values if v not in item.choices]
                 if bad:
                     return (
-                        (*at, "distribution", "values"),
+                        (*at_distribution, "values"),
                         f"'{bad[0]}' is not a schedule; choose from {', '.join(item.choices)}",
                     )
                 continue
             if key_of(path) not in EVALUABLE_KEYS:
                 return (
-                    (*at, "parameter"),
+                    at_parameter,
                     f"'{path}' changes the structure of the scenario (its shares, years, price "
                     "bases or scale laws), so it cannot be drawn in a simulation; compare "
                     "variants with cba run --set instead",
@@ -489,7 +620,7 @@ def uncertainty_problems(
                 bad_values = [v for v in dist.values if isinstance(v, str)]
                 if bad_values:
                     return (
-                        (*at, "distribution", "values"),
+                        (*at_distribution, "values"),
                         f"'{path}' is a number ({item.unit}); the values must be numbers",
                     )
                 values = [float(v) for v in dist.values]
@@ -502,7 +633,7 @@ def uncertainty_problems(
                 inside = []
             if isinstance(dist, Normal) and _kept(dist) < MIN_KEPT:
                 return (
-                    (*at, "distribution"),
+                    at_distribution,
                     f"the cut normal keeps only {_kept(dist):.2g} of its draws between low and "
                     "high: it cannot be sampled. Move the cut or the mean, or widen the sd",
                 )
@@ -520,7 +651,7 @@ def uncertainty_problems(
                 else:
                     hint = ". Give a distribution inside it"
                 return (
-                    (*at, "distribution"),
+                    at_distribution,
                     f"draws for '{path}' could fall outside its valid range {domain}{hint}",
                 )
             assert isinstance(item.value, int | float)
@@ -530,7 +661,7 @@ def uncertainty_problems(
             if isinstance(dist, Choice):
                 if value not in inside:
                     return (
-                        (*at, "distribution", "values"),
+                        (*at_distribution, "values"),
                         f"the file's value of '{path}' ({value:g}) is not one of the values; "
                         "deterministic runs use the file's value, so include it",
                     )
@@ -541,7 +672,7 @@ def uncertainty_problems(
                 c_high = c_high if dist.high is None else min(c_high, dist.high)
             if not (c_low - 1e-12 * abs(c_low) <= value <= c_high + 1e-12 * abs(c_high)):
                 return (
-                    (*at, "distribution"),
+                    at_distribution,
                     f"the file's value of '{path}' ({value:g}) lies outside the distribution's "
                     f"{'range' if c_low == low and c_high == high else 'central 90% interval'} "
                     f"({c_low:.6g} to {c_high:.6g}): deterministic runs use the file's value, "
@@ -559,8 +690,8 @@ def uncertainty_problems(
             if path not in claimed:
                 return (
                     (*at, "between", k),
-                    f"'{path}' has no distribution in uncertainty.inputs (name each input by "
-                    "its full path, without wildcards)",
+                    f"'{path}' has no distribution (name each input by its full path, "
+                    "without wildcards)",
                 )
         if pair.between[0] == pair.between[1]:
             return ((*at, "between"), "an input is always fully correlated with itself")
@@ -568,4 +699,15 @@ def uncertainty_problems(
         if key in pairs:
             return ((*at, "between"), "this pair already has a correlation; give it once")
         pairs.add(key)
+    for index, group in enumerate(uncertainty.groups):
+        for k, pattern in enumerate(group.inputs):
+            if not [p for p in matching_paths(pattern, list(claimed)) if p in claimed]:
+                import difflib
+
+                guess = difflib.get_close_matches(pattern, list(claimed), n=1, cutoff=0.6)
+                hint = f" Did you mean '{guess[0]}'?" if guess else ""
+                return (
+                    ("uncertainty", "groups", index, "inputs", k),
+                    f"'{pattern}' names no input with a distribution.{hint}",
+                )
     return None

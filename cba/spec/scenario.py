@@ -200,14 +200,32 @@ class Scenario(StrictModel):
     """Draws and seed of the Monte Carlo simulation. Default (when inputs are uncertain):
     10,000 draws, seed 20260401."""
 
+    @property
+    def declares_uncertainty(self) -> bool:
+        """True when the scenario gives any distribution (in the ``uncertainty:`` block, in a
+        line's ``uncertain:`` mapping, or by confidence grade), a correlation or a group."""
+        u = self.uncertainty
+        if u.inputs or u.correlations or u.groups or u.spreads_by_confidence_grade.apply:
+            return True
+        return any(
+            line.uncertain
+            for option in self.options
+            for lines in (option.costs, option.community_inputs, option.benefits)
+            for line in lines
+        )
+
     @model_validator(mode="after")
     def _uncertainty_paths(self) -> Self:
-        if not self.uncertainty.inputs and not self.uncertainty.correlations:
+        if not self.declares_uncertainty:
             return self
-        from cba.spec.numeric_inputs import numeric_inputs, uncertainty_problems
+        from cba.spec.numeric_inputs import numeric_inputs, uncertain_entries, uncertainty_problems
 
+        inputs = numeric_inputs(self)
         found = uncertainty_problems(
-            self.uncertainty, numeric_inputs(self), (self.first_year, self.last_year)
+            self.uncertainty,
+            uncertain_entries(self, inputs),
+            inputs,
+            (self.first_year, self.last_year),
         )
         if found is not None:
             where, message = found

@@ -12,12 +12,14 @@ from __future__ import annotations
 import itertools
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import Field, Tag, model_validator
+from pydantic import Field, StringConstraints, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
 from cba.spec.base import (
     AT,
+    ConfidenceGrade,
     OneOf,
+    ShortText,
     Source,
     StrictModel,
     Text,
@@ -320,6 +322,75 @@ class UncertainInput(StrictModel):
     """Where the distribution comes from, if published."""
 
 
+class InlineUncertainty(StrictModel):
+    """A distribution written next to the value it describes, in a line's ``uncertain:``
+    mapping (keyed by the input's key within the line, as ``cba params`` lists it, e.g.
+    ``volunteers`` or ``unit_values.0.amount``): the same as an ``uncertainty.inputs`` entry
+    without ``parameter``."""
+
+    distribution: Distribution
+    """The distribution of the input's value, in the input's unit."""
+    why: Text
+    """The evidence behind the distribution, or the doubt."""
+    source: Source | None = None
+    """Where the distribution comes from, if published."""
+
+
+LineKey = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(\*|[A-Za-z0-9_\-]+)(\.(\*|[A-Za-z0-9_\-]+))*$", min_length=1, max_length=200
+    ),
+]
+"""The key of an input within its line (``amount_per_year``, ``unit_values.0.amount``)."""
+
+UncertainValues = Annotated[dict[LineKey, InlineUncertainty], Field(max_length=100)]
+"""A line's ``uncertain:`` mapping: input key -> distribution (docs/methods.md §15)."""
+
+
+class InputGroup(StrictModel):
+    """Inputs whose evidence would come together (one survey, one evaluation), valued as a
+    group: the expected value of perfect information about all of them at once (EVPPI)."""
+
+    name: ShortText
+    """The group, in words (e.g. "volunteer effort")."""
+    inputs: Annotated[list[ParameterPattern], Field(min_length=1, max_length=100)]
+    """Parameter paths of uncertain inputs (``*`` for any one segment)."""
+    why: Text = ""
+    """What evidence would settle them."""
+
+
+GRADE_SPREADS_SOURCE = (
+    "cba's own illustrative convention (docs/methods.md §15), not a published table: the "
+    "value could be lower or higher by up to 10% at confidence grade 1 (the strongest "
+    "evidence) widening by 10 points a grade to 60% at grade 6 (the weakest), most likely as "
+    "written. Replace it with your own partnership's table"
+)
+
+
+def _default_spreads() -> dict[int, float]:
+    return {1: 0.1, 2: 0.2, 3: 0.3, 4: 0.4, 5: 0.5, 6: 0.6}
+
+
+class GradeSpreads(StrictModel):
+    """Default spreads from the evidence's confidence grade (LP2014 grades, as in the
+    scenario's ``confidence_grades`` table): an amount or outcome count on a line graded by
+    its ``optimism_bias: {confidence_grade: g}``, and given no distribution of its own, is
+    drawn from a symmetric triangular distribution from ``value x (1 - r)`` to
+    ``value x (1 + r)``, most likely the file's value, with ``r = ranges[g]``. Off unless
+    ``apply: true``."""
+
+    apply: bool = False
+    """Draw graded inputs without a distribution from the table (default: false, off)."""
+    ranges: dict[ConfidenceGrade, Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]] = (
+        Field(default_factory=_default_spreads)
+    )
+    """Half-width of the range by confidence grade [fraction of the value], at most 1.
+    Default: 0.1, 0.2, ..., 0.6 for grades 1 to 6 (cba's illustrative convention)."""
+    source: Source = GRADE_SPREADS_SOURCE
+    """Where the table comes from."""
+
+
 class RankCorrelation(StrictModel):
     """A rank (Spearman) correlation between two uncertain inputs."""
 
@@ -339,6 +410,12 @@ class Uncertainty(StrictModel):
     correlations: list[RankCorrelation] = Field(default_factory=list)
     """Rank correlations between inputs (others are drawn independently). The whole set must
     form a valid correlation matrix."""
+    groups: list[InputGroup] = Field(default_factory=list)
+    """Groups of inputs whose evidence would come together, each valued by its EVPPI (each
+    input is also valued alone)."""
+    spreads_by_confidence_grade: GradeSpreads = Field(default_factory=GradeSpreads)
+    """Default spreads from confidence grades for inputs without a distribution (off unless
+    ``apply: true``)."""
 
 
 class MonteCarlo(StrictModel):

@@ -86,8 +86,10 @@ def test_with_values_equals_editing_the_file(tmp_path: Path) -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     edited_file = tmp_path / "edited.yaml"
     lines = text.splitlines(keepends=True)
-    assert lines[138].strip() == "deadweight: 0.3"  # the burglary line's deadweight
-    lines[138] = lines[138].replace("0.3", "0.5")
+    burglary = next(i for i, line in enumerate(lines) if "id: burglary_avoided" in line)
+    at = next(i for i in range(burglary, len(lines)) if lines[i].strip().startswith("deadweight:"))
+    assert lines[at].strip() == "deadweight: 0.3"  # the burglary line's deadweight
+    lines[at] = lines[at].replace("0.3", "0.5")
     edited_file.write_text("".join(lines), encoding="utf-8")
     assert changed == cba.load_scenario(edited_file)
     assert base.option("resident_patrols").benefits[0].deadweight == 0.3  # unchanged

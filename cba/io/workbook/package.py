@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Callable, Iterable, Mapping
 
 from cba.io.workbook.cells import FormulaLedger
 
@@ -71,10 +72,24 @@ def inject_cached_values(xml: bytes, values: dict[str, float | str]) -> bytes:
     return pattern.sub(fill, xml)
 
 
-def reproducible_xlsx(raw: bytes, sheet_values: dict[str, dict[str, float | str]]) -> bytes:
+Splice = Callable[[bytes], tuple[bytes, Iterable[bytes], bytes]]
+"""Cuts a member's XML into (before, parts streamed in between, after)."""
+
+LARGE_MEMBER = 1 << 30
+"""A spliced member that may grow beyond this many bytes is written with ZIP64 headers."""
+
+
+def reproducible_xlsx(
+    raw: bytes,
+    sheet_values: dict[str, dict[str, float | str]],
+    splices: Mapping[str, tuple[Splice, int]] | None = None,
+) -> bytes:
     """Rewrite an .xlsx: cached values in, fixed times, fixed zip metadata, same order.
 
     ``sheet_values`` maps a member name (``xl/worksheets/sheet2.xml``) to cell values.
+    ``splices`` maps a member name to a function that cuts its XML and streams parts into it
+    (the Draws sheet's rows), with a bound on the size it may reach [bytes]; the member is
+    compressed as it is streamed, never held whole.
     """
     source = zipfile.ZipFile(io.BytesIO(raw))
     out = io.BytesIO()
@@ -89,6 +104,16 @@ def reproducible_xlsx(raw: bytes, sheet_values: dict[str, dict[str, float | str]
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
             entry.create_system = 0
+            if splices and info.filename in splices:
+                cut, bound = splices[info.filename]
+                before, parts, after = cut(data)
+                # the zlib default level is 6, as for every other member
+                with target.open(entry, "w", force_zip64=bound > LARGE_MEMBER) as member:
+                    member.write(before)
+                    for part in parts:
+                        member.write(part)
+                    member.write(after)
+                continue
             target.writestr(entry, data, compresslevel=6)
     return out.getvalue()
 
@@ -108,7 +133,9 @@ def content_digest(xlsx: bytes) -> str:
     """sha256 over every member's name and decompressed bytes, in name order."""
     digest = hashlib.sha256()
     with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
-        for name in sorted(archive.namelist()):
-            data = archive.read(name)
-            digest.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            digest.update(info.filename.encode() + b"\0" + str(info.file_size).encode() + b"\0")
+            with archive.open(info) as member:  # streamed: a Draws sheet may be large
+                while block := member.read(1 << 20):
+                    digest.update(block)
     return digest.hexdigest()

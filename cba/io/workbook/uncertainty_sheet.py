@@ -81,6 +81,13 @@ def write_uncertainty(sheet: Worksheet, cells: SheetCells, results: Results) -> 
         c.value(row, 6, p.evppi, "cba money")
         why = c.text(row, 7, p.why, "cba text")
         why.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.row_dimensions[row].height = 14 * max(1, -(-len(p.why) // 38)) + 2
+        for column in range(1, 7):  # the row's other cells at the top, beside the reason
+            cell = sheet.cell(row, column)
+            was = cell.alignment
+            cell.alignment = Alignment(
+                horizontal=was.horizontal, vertical="top", wrap_text=was.wrap_text
+            )
     if u.correlations:
         row += 2
         c.text(row, 1, "Rank correlations", "cba heading")
@@ -98,14 +105,38 @@ def write_uncertainty(sheet: Worksheet, cells: SheetCells, results: Results) -> 
         row, 1, "Expected value of perfect information (the choice between options)", "cba label"
     )
     c.value(row, 2, u.evpi, "cba money")
+    if u.groups:
+        row += 2
+        c.text(row, 1, "Value of better evidence on groups of inputs (EVPPI)", "cba heading")
+        row += 1
+        for column, label in ((1, "Group"), (2, "Inputs"), (6, "EVPPI [GBP]"), (7, "Why")):
+            c.text(row, column, label, "cba header")
+        for group in u.groups:
+            row += 1
+            name = c.text(row, 1, group.name, "cba text")
+            name.alignment = Alignment(wrap_text=True, vertical="top")
+            # each input on its own line, without the shared 'options.' prefix
+            names = [p.removeprefix("options.") for p in group.parameters]
+            inputs = c.text(row, 2, "\n".join(names), "cba text")
+            inputs.alignment = Alignment(wrap_text=True, vertical="top")
+            worth = c.value(row, 6, group.evppi, "cba money")
+            worth.alignment = Alignment(vertical="top")
+            why = c.text(row, 7, group.why, "cba text")
+            why.alignment = Alignment(wrap_text=True, vertical="top")
+            lines = max(
+                sum(-(-len(n) // 34) for n in names),  # column B: about 34 characters a line
+                -(-len(group.why) // 38),  # column G: about 38
+                1,
+            )
+            sheet.row_dimensions[row].height = 14 * lines + 2
     row += 1
     _note(
         sheet,
         c,
         row,
         "EVPI: how much the board should be willing to pay to remove all uncertainty before "
-        "choosing; EVPPI (table above): the same for one input alone. A small value means "
-        "better evidence would rarely change the choice.",
+        "choosing; EVPPI: the same for one input alone (inputs table) or for a group of inputs "
+        "together. A small value means better evidence would rarely change the choice.",
     )
     for option in u.options:
         row = _option(sheet, c, results, option.option_id, row + 2)

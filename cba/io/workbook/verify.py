@@ -855,7 +855,14 @@ def verify_workbook(
             seed=int(seed) if seed.isdigit() else None,
         )
         provenance: dict[str, Any] = dict(props)
-        rebuilt_bytes, _ = build_workbook(results, spec, provenance, template)
+        table = None
+        if props.get("monte_carlo_full_draws") == "yes" and results.uncertainty is not None:
+            from cba.uncertainty import draw_table
+            from cba.what_if import compile_scenario
+
+            u = results.uncertainty
+            table = draw_table(compile_scenario(spec), draws=u.draws, seed=u.seed)
+        rebuilt_bytes, _ = build_workbook(results, spec, provenance, template, table)
         rebuilt = _Book(Path("(recomputed workbook)"), rebuilt_bytes)
         outcome = Verification(
             scenario=printable(source.shown, 300),

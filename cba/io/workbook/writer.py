@@ -21,6 +21,7 @@ from cba.io.workbook import (
     benefit_chain,
     cash_flows,
     community_sheet,
+    draws_sheet,
     provenance_sheet,
     scale_sheet,
     sensitivity_sheet,
@@ -29,9 +30,14 @@ from cba.io.workbook import (
 )
 from cba.io.workbook.cells import FormulaLedger, SheetCells
 from cba.io.workbook.charts import bar_and_line_chart
-from cba.io.workbook.package import content_digest, ledger_by_member, reproducible_xlsx
+from cba.io.workbook.package import (
+    content_digest,
+    ledger_by_member,
+    reproducible_xlsx,
+    sheet_member_names,
+)
 from cba.io.workbook.template import DEFAULT_TEMPLATE, load_template
-from cba.results import Results
+from cba.results import DrawTable, Results
 from cba.spec.scenario import Scenario
 
 SHEETS = (
@@ -42,6 +48,7 @@ SHEETS = (
     scale_sheet.TITLE,
     sensitivity_sheet.TITLE,
     uncertainty_sheet.TITLE,
+    draws_sheet.TITLE,
     benefit_chain.TITLE,
     assumptions.TITLE,
     provenance_sheet.TITLE,
@@ -90,9 +97,14 @@ def _fill_cover(workbook: Workbook, results: Results) -> None:
 
 
 def build_workbook(
-    results: Results, scenario: Scenario, provenance: dict[str, Any], template: Path | None = None
+    results: Results,
+    scenario: Scenario,
+    provenance: dict[str, Any],
+    template: Path | None = None,
+    draws: DrawTable | None = None,
 ) -> tuple[bytes, FormulaLedger]:
-    """The workbook's bytes (reproducible, with cached values) and its formula ledger."""
+    """The workbook's bytes (reproducible, with cached values) and its formula ledger; with
+    ``draws``, a Draws sheet holding every Monte Carlo draw (``cba run --full-draws``)."""
     workbook = load_template(template or DEFAULT_TEMPLATE)
     _fill_cover(workbook, results)
     ledger = FormulaLedger()
@@ -103,6 +115,7 @@ def build_workbook(
         if (t != scale_sheet.TITLE or scale_sheet.has_scale(results))
         and (t != sensitivity_sheet.TITLE or sensitivity_sheet.has_sensitivity(results))
         and (t != uncertainty_sheet.TITLE or uncertainty_sheet.has_uncertainty(results))
+        and (t != draws_sheet.TITLE or draws is not None)
     ]
     for title in titles:
         if title in workbook.sheetnames:
@@ -127,6 +140,8 @@ def build_workbook(
         uncertainty_sheet.write_uncertainty(
             sheets[uncertainty_sheet.TITLE], cells[uncertainty_sheet.TITLE], results
         )
+    if draws is not None:
+        draws_sheet.write_draws_head(sheets[draws_sheet.TITLE], cells[draws_sheet.TITLE], draws)
     benefit_chain.write_benefit_chain(
         sheets[benefit_chain.TITLE], cells[benefit_chain.TITLE], results
     )
@@ -146,7 +161,13 @@ def build_workbook(
     buffer = io.BytesIO()
     workbook.save(buffer)
     members = ledger_by_member(ledger, workbook.sheetnames)
-    return reproducible_xlsx(buffer.getvalue(), members), ledger
+    splices = {}
+    if draws is not None:
+        table = draws
+        member = sheet_member_names(workbook.sheetnames)[draws_sheet.TITLE]
+        bound = table.draws * len(table.headers) * 64  # a cell's XML is under 64 bytes
+        splices[member] = (lambda head: draws_sheet.splice(head, table), bound)
+    return reproducible_xlsx(buffer.getvalue(), members, splices), ledger
 
 
 def _cash_flow_charts(
