@@ -36,6 +36,9 @@ class FormulaLedger:
     """Every formula written, by sheet title and cell reference, with its expected value."""
 
     expected: dict[str, dict[str, float | str]] = field(default_factory=dict)
+    compared_from: dict[str, int] = field(default_factory=dict)
+    """Sheets compared by ``cba verify`` only from a row on (the front page below the
+    template's branding), by title."""
 
     def record(self, sheet: str, ref: str, value: float | str) -> None:
         self.expected.setdefault(sheet, {})[ref] = value

@@ -27,7 +27,7 @@ def _axes_visible(chart: BarChart | LineChart | ScatterChart) -> None:
     chart.y_axis.delete = False
 
 
-def _column_chart(title: str, y_title: str) -> BarChart:
+def _column_chart(title: str, y_title: str | None) -> BarChart:
     """A column chart with LibreOffice-safe labels and visible axes, not yet filled."""
     chart = BarChart()
     chart.type = "col"
@@ -134,5 +134,61 @@ def horizontal_bars(
     chart.y_axis.crosses = "max"  # with the categories reversed, keep the value axis below
     chart.legend.position = "b"
     chart.width, chart.height = 24, 12
+    sheet.add_chart(chart, anchor)
+    return chart
+
+
+WATERFALL_SERIES = (
+    ("base above zero", None),
+    ("adds value", "2E7D32"),
+    ("costs", "C62828"),
+    ("net value", "1F4E79"),
+    ("base below zero", None),
+    ("adds value (below zero)", "2E7D32"),
+    ("costs (below zero)", "C62828"),
+)
+"""The stacked series that draw a waterfall, in stacking order, with their colours (None: an
+invisible base that lifts the visible bar to where the step starts)."""
+
+
+def waterfall_chart(
+    sheet: Worksheet,
+    title: str,
+    y_title: str | None,
+    categories: Reference,
+    columns: list[Reference],
+    anchor: str,
+) -> BarChart:
+    """A waterfall as stacked columns (spreadsheets' native waterfall charts are not in the
+    file format openpyxl writes): ``columns`` are the seven series of ``WATERFALL_SERIES``
+    (values down a column, one row per step), where above zero an invisible base lifts the
+    rise or fall to its start and below zero a second base does the same downwards, and net
+    values stand on zero. Only 'adds value', 'costs' and 'net value' are in the legend."""
+    from openpyxl.chart.legend import LegendEntry
+    from openpyxl.chart.shapes import GraphicalProperties
+
+    chart = _column_chart(title, y_title)
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.gapWidth = 60
+    for (name, colour), values in zip(WATERFALL_SERIES, columns, strict=True):
+        series = Series(values, title=name)
+        series.graphicalProperties = GraphicalProperties()
+        if colour is None:
+            series.graphicalProperties.noFill = True
+            series.graphicalProperties.line.noFill = True
+        else:
+            series.graphicalProperties.solidFill = colour
+            series.graphicalProperties.line.solidFill = colour
+        chart.series.append(series)
+    chart.set_categories(categories)
+    chart.x_axis.tickLblPos = "low"  # step names below the plot, clear of bars below zero
+    chart.legend.position = "b"
+    chart.legend.legendEntry = [
+        LegendEntry(idx=k, delete=True)
+        for k, (name, colour) in enumerate(WATERFALL_SERIES)
+        if colour is None or "below zero" in name
+    ]
+    chart.width, chart.height = 28, 9
     sheet.add_chart(chart, anchor)
     return chart

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from openpyxl.chart import Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.io.terminal import money
 from cba.io.workbook.cash_flows import CashFlowsLayout
-from cba.io.workbook.cells import SheetCells
+from cba.io.workbook.cells import SheetCells, quote_sheet, ref
 from cba.io.workbook.charts import bar_chart
 from cba.results import MEASURE_LABELS, MEASURE_UNITS, OptionResult, Results
 
@@ -50,6 +52,127 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("irr", "cba percent"),
     ("equivalent_annual_net_benefit", "cba money"),
 )
+
+
+WATERFALL_HEADERS = (
+    "Step",
+    "PV [GBP]",
+    "From [GBP]",
+    "To [GBP]",
+    "Chart: base",
+    "Chart: adds value",
+    "Chart: costs",
+    "Chart: net value",
+    "Chart: base below 0",
+    "Chart: adds below 0",
+    "Chart: costs below 0",
+)
+"""Columns of the table behind the front page's waterfall (A to K)."""
+
+WATERFALL_STEPS = (
+    ("Benefits", "pv_benefits", 1.0),
+    ("Public costs", "pv_public_costs", -1.0),
+    ("Other costs", "pv_non_public_costs", -1.0),
+    ("Net, before community inputs", "npsv_excluding_community_inputs", 0.0),
+    ("Community inputs", "pv_community_inputs", -1.0),
+    ("NPSV", "npsv", 0.0),
+)
+"""(label, headline figure, sign): a step adds sign x the figure; sign 0 is a net value
+standing on zero."""
+
+
+@dataclass(frozen=True)
+class WaterfallRows:
+    """Where an option's waterfall table sits on the Summary: step rows (inclusive)."""
+
+    first_row: int
+    last_row: int
+
+
+@dataclass
+class SummaryCells:
+    """What other sheets need from the Summary: each option's headline cells (absolute
+    references with the sheet name) and its waterfall table."""
+
+    headline: dict[str, dict[str, str]] = field(default_factory=dict)
+    waterfall: dict[str, WaterfallRows] = field(default_factory=dict)
+
+
+def _waterfall(
+    c: SheetCells, row: int, option: OptionResult, headline: dict[str, int], column: int
+) -> int:
+    """The steps from the benefits through each cost to the NPSV, as live formulas on the
+    headline cells (``headline``: figure -> row, in the option's ``column``), with
+    the series a stacked column chart needs to draw them as a waterfall. Returns the last
+    step's row."""
+    for j, label in enumerate(WATERFALL_HEADERS):
+        c.text(row, 1 + j, label, "cba header")
+    start = 0.0
+    first = row + 1
+    for k, (label, name, sign) in enumerate(WATERFALL_STEPS):
+        r = first + k
+        c.text(r, 1, label)
+        figure = getattr(option.incremental, name)
+        source = ref(column, headline[name])
+        if sign == 0:
+            value, formula = figure, source
+            frm, to = 0.0, figure
+            c.value(r, 3, 0.0, "cba money")
+            c.formula(r, 4, ref(2, r), to, "cba money")
+        else:
+            value = figure if sign > 0 else -figure
+            formula = source if sign > 0 else f"-{source}"
+            frm, to = start, start + value
+            if k == 0:
+                c.value(r, 3, 0.0, "cba money")
+            else:
+                c.formula(r, 3, ref(4, r - 1), frm, "cba money")
+            c.formula(r, 4, f"{ref(3, r)}+{ref(2, r)}", to, "cba money")
+        c.formula(r, 2, formula, value, "cba money")
+        start = to
+        a, b = ref(3, r), ref(4, r)
+        if sign == 0:
+            for j in (5, 6, 7, 9, 10, 11):
+                c.value(r, j, 0.0, "cba money")
+            c.formula(r, 8, b, to, "cba money")
+            continue
+        rising = to >= frm
+        base = max(min(frm, to), 0.0)
+        span = max(max(frm, to), 0.0) - base
+        base_below = min(max(frm, to), 0.0)
+        span_below = min(min(frm, to), 0.0) - base_below
+        c.formula(r, 5, f"MAX(MIN({a},{b}),0)", base, "cba money")
+        c.formula(
+            r,
+            6,
+            f"IF({b}>={a},MAX(MAX({a},{b}),0)-{ref(5, r)},0)",
+            span if rising else 0.0,
+            "cba money",
+        )
+        c.formula(
+            r,
+            7,
+            f"IF({b}<{a},MAX(MAX({a},{b}),0)-{ref(5, r)},0)",
+            0.0 if rising else span,
+            "cba money",
+        )
+        c.value(r, 8, 0.0, "cba money")
+        c.formula(r, 9, f"MIN(MAX({a},{b}),0)", base_below, "cba money")
+        c.formula(
+            r,
+            10,
+            f"IF({b}>={a},MIN(MIN({a},{b}),0)-{ref(9, r)},0)",
+            span_below if rising else 0.0,
+            "cba money",
+        )
+        c.formula(
+            r,
+            11,
+            f"IF({b}<{a},MIN(MIN({a},{b}),0)-{ref(9, r)},0)",
+            0.0 if rising else span_below,
+            "cba money",
+        )
+    return first + len(WATERFALL_STEPS) - 1
 
 
 def _ratio_words(value: float | None) -> str:
@@ -116,8 +239,9 @@ def paragraph(results: Results, option: OptionResult) -> str:
 
 def write_summary(
     sheet: Worksheet, cells: SheetCells, results: Results, layout: CashFlowsLayout
-) -> None:
-    """Fill the Summary sheet."""
+) -> SummaryCells:
+    """Fill the Summary sheet; say where its headline figures and waterfall tables are."""
+    found = SummaryCells()
     c = cells
     options = [o for o in results.options if not o.is_counterfactual]
     cf = results.option(results.counterfactual)
@@ -161,7 +285,9 @@ def write_summary(
     for j, option in enumerate(options):
         c.text(row, 3 + j, option.name, "cba header")
     row += 1
+    rows_of: dict[str, int] = {}
     for name, style in ROWS:
+        rows_of[name] = row
         c.text(row, 1, MEASURE_LABELS[name])
         c.text(
             row,
@@ -178,6 +304,22 @@ def write_summary(
                 c.value(row, 3 + j, value, style)
         row += 1
     row += 1
+    for j, option in enumerate(options):
+        found.headline[option.option_id] = {
+            name: quote_sheet(sheet.title) + ref(3 + j, r, absolute_row=True, absolute_column=True)
+            for name, r in rows_of.items()
+        }
+        c.text(row, 1, f"From costs to net value: {option.name}", "cba heading")
+        c.text(
+            row + 1,
+            1,
+            "Against the counterfactual, GBP present value. Each step runs from 'From' to "
+            "'To'; the chart columns draw the front page's waterfall.",
+            "cba note",
+        )
+        last = _waterfall(c, row + 2, option, rows_of, 3 + j)
+        found.waterfall[option.option_id] = WaterfallRows(row + 3, last)
+        row = last + 2
 
     c.text(row, 1, "Largest present values (this option alone)", "cba heading")
     row += 1
@@ -243,6 +385,7 @@ def write_summary(
         c.text(row, 1, caveat, "cba note")
     sheet.column_dimensions["A"].width = SUMMARY_WIDTHS[0]
     sheet.column_dimensions["B"].width = SUMMARY_WIDTHS[1]
-    for j in range(len(options) + 2):
+    for j in range(max(len(options) + 2, len(WATERFALL_HEADERS) - 2)):
         sheet.column_dimensions[get_column_letter(3 + j)].width = OPTION_WIDTH
     sheet.sheet_view.showGridLines = False
+    return found

@@ -752,11 +752,13 @@ class _Comparison:
         if len(self.outcome.differences) < MAX_LISTED_DIFFERENCES:
             self.outcome.differences.append(Difference(where, label, recorded, recomputed))
 
-    def sheet(self, title: str, recorded: _Book, rebuilt: _Book) -> None:
+    def sheet(self, title: str, recorded: _Book, rebuilt: _Book, from_row: int = 1) -> None:
+        """Compare one sheet cell by cell (from row ``from_row`` on)."""
         old_member, new_member = recorded.sheets.get(title), rebuilt.sheets.get(title)
         expected = rebuilt.member_bytes(new_member) if new_member is not None else b""
         if (
-            old_member is not None
+            from_row == 1
+            and old_member is not None
             and new_member is not None
             and old_member in recorded.archive.NameToInfo
             and recorded.strings_member is None
@@ -769,6 +771,7 @@ class _Comparison:
         labels: dict[int, str] = {}
         if new_member is not None:
             for label, cells in _rows(rebuilt.path, io.BytesIO(expected), rebuilt.strings(), title):
+                cells = {key: v for key, v in cells.items() if key[0] >= from_row}
                 expected_cells.update(cells)
                 for row, _ in cells:
                     labels.setdefault(row, label)
@@ -782,7 +785,7 @@ class _Comparison:
             with recorded.stream(old_member) as stream:
                 for label, cells in _rows(recorded.path, stream, recorded.strings(), title):
                     for key, value in cells.items():
-                        if key in seen:
+                        if key in seen or key[0] < from_row:
                             continue
                         self.outcome.compared += 1
                         if key in expected_cells:
@@ -798,6 +801,13 @@ class _Comparison:
         for key in sorted(expected_cells.keys() - seen):
             self.outcome.compared += 1
             self.differ(_where(title, key), labels.get(key[0], ""), None, expected_cells[key])
+
+
+def _template_sha256(template: Path | None) -> str:
+    """The digest provenance records for the template a workbook is rebuilt with."""
+    from cba.io.workbook.template import DEFAULT_TEMPLATE, open_template, template_digest
+
+    return template_digest(DEFAULT_TEMPLATE) if template is None else open_template(template).sha256
 
 
 def _where(title: str, key: tuple[int, int]) -> str:
@@ -862,7 +872,7 @@ def verify_workbook(
 
             u = results.uncertainty
             table = draw_table(compile_scenario(spec), draws=u.draws, seed=u.seed)
-        rebuilt_bytes, _ = build_workbook(results, spec, provenance, template, table)
+        rebuilt_bytes, ledger = build_workbook(results, spec, provenance, template, table)
         rebuilt = _Book(Path("(recomputed workbook)"), rebuilt_bytes)
         outcome = Verification(
             scenario=printable(source.shown, 300),
@@ -872,8 +882,15 @@ def verify_workbook(
         comparison = _Comparison(outcome)
         titles = [t for t in recorded.sheets if t not in _NOT_COMPARED]
         titles += [t for t in rebuilt.sheets if t not in _NOT_COMPARED and t not in titles]
+        # The front page is compared below the template's branding, and only when the
+        # workbook was written with the same template (else its rows may sit elsewhere).
+        same_template = props.get("template_sha256") == _template_sha256(template)
+        for title, first in ledger.compared_from.items():
+            if same_template and title in recorded.sheets:
+                comparison.sheet(title, recorded, rebuilt, from_row=first)
         for title in titles:
-            comparison.sheet(title, recorded, rebuilt)
+            if title not in ledger.compared_from:
+                comparison.sheet(title, recorded, rebuilt)
     except XlsxError as exc:
         raise VerifyError(str(exc)) from None
     return outcome

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils import quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -22,6 +23,7 @@ from cba.io.workbook import (
     cash_flows,
     community_sheet,
     draws_sheet,
+    front_page,
     provenance_sheet,
     scale_sheet,
     sensitivity_sheet,
@@ -96,6 +98,24 @@ def _fill_cover(workbook: Workbook, results: Results) -> None:
                 cell.quotePrefix = True
 
 
+def _front_sheet(workbook: Workbook, ours: list[str]) -> Worksheet:
+    """The sheet the story goes on: the template's cover (the sheet its ``cba_cover_title``
+    names, else its first sheet that is not one of cba's), or a new first sheet."""
+    named: DefinedName | None = workbook.defined_names.get("cba_cover_title")
+    if named is not None:
+        for title, _ in named.destinations:
+            if title in workbook.sheetnames and title not in ours:
+                found = workbook[title]
+                if isinstance(found, Worksheet):
+                    return found
+    for existing in workbook.worksheets:
+        if isinstance(existing, Worksheet) and existing.title not in ours:
+            return existing
+    created: Worksheet = workbook.create_sheet(front_page.OWN_TITLE, 0)
+    _page_setup(created)
+    return created
+
+
 def build_workbook(
     results: Results,
     scenario: Scenario,
@@ -123,9 +143,17 @@ def build_workbook(
         sheets[title] = workbook.create_sheet(title)
     cells = {title: SheetCells(sheet, ledger) for title, sheet in sheets.items()}
 
+    front = _front_sheet(workbook, titles)
     layout = cash_flows.write_cash_flows(sheets[cash_flows.TITLE], cells[cash_flows.TITLE], results)
     _cash_flow_charts(sheets[cash_flows.TITLE], results, layout)
-    summary.write_summary(sheets[summary.TITLE], cells[summary.TITLE], results, layout)
+    headline = summary.write_summary(sheets[summary.TITLE], cells[summary.TITLE], results, layout)
+    first = front_page.write_front_page(
+        front, SheetCells(front, ledger), results, sheets[summary.TITLE], headline
+    )
+    ledger.compared_from[front.title] = first
+    workbook.defined_names[front_page.STORY_NAME] = DefinedName(
+        front_page.STORY_NAME, attr_text=f"{quote_sheetname(front.title)}!$A${first}"
+    )
     agencies.write_agencies(sheets[agencies.TITLE], cells[agencies.TITLE], results)
     community_sheet.write_community(
         sheets[community_sheet.TITLE], cells[community_sheet.TITLE], results, layout
@@ -153,9 +181,13 @@ def build_workbook(
     )
     for sheet in sheets.values():
         _page_setup(sheet)
-    workbook.active = workbook.sheetnames.index(summary.TITLE)
+    # the front page keeps the template's margins and headers; one page per option
+    front.page_setup.fitToWidth = 1
+    front.page_setup.fitToHeight = max(1, len(results.options) - 1)
+    front.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    workbook.active = workbook.sheetnames.index(front.title)
     for sheet in workbook.worksheets:
-        sheet.sheet_view.tabSelected = sheet.title == summary.TITLE
+        sheet.sheet_view.tabSelected = sheet.title == front.title
     workbook.properties.creator = "cba"
     workbook.properties.title = results.title
     buffer = io.BytesIO()
