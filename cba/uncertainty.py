@@ -192,6 +192,10 @@ NAMES = (
 )
 
 
+FIGURES = {"incremental": NAMES, "gross": ("npsv",)}
+"""The measures a simulation reads of each evaluation."""
+
+
 def evaluate_draws(
     compiled: CompiledScenario,
     drawn: Sequence[Drawn],
@@ -199,7 +203,12 @@ def evaluate_draws(
     chunk: int = CHUNK,
     progress: Callable[[int], None] | None = None,
 ) -> Figures:
-    """The figures of every draw, ``chunk`` draws per evaluation."""
+    """The figures of every draw, ``chunk`` draws per evaluation.
+
+    Only the figures collected (``FIGURES``) are computed; where every drawn input enters its
+    lines linearly and no line reads two of them, the compiled model evaluates them in
+    separable form (``CompiledScenario.separable``; docs/methods.md §15).
+    """
     options = [o.id for o in compiled.scenario.options]
     parts: dict[str, dict[str, list[NDArray[Any]]]] = {
         o: {name: [] for name in NAMES} for o in options
@@ -208,7 +217,7 @@ def evaluate_draws(
     for start in range(0, draws, chunk):
         stop = min(draws, start + chunk)
         values = {d.parameter.path: d.values[start:stop] for d in drawn}
-        evaluation = compiled.evaluate(values)
+        evaluation = compiled.evaluate(values, figures=FIGURES)
         for o in options:
             inc = evaluation.options[o].incremental
             for name in NAMES:
