@@ -177,21 +177,34 @@ BLOCK_BYTES = 2**20
 """Settings are summed in blocks of about this many bytes per array (kept in cache)."""
 
 
+PROPORTIONAL = 1e-15
+"""Two coefficients over the same years are one row times two numbers when their shapes
+(each divided by its largest element) agree to this, relative (a few units in the last place):
+such inputs are combined before they meet the year axis."""
+
+
 @dataclass(frozen=True)
 class Term:
-    """One input's coefficient, restricted to where it is not zero."""
+    """The coefficients of one input, or of inputs that are multiples of one row, restricted to
+    where they are not zero."""
 
-    index: int
-    """Position of the input's deviation."""
+    indices: tuple[int, ...]
+    """Positions of the inputs' deviations."""
+    multiples: tuple[float, ...] | None
+    """With several inputs, each one's multiple of ``coefficient``; None for one input, whose
+    coefficient it is."""
     coefficient: FloatArray
-    """The change per unit of the input over ``span``, with a trailing axis for the settings."""
+    """The change per unit over ``span``, with a trailing axis for the settings."""
     span: slice
     """The positions of the first trailing axis it covers (all of a scalar)."""
 
 
 def terms(coefficients: Sequence[Any]) -> tuple[Term, ...]:
-    """The non-zero ``coefficients`` (each ``(*tail,)`` or None), as ``Term`` s in order."""
-    out = []
+    """The non-zero ``coefficients`` (each ``(*tail,)`` or None), as ``Term`` s in order; rows
+    (``tail`` of one axis) over the same span that are multiples of one another make one term,
+    at the place of the first of them."""
+    out: list[Term] = []
+    rows: dict[tuple[int, int], list[tuple[FloatArray, list[int], list[float]]]] = {}
     for j, coefficient in enumerate(coefficients):
         if coefficient is None:
             continue
@@ -199,12 +212,39 @@ def terms(coefficients: Sequence[Any]) -> tuple[Term, ...]:
         nonzero = np.flatnonzero(c.reshape(-1))
         if nonzero.size == 0:
             continue
-        if c.ndim == 1:  # only the span of years (or agencies) where it is not zero
-            span = slice(int(nonzero[0]), int(nonzero[-1]) + 1)
-            out.append(Term(j, c[span, np.newaxis], span))
+        if c.ndim != 1:
+            out.append(Term((j,), None, c[..., np.newaxis], slice(None)))
+            continue
+        lo, hi = int(nonzero[0]), int(nonzero[-1]) + 1  # only where it is not zero
+        row = c[lo:hi]
+        largest = float(row[np.argmax(np.abs(row))])
+        shape = row / largest
+        for shared, indices, multiples in rows.get((lo, hi), []):
+            if np.all(np.abs(shape - shared) <= PROPORTIONAL * np.abs(shared)):
+                indices.append(j)
+                multiples.append(largest)
+                break
         else:
-            out.append(Term(j, c[..., np.newaxis], slice(None)))
-    return tuple(out)
+            group = (shape, [j], [largest])
+            rows.setdefault((lo, hi), []).append(group)
+            out.append(Term((j,), None, row[:, np.newaxis], slice(lo, hi)))
+    grouped = {
+        indices[0]: (shape, indices, multiples)
+        for groups in rows.values()
+        for shape, indices, multiples in groups
+        if len(indices) > 1
+    }
+    return tuple(
+        Term(
+            tuple(grouped[t.indices[0]][1]),
+            tuple(grouped[t.indices[0]][2]),
+            grouped[t.indices[0]][0][:, np.newaxis],
+            t.span,
+        )
+        if t.multiples is None and t.span != slice(None) and t.indices[0] in grouped
+        else t
+        for t in out
+    )
 
 
 def affine(
@@ -233,9 +273,10 @@ def affine(
     Notes
     -----
     The products are summed in the order of the terms, elementwise (no BLAS), with the
-    settings as the last axis while summing, a block of settings at a time. Each setting's
-    result therefore depends on that setting's deviations only, not on how many settings there
-    are or how they are blocked.
+    settings as the last axis while summing, a block of settings at a time; inputs whose rows
+    are multiples of one row are summed (times their multiples) before the row meets them.
+    Each setting's result therefore depends on that setting's deviations only, not on how many
+    settings there are or how they are blocked.
     """
     base_array = np.asarray(base, dtype=np.float64)
     tail = base_array.shape
@@ -254,7 +295,12 @@ def affine(
         w = scratch[..., : stop - start]
         a[...] = 0.0
         for term in found:
-            d = flat[term.index][start:stop]
+            if term.multiples is None:
+                d = flat[term.indices[0]][start:stop]
+            else:  # sum_j x_j m_j, then times the shared row
+                d = flat[term.indices[0]][start:stop] * term.multiples[0]
+                for index, multiple in zip(term.indices[1:], term.multiples[1:], strict=True):
+                    d += flat[index][start:stop] * multiple
             np.multiply(term.coefficient, d, out=w[term.span])
             np.add(a[term.span], w[term.span], out=a[term.span])
         np.add(base_array[..., np.newaxis], a, out=a)
