@@ -612,7 +612,7 @@ def main() -> None:
             mib(simulate_peak),
             f"(tracemalloc; traced run {traced_s:.2f} s)",
         ),
-        ("   evaluate_draws alone", f"{evaluate_s:.2f} s", ""),
+        ("   evaluate_draws alone", f"{evaluate_s * 1e3:.1f} ms", ""),
         ("   peak memory, evaluate_draws", mib(evaluate_peak), ""),
         (
             f"   evaluate_draws, chunk {OTHER_CHUNK:,} vs {CHUNK:,}",
