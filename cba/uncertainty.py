@@ -210,6 +210,10 @@ NAMES = (
 )
 
 
+FIGURES = {"incremental": NAMES, "gross": ("npsv",)}
+"""The measures a simulation reads of each evaluation."""
+
+
 def evaluate_draws(
     compiled: CompiledScenario,
     drawn: Sequence[Drawn],
@@ -217,30 +221,36 @@ def evaluate_draws(
     chunk: int = CHUNK,
     progress: Callable[[int], None] | None = None,
 ) -> Figures:
-    """The figures of every draw, ``chunk`` draws per evaluation."""
+    """The figures of every draw, ``chunk`` draws per evaluation.
+
+    Only the figures collected (``FIGURES``) are computed; where every drawn input enters its
+    lines linearly and no line reads two of them, the compiled model evaluates them in
+    separable form (``CompiledScenario.separable``; docs/methods.md §15).
+    """
+    if draws < 1:
+        raise ValueError(f"no draws to evaluate: {draws}")
     options = [o.id for o in compiled.scenario.options]
-    parts: dict[str, dict[str, list[NDArray[Any]]]] = {
-        o: {name: [] for name in NAMES} for o in options
-    }
-    gross: dict[str, list[FloatArray]] = {o: [] for o in options}
+    incremental: dict[str, dict[str, NDArray[Any]]] = {o: {} for o in options}
+    gross: dict[str, NDArray[Any]] = {}
+
+    def put(into: dict[str, NDArray[Any]], key: str, chunk_values: Any, start: int) -> None:
+        part = np.asarray(chunk_values)
+        if key not in into:  # each figure is filled in place, chunk by chunk
+            into[key] = np.empty(draws, dtype=part.dtype)
+        into[key][start : start + len(part)] = part
+
     for start in range(0, draws, chunk):
         stop = min(draws, start + chunk)
         values = {d.parameter.path: d.values[start:stop] for d in drawn}
-        evaluation = compiled.evaluate(values)
+        evaluation = compiled.evaluate(values, figures=FIGURES)
         for o in options:
             inc = evaluation.options[o].incremental
             for name in NAMES:
-                parts[o][name].append(np.asarray(getattr(inc, name)))
-            gross[o].append(np.asarray(evaluation.options[o].gross.npsv))
+                put(incremental[o], name, getattr(inc, name), start)
+            put(gross, o, evaluation.options[o].gross.npsv, start)
         if progress is not None:
             progress(stop)
-    return Figures(
-        incremental={
-            o: {name: np.concatenate(arrays) for name, arrays in by_name.items()}
-            for o, by_name in parts.items()
-        },
-        gross_npsv={o: np.concatenate(arrays) for o, arrays in gross.items()},
-    )
+    return Figures(incremental=incremental, gross_npsv=gross)
 
 
 def _summary(values: FloatArray) -> Distribution:

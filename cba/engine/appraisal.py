@@ -10,8 +10,9 @@ base year; ``d_`` fields are discounted (present value per year).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -345,20 +346,58 @@ class Measures:
     """(..., A) all benefits gained / costs paid [ratio]."""
 
 
+class TotalsView(Protocol):
+    """What ``measures`` reads of an option's totals: the present values, the agency splits and
+    the net social flows by year. :class:`YearlyTotals` is one; the compiled model's separable
+    evaluation (``cba.model.separable``) gives another that computes each part when read."""
+
+    @property
+    def pv(self) -> Mapping[str, FloatArray]: ...
+
+    @property
+    def pv_paid_by_agency(self) -> FloatArray: ...
+
+    @property
+    def pv_contributed_by_agency(self) -> FloatArray: ...
+
+    @property
+    def pv_fiscal_by_agency(self) -> FloatArray: ...
+
+    @property
+    def pv_fiscal_cashable_by_agency(self) -> FloatArray: ...
+
+    @property
+    def pv_other_by_agency(self) -> FloatArray: ...
+
+    @property
+    def net_social(self) -> FloatArray: ...
+
+    @property
+    def d_net_social(self) -> FloatArray: ...
+
+
+MEASURE_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Measures))
+"""Every field of :class:`Measures`, in order."""
+
+INTEGER_MEASURES = frozenset({"value_for_money_band"})
+"""Measures held as integers (-1 where not computed or undefined)."""
+
+
 def measures(
-    totals: YearlyTotals,
+    totals: TotalsView,
     standard_factors: FloatArray,
     band_lower_bounds: FloatArray,
     with_irr: bool = True,
     *,
     health_factors: FloatArray | None = None,
     band_lower_inclusive: NDArray[np.bool_] | None = None,
+    only: Collection[str] | None = None,
 ) -> Measures:
     """Every headline measure from yearly totals.
 
     Parameters
     ----------
-    totals : YearlyTotals
+    totals : YearlyTotals or TotalsView
         Of an option, or the difference of two options (incremental).
     standard_factors : (T,)
         Factors of the standard schedule over the appraisal period, for the equivalent annual
@@ -371,6 +410,10 @@ def measures(
         Factors of the health schedule (default: the standard factors).
     band_lower_inclusive : (B,) bool, optional
         Whether each band's lower bound is inclusive (default: all are).
+    only : collection of str, optional
+        Compute only these measures (names of :class:`Measures` fields), and what they are
+        built from; every other field is NaN (-1 for the band) of the leading shape, not
+        computed. A computed measure has the same value, bit for bit, as with ``only=None``.
 
     Notes
     -----
@@ -380,48 +423,96 @@ def measures(
     public cost base. Transfers count in fiscal returns but not in PVB.
     """
     pv = totals.pv
-    pvb = pv["fiscal_in_pvb"] + pv["economic"] + pv["social"]
-    public = pv["public_costs"]
-    non_public = pv["non_public_costs"]
-    community = pv["community_inputs"]
-    fiscal = pv["fiscal_cashable"] + pv["fiscal_non_cashable"]
-    transfers = pv["fiscal_transfers"]
-    npsv = net_present_social_value(pvb, public + non_public + community)
-    bcr_public = ratio_over_positive(pvb - non_public, public)
-    paid = totals.pv_paid_by_agency
-    contributed = totals.pv_contributed_by_agency
-    fiscal_a = totals.pv_fiscal_by_agency
-    other_a = totals.pv_other_by_agency
-    return Measures(
-        pv_benefits=pvb,
-        pv_fiscal=fiscal,
-        pv_fiscal_cashable=pv["fiscal_cashable"],
-        pv_fiscal_non_cashable=pv["fiscal_non_cashable"],
-        pv_transfers=transfers,
-        pv_economic=pv["economic"],
-        pv_social=pv["social"],
-        pv_public_costs=public,
-        pv_non_public_costs=non_public,
-        pv_community_inputs=community,
-        npsv=npsv,
-        npsv_excluding_community_inputs=net_present_social_value(pvb, public + non_public),
-        bcr_public=bcr_public,
-        bcr_public_and_community=ratio_over_positive(pvb - non_public, public + community),
-        fiscal_roi=ratio_over_positive(fiscal, public),
-        economic_roi=ratio_over_positive(pv["fiscal_in_pvb"] + pv["economic"], public),
-        public_value_roi=ratio_over_positive(pvb, public),
-        payback_year_offset=payback_year_offset(totals.d_net_social),
-        irr=internal_rate_of_return(totals.net_social) if with_irr else np.full(npsv.shape, np.nan),
-        equivalent_annual_net_benefit=equivalent_annual_net_benefit(
-            npsv, pv["benefits_health"], standard_factors, health_factors
+    found: dict[str, Any] = {}
+
+    def get(name: str) -> Any:
+        if name not in found:
+            found[name] = formulas[name]()
+        return found[name]
+
+    def pvb() -> FloatArray:
+        result: FloatArray = pv["fiscal_in_pvb"] + pv["economic"] + pv["social"]
+        return result
+
+    def npsv() -> FloatArray:
+        public, non_public = get("pv_public_costs"), get("pv_non_public_costs")
+        return net_present_social_value(
+            get("pv_benefits"), public + non_public + get("pv_community_inputs")
+        )
+
+    def irr() -> FloatArray:
+        if with_irr:
+            return internal_rate_of_return(totals.net_social)
+        return np.full(np.shape(get("npsv")), np.nan)
+
+    def net_by_agency() -> FloatArray:
+        result: FloatArray = (
+            get("pv_fiscal_by_agency")
+            + get("pv_other_by_agency")
+            - get("pv_paid_by_agency")
+            - get("pv_contributed_by_agency")
+        )
+        return result
+
+    formulas: dict[str, Callable[[], Any]] = {
+        "pv_benefits": pvb,
+        "pv_fiscal": lambda: pv["fiscal_cashable"] + pv["fiscal_non_cashable"],
+        "pv_fiscal_cashable": lambda: pv["fiscal_cashable"],
+        "pv_fiscal_non_cashable": lambda: pv["fiscal_non_cashable"],
+        "pv_transfers": lambda: pv["fiscal_transfers"],
+        "pv_economic": lambda: pv["economic"],
+        "pv_social": lambda: pv["social"],
+        "pv_public_costs": lambda: pv["public_costs"],
+        "pv_non_public_costs": lambda: pv["non_public_costs"],
+        "pv_community_inputs": lambda: pv["community_inputs"],
+        "npsv": npsv,
+        "npsv_excluding_community_inputs": lambda: net_present_social_value(
+            get("pv_benefits"), get("pv_public_costs") + get("pv_non_public_costs")
         ),
-        value_for_money_band=band_index(bcr_public, band_lower_bounds, band_lower_inclusive),
-        pv_paid_by_agency=paid,
-        pv_contributed_by_agency=contributed,
-        pv_fiscal_by_agency=fiscal_a,
-        pv_fiscal_cashable_by_agency=totals.pv_fiscal_cashable_by_agency,
-        pv_other_by_agency=other_a,
-        net_by_agency=fiscal_a + other_a - paid - contributed,
-        fiscal_roi_by_agency=ratio_over_positive(fiscal_a, paid),
-        roi_by_agency=ratio_over_positive(fiscal_a + other_a, paid),
-    )
+        "bcr_public": lambda: ratio_over_positive(
+            get("pv_benefits") - get("pv_non_public_costs"), get("pv_public_costs")
+        ),
+        "bcr_public_and_community": lambda: ratio_over_positive(
+            get("pv_benefits") - get("pv_non_public_costs"),
+            get("pv_public_costs") + get("pv_community_inputs"),
+        ),
+        "fiscal_roi": lambda: ratio_over_positive(get("pv_fiscal"), get("pv_public_costs")),
+        "economic_roi": lambda: ratio_over_positive(
+            pv["fiscal_in_pvb"] + pv["economic"], get("pv_public_costs")
+        ),
+        "public_value_roi": lambda: ratio_over_positive(get("pv_benefits"), get("pv_public_costs")),
+        "payback_year_offset": lambda: payback_year_offset(totals.d_net_social),
+        "irr": irr,
+        "equivalent_annual_net_benefit": lambda: equivalent_annual_net_benefit(
+            get("npsv"), pv["benefits_health"], standard_factors, health_factors
+        ),
+        "value_for_money_band": lambda: band_index(
+            get("bcr_public"), band_lower_bounds, band_lower_inclusive
+        ),
+        "pv_paid_by_agency": lambda: totals.pv_paid_by_agency,
+        "pv_contributed_by_agency": lambda: totals.pv_contributed_by_agency,
+        "pv_fiscal_by_agency": lambda: totals.pv_fiscal_by_agency,
+        "pv_fiscal_cashable_by_agency": lambda: totals.pv_fiscal_cashable_by_agency,
+        "pv_other_by_agency": lambda: totals.pv_other_by_agency,
+        "net_by_agency": net_by_agency,
+        "fiscal_roi_by_agency": lambda: ratio_over_positive(
+            get("pv_fiscal_by_agency"), get("pv_paid_by_agency")
+        ),
+        "roi_by_agency": lambda: ratio_over_positive(
+            get("pv_fiscal_by_agency") + get("pv_other_by_agency"), get("pv_paid_by_agency")
+        ),
+    }
+    wanted = MEASURE_NAMES if only is None else tuple(only)
+    unknown = sorted(set(wanted) - set(MEASURE_NAMES))
+    if unknown:
+        raise ValueError(f"not a measure: {', '.join(unknown)}")
+    for name in wanted:
+        get(name)
+    if len(found) < len(MEASURE_NAMES):
+        shape = np.shape(pv["public_costs"])
+        missing = np.broadcast_to(np.float64(np.nan), shape)
+        band = np.broadcast_to(np.int64(-1), shape)
+        for name in MEASURE_NAMES:
+            if name not in found:
+                found[name] = band if name in INTEGER_MEASURES else missing
+    return Measures(**{name: found[name] for name in MEASURE_NAMES})

@@ -80,14 +80,17 @@ def payback_year_offset(discounted_net_flows: ArrayLike) -> FloatArray:
     cumulative discounted net benefit turns non-negative); convention for later dips: cba.
     """
     flows = np.asarray(discounted_net_flows, dtype=np.float64)
-    years = np.arange(flows.shape[-1])
+    n_years = flows.shape[-1]
     tolerance = 1e-12 * np.sum(np.abs(flows), axis=-1, keepdims=True)
     negative = np.cumsum(flows, axis=-1) < -tolerance
-    last_negative = np.max(np.where(negative, years, -1), axis=-1, initial=-1)
+    # the last negative year: the first true counted from the end (no (..., T) index array)
+    last_negative = np.where(
+        negative.any(axis=-1), n_years - 1 - np.argmax(negative[..., ::-1], axis=-1), -1
+    )
     nonzero = flows != 0.0
     first_flow = np.argmax(nonzero, axis=-1)
     payback = np.where(last_negative >= 0, last_negative + 1, first_flow)
-    defined = nonzero.any(axis=-1) & (payback < flows.shape[-1])
+    defined = nonzero.any(axis=-1) & (payback < n_years)
     return np.where(defined, payback.astype(np.float64), np.nan)
 
 

@@ -13,8 +13,9 @@ parameter path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from cba.model.compile import (
     compile_schedules,
     select_lines,
 )
+from cba.model.separable import SeparablePlan, SeparableTotals, separable_plan
 from cba.reference.discount_schedules import NAMED_SCHEDULES
 from cba.reference.value_for_money import DFT_VALUE_FOR_MONEY
 from cba.spec.discounting import ConstantRate, CustomBands, Schedule
@@ -116,10 +118,16 @@ class OptionEvaluation:
     """One option evaluated at every setting (arrays with the evaluation's leading shape)."""
 
     option_id: str
-    totals: appraisal.YearlyTotals
     gross: appraisal.Measures
     incremental: appraisal.Measures
     """Against the counterfactual (the option's totals minus the counterfactual's)."""
+    found_totals: Callable[[], appraisal.YearlyTotals] = field(repr=False, compare=False)
+    """Gives ``totals`` (a separable evaluation builds its year fields only if asked)."""
+
+    @cached_property
+    def totals(self) -> appraisal.YearlyTotals:
+        """The option's yearly totals at every setting."""
+        return self.found_totals()
 
 
 HEADLINE: tuple[str, ...] = (
@@ -201,6 +209,11 @@ def _spread(found: Any, shape: tuple[int, ...]) -> Any:
     return type(found)(**values)
 
 
+def _given(totals: appraisal.YearlyTotals) -> Callable[[], appraisal.YearlyTotals]:
+    """Totals already built, as ``OptionEvaluation.found_totals``."""
+    return lambda: totals
+
+
 def _within(values: NDArray[Any], item: NumericInput | Parameter) -> NDArray[np.bool_]:
     ok = np.isfinite(values)
     if item.low is not None:
@@ -231,6 +244,7 @@ class CompiledScenario:
             option.id: OptionModel(scenario, option, self.schedules) for option in scenario.options
         }
         self._base_totals: dict[str, appraisal.YearlyTotals] | None = None
+        self._plans: dict[tuple[str, ...], SeparablePlan | None] = {}
         self.base_parts: dict[str, LineArrays] = {
             option_id: model.parts() for option_id, model in self.base_models.items()
         }
@@ -546,8 +560,40 @@ class CompiledScenario:
                 out.append(discount_factors(rates_by_year(starts, rates, n_years)))
         return out[0], out[1]
 
+    def separable(self, paths: Collection[str]) -> SeparablePlan | None:
+        """The separable form of evaluations that set ``paths`` (``cba.model.separable``), or
+        None where it does not apply: a value that is not a linear input (a year, a duration, a
+        drop-off, a discount rate or schedule, a whole number, a choice), or a line that reads
+        two of the values. Built once for each set of paths (in their order)."""
+        key = tuple(paths)
+        if key not in self._plans:
+            plan = None
+            parameters = [self.parameters.get(p) for p in key]
+            if key and all(
+                p is not None
+                and p.linear
+                and not p.whole
+                and not p.choices
+                and not p.path.startswith("discounting.")
+                and isinstance(p.value, int | float)
+                for p in parameters
+            ):
+                plan = separable_plan(
+                    self.scenario,
+                    self.schedules,
+                    key,
+                    [float(p.value) for p in parameters if p is not None],
+                    self.base_totals(),
+                )
+            self._plans[key] = plan
+        return self._plans[key]
+
     def evaluate(
-        self, values: Mapping[str, Any] | None = None, *, with_irr: bool = False
+        self,
+        values: Mapping[str, Any] | None = None,
+        *,
+        with_irr: bool = False,
+        figures: Mapping[str, Collection[str]] | None = None,
     ) -> Evaluation:
         """Every option's measures at the given parameter values.
 
@@ -558,6 +604,15 @@ class CompiledScenario:
             leading shape S. Unset inputs keep the scenario's values.
         with_irr : bool
             Solve for the IRR at every setting (a root-finding per setting: slow for many).
+        figures : mapping, optional
+            Only these measures are wanted: ``{"gross": names, "incremental": names}`` (names
+            of ``appraisal.Measures`` fields; a basis left out gets none). Every other measure
+            is NaN (-1 for the band), not computed. When every value set is a linear input and
+            no line reads two of them (``separable``), the lines are evaluated in separable
+            form: each line's present value per unit of its value is computed once, and a
+            setting's figures agree with the line-by-line evaluation to the rounding of the
+            sums (exactly, at the scenario's own values; docs/methods.md §15). Without
+            ``figures`` every measure is computed line by line, as for ``cba run``.
 
         Returns
         -------
@@ -565,6 +620,10 @@ class CompiledScenario:
             Arrays of shape S (money in GBP PV at the price base year).
         """
         given, shape = self.checked(self.expand(values or {}))
+        if figures is not None and given:
+            plan = self.separable(list(given))
+            if plan is not None:
+                return self._evaluate_separable(plan, given, shape, with_irr, figures)
         scenario = self.scenario
         base = self.base_totals()
         totals: dict[str, appraisal.YearlyTotals] = {}
@@ -614,7 +673,7 @@ class CompiledScenario:
             own = totals[option.id]
             incremental = own - cf
 
-            def measures(t: appraisal.YearlyTotals, spread: bool) -> appraisal.Measures:
+            def measures(t: appraisal.YearlyTotals, spread: bool, basis: str) -> appraisal.Measures:
                 found = appraisal.measures(
                     t,
                     standard,
@@ -622,13 +681,66 @@ class CompiledScenario:
                     with_irr,
                     health_factors=health,
                     band_lower_inclusive=inclusive,
+                    only=None if figures is None else figures.get(basis, ()),
                 )
                 return found if spread or not shape else _spread(found, shape)
 
+            spread_totals = own if led[option.id] or not shape else _spread(own, shape)
             options[option.id] = OptionEvaluation(
                 option.id,
-                own if led[option.id] or not shape else _spread(own, shape),
-                measures(own, led[option.id]),
-                measures(incremental, led[option.id] or led[cf_id]),
+                measures(own, led[option.id], "gross"),
+                measures(incremental, led[option.id] or led[cf_id], "incremental"),
+                _given(spread_totals),
+            )
+        return Evaluation(shape=shape, values=dict(given), options=options)
+
+    def _evaluate_separable(
+        self,
+        plan: SeparablePlan,
+        given: Mapping[str, Any],
+        shape: tuple[int, ...],
+        with_irr: bool,
+        figures: Mapping[str, Collection[str]],
+    ) -> Evaluation:
+        """``evaluate`` in separable form (see ``separable``)."""
+        deviations = [
+            np.subtract(given[path], centre, dtype=np.float64)
+            for path, centre in zip(plan.paths, plan.centre, strict=True)
+        ]
+        standard = np.array(self.schedules.standard.factors)
+        health = np.array(self.schedules.health.factors)
+        bands = np.array([b.lower for b in DFT_VALUE_FOR_MONEY])
+        inclusive = np.array([b.lower_inclusive for b in DFT_VALUE_FOR_MONEY])
+        options = {}
+        for option in self.scenario.options:
+            found: dict[str, appraisal.Measures] = {}
+            separate: dict[str, SeparableTotals | None] = {}
+            for basis, bases in (("gross", plan.gross), ("incremental", plan.incremental)):
+                b = bases[option.id]
+                totals: appraisal.TotalsView = b.base
+                separate[basis] = None
+                if b.varies:
+                    separate[basis] = SeparableTotals(b, deviations, shape)
+                    totals = separate[basis] or totals
+                measured = appraisal.measures(
+                    totals,
+                    standard,
+                    bands,
+                    with_irr,
+                    health_factors=health,
+                    band_lower_inclusive=inclusive,
+                    only=figures.get(basis, ()),
+                )
+                found[basis] = measured if b.varies or not shape else _spread(measured, shape)
+            own = separate["gross"]
+            base = plan.gross[option.id].base
+
+            def build(own: SeparableTotals | None = own, base: Any = base) -> Any:
+                if own is None:
+                    return _spread(base, shape) if shape else base
+                return own.full()
+
+            options[option.id] = OptionEvaluation(
+                option.id, found["gross"], found["incremental"], build
             )
         return Evaluation(shape=shape, values=dict(given), options=options)
