@@ -1,10 +1,12 @@
 """The ``cba`` command: parse arguments, call the API, print, set the exit code.
 
 Exit codes: 0 success, 2 invalid input (a located message per problem), 3 (``cba verify``) some
-figure differs, 1 internal error (with ``--debug``, the traceback), 130 interrupted (Ctrl-C),
-141 the reader of the output went away (a closed pipe, as in ``cba verify book.xlsx | head``:
-cba stops quietly, with the status a shell reports for a command ended by SIGPIPE), 143
-terminated (SIGTERM) while writing files (they were removed, the old ones kept).
+figure differs, 4 (``--pdf``, ``cba pack``) some PDF could not be rendered (the workbooks and
+JSON results were written), 1 internal error (with ``--debug``, the traceback), 130
+interrupted (Ctrl-C), 141 the reader of the output went away (a closed pipe, as in
+``cba verify book.xlsx | head``: cba stops quietly, with the status a shell reports for a
+command ended by SIGPIPE), 143 terminated (SIGTERM) while writing files (they were removed, the
+old ones kept).
 
 Each command imports what it uses when it runs, so ``cba --help`` loads none of pydantic,
 numpy, openpyxl or rich, and ``cba validate`` loads no numpy, openpyxl or pandas. Ctrl-C is
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from cba.spec.scenario import Scenario
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_DIFFERS = 0, 1, 2, 3
+EXIT_NO_PDF = 4
+"""``cba run --pdf`` or ``cba pack``: some PDF was not rendered (every other file was written)."""
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: what a shell reports for ``yes | head``; ``set -o pipefail`` sees it."""
@@ -280,6 +284,8 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
             f"--full-draws with --draws {args.draws:,}: a sheet holds at most {MAX_DRAWS:,} "
             "draws, one a row; give fewer draws or leave out --full-draws"
         )
+    # LibreOffice is looked for before anything is loaded or computed.
+    soffice = _soffice("--pdf") if args.pdf else None
     paths = _scenario_paths(args.scenarios)
     scenarios, invalid = _load_all(paths, err)
     scenarios, refused = _apply_settings(scenarios, settings, err)
@@ -309,12 +315,14 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     if json_given is None and args.output and not _names_one_file(args.output, len(ids), ".xlsx"):
         json_given = args.output  # -o FOLDER is the output folder of both
     json_targets = _targets("--json", json_given, names, ".json")
+    pdf_targets = [t.with_suffix(".pdf") for t in book_targets] if args.pdf else []
     template = Path(args.template) if args.template else None
     # Every output path is checked before anything is computed or written.
     check_outputs(
         [
             *(Target(t, "workbook (-o)") for t in book_targets),
             *(Target(t, "JSON results (--json)") for t in json_targets),
+            *(Target(t, "PDF (--pdf)", marked=False) for t in pdf_targets),
         ],
         inputs=[*paths, *([template] if template is not None else [])],
         force=args.force,
@@ -389,29 +397,117 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
         reports.append((results, json_target, book_target, digests["content_digest"]))
     # One commit for the whole run: every workbook and JSON file, or none of them.
     write_files_atomically(files)
+    # The PDFs are rendered from the committed workbooks, each written on its own.
+    pdf_of = dict(zip(book_targets, pdf_targets, strict=True)) if args.pdf else {}
+    failed = _render_pdfs(soffice, list(pdf_of.items()))
+    code = EXIT_INVALID if invalid else EXIT_NO_PDF if failed else EXIT_OK
     if args.quiet or not reports:
-        return EXIT_INVALID if invalid else EXIT_OK
+        _report_pdf_failures(failed, len(pdf_targets), err)
+        return code
     notes: dict[str, list[str]] = {}
+    written_pdfs = [t for t in pdf_targets if t not in failed]
     for results, json_target, book_target, digest in reports:
+        pdf_target = pdf_of.get(book_target)
         print_summary(results, out.console, notes=False)
         notes[results.scenario_id] = summary_notes(results)
         for line in (
             f"  results: {json_target}",
             f"  workbook: {book_target}",
             f"  workbook content digest: {digest}",
+            *([f"  PDF: {pdf_target}"] if pdf_target in written_pdfs else []),
             "",
         ):
             out.console.print(plain(line, "dim"), soft_wrap=True)
     print_notes(notes, out.console)
-    folders = list(dict.fromkeys(str(t.parent) for t in (*book_targets, *json_targets)))
+    folders = list(
+        dict.fromkeys(str(t.parent) for t in (*book_targets, *json_targets, *written_pdfs))
+    )
     skipped = f"; {_plural(invalid, 'invalid file')} skipped" if invalid else ""
+    pdfs = f", {_plural(len(written_pdfs), 'PDF')}" if args.pdf else ""
     out.line(
         f"{_plural(len(reports), 'scenario')} appraised{skipped}; "
-        f"{_plural(len(files), 'file')} written "
-        f"({_plural(len(book_targets), 'workbook')}, {len(json_targets)} JSON results) in "
+        f"{_plural(len(files) + len(written_pdfs), 'file')} written "
+        f"({_plural(len(book_targets), 'workbook')}, {len(json_targets)} JSON results{pdfs}) in "
         + " and ".join(folders)
     )
-    return EXIT_INVALID if invalid else EXIT_OK
+    _report_pdf_failures(failed, len(pdf_targets), err)
+    return code
+
+
+def _soffice(option: str) -> str:
+    """LibreOffice's soffice program, or a UsageError saying how to install it."""
+    from cba.io.pdf import LibreOfficeMissingError, find_soffice
+
+    try:
+        return find_soffice()
+    except LibreOfficeMissingError as exc:
+        raise UsageError(f"{option}: {exc}; nothing was written") from None
+
+
+def _render_pdfs(soffice: str | None, jobs: list[tuple[Path, Path]]) -> dict[Path, str]:
+    """Render each (workbook, PDF) pair; {PDF path: failure message} for those not written."""
+    if soffice is None or not jobs:
+        return {}
+    from cba.io.pdf import render_pdfs
+
+    return {failure.pdf: failure.message for failure in render_pdfs(jobs, soffice=soffice)}
+
+
+def _report_pdf_failures(
+    failed: dict[Path, str],
+    total: int,
+    err: Output,
+    then: str = "; every workbook and JSON results file was written (cba pack WORKBOOK "
+    "tries again)",
+) -> None:
+    for message in failed.values():
+        err.line(f"cba: {message}")
+    if failed:
+        err.line(f"cba: {len(failed)} of {_plural(total, 'PDF')} not rendered{then}")
+
+
+def command_pack(args: argparse.Namespace, out: Output, err: Output) -> int:
+    """Render workbooks written by ``cba run`` to PDF with LibreOffice."""
+    from cba.io.outputs import Target, check_outputs, is_cba_workbook
+
+    soffice = _soffice("cba pack")
+    books: list[Path] = []
+    for given in args.workbooks:
+        path = Path(given)
+        if _is_dir(path):
+            found = sorted(p for p in path.glob("*.xlsx") if p.is_file() and is_cba_workbook(p))
+            if not found:
+                raise UsageError(f"{path}: no workbooks written by cba run in this folder")
+            books.extend(found)
+        else:
+            books.append(path)
+    problems = [
+        f"{book}: no such file"
+        if not book.is_file()
+        else f"{book}: not a workbook written by "
+        "cba run (cba pack renders only those; open it in a spreadsheet program and export it "
+        "as PDF instead)"
+        for book in books
+        if not (book.is_file() and is_cba_workbook(book))
+    ]
+    if problems:
+        raise UsageError(
+            problems[0]
+            if len(problems) == 1
+            else f"{len(problems)} problems; nothing was written:\n"
+            + "\n".join(f"  {problem}" for problem in problems)
+        )
+    if args.output is None:
+        targets = [book.with_suffix(".pdf") for book in books]
+    else:
+        targets = _targets("-o", args.output, [book.stem for book in books], ".pdf")
+    check_outputs([Target(t, "PDF", marked=False) for t in targets], inputs=books, force=args.force)
+    failed = _render_pdfs(soffice, list(zip(books, targets, strict=True)))
+    for book, target in zip(books, targets, strict=True):
+        if target not in failed:
+            out.line(f"{target} (from {book})")
+    _report_pdf_failures(failed, len(targets), err, then="")
+    return EXIT_NO_PDF if failed else EXIT_OK
 
 
 def _one_scenario(given: str, err: Output, settings: dict[str, Any]) -> Scenario | None:
@@ -641,7 +737,8 @@ def command_schema(args: argparse.Namespace, out: Output, err: Output) -> int:
 
 
 EXIT_CODES_HELP = (
-    "exit codes: 0 success; 2 invalid input; 3 (verify) some figure differs; 1 internal error "
+    "exit codes: 0 success; 2 invalid input; 3 (verify) some figure differs; 4 (--pdf, pack) "
+    "some PDF was not rendered (the other files were written); 1 internal error "
     "(rerun with --debug); 130 interrupted; 141 the output pipe was closed (e.g. `| head`); "
     "143 terminated while writing (nothing partial is left)."
 )
@@ -651,7 +748,9 @@ OUTPUTS_HELP = (
     "workbooks and the JSON results in FOLDER; with one scenario, -o FILE.xlsx names the "
     "workbook and the JSON still goes to out/<id>.json. --json always decides where the JSON "
     "goes. Every output path is checked before anything is written, and all the files of a "
-    "run are written together or not at all; each JSON file records its workbook's digests."
+    "run are written together or not at all; each JSON file records its workbook's digests. "
+    "--pdf renders each workbook, once written, to <name>.pdf beside it with LibreOffice "
+    "(a PDF differs between renders: LibreOffice stamps the time)."
 )
 
 
@@ -733,6 +832,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="add a Draws sheet with every Monte Carlo draw, one row each (inputs as drawn "
         "and each option's figures; at most 1,048,572 draws)",
+    )
+    run.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also render each workbook to <name>.pdf beside it with LibreOffice (checked for "
+        "before anything is computed; rendered after the workbooks and JSON are written; an "
+        "existing PDF is replaced only with --force)",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     run.set_defaults(handler=command_run)
@@ -821,6 +927,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--template", metavar="PATH", help="the template the workbook used")
     verify.set_defaults(handler=command_verify)
+
+    pack = sub.add_parser(
+        "pack",
+        help="render workbooks written by cba run to PDF (board packs) with LibreOffice",
+        description="Render workbooks written by cba run to PDF with LibreOffice (headless, a "
+        "private profile, the figures the workbook stores). Each PDF goes beside its workbook "
+        "as <name>.pdf unless -o says otherwise. A PDF is not byte-identical between renders "
+        "(LibreOffice stamps the time); the workbook remains the record.",
+        epilog="Set CBA_SOFFICE to the soffice program to use; otherwise it is looked for on "
+        "PATH and in the usual install folders.",
+    )
+    pack.add_argument(
+        "workbooks",
+        nargs="+",
+        metavar="WORKBOOK",
+        help="workbooks written by cba run, or folders of them",
+    )
+    pack.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="folder for the PDFs, or the PDF file (one workbook); default: beside each workbook",
+    )
+    pack.add_argument(
+        "--force", action="store_true", help="replace existing PDFs (never a folder or a device)"
+    )
+    pack.set_defaults(handler=command_pack)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario language")
     schema.add_argument("-o", "--output", metavar="PATH", help="write to a file instead")

@@ -3,10 +3,10 @@
 :func:`check_outputs` refuses, all problems at once, any set of output paths that could not be
 written whole: the same file twice, a path needed both as a file and as a folder, a folder or a
 device where a file should go, a file where a folder should go, a name too long for the file
-system, an output that is one of the run's inputs, and an existing file that cba did not write
-(unless ``force``). :func:`is_cba_workbook` and :func:`is_cba_results` say whether an existing
-file is one cba wrote; they read at most a bounded number of bytes and parse XML with
-defusedxml.
+system, an output that is one of the run's inputs, and an existing file that cba did not write,
+or any existing file of a kind that carries no mark of cba, such as a PDF (unless ``force``).
+:func:`is_cba_workbook` and :func:`is_cba_results` say whether an existing file is one cba
+wrote; they read at most a bounded number of bytes and parse XML with defusedxml.
 """
 
 from __future__ import annotations
@@ -62,6 +62,9 @@ class Target:
 
     path: Path
     role: str
+    marked: bool = True
+    """Whether a file cba wrote here says so (workbooks and JSON results do), so that one may
+    be replaced without ``force``; a PDF carries no such mark and is replaced only with it."""
 
 
 def _bounded_member(archive: Any, name: str) -> bytes | None:
@@ -200,6 +203,12 @@ def _existing_problem(target: Target, force: bool) -> str | None:
         return f"{path}: is not a regular file (a device, pipe or socket); cba will not replace it"
     if force:
         return None
+    if not target.marked:
+        return (
+            f"{path}: exists; cba replaces an existing {target.role} only with --force, as it "
+            "cannot tell one it wrote from any other file. Choose another path, or pass --force "
+            "to replace it"
+        )
     written_by_cba = is_cba_workbook(path) if path.suffix.lower() == ".xlsx" else None
     if written_by_cba is None:
         written_by_cba = is_cba_results(path)
