@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from openpyxl.chart import Reference
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.io.terminal import money
 from cba.io.workbook.cash_flows import CashFlowsLayout
-from cba.io.workbook.cells import SheetCells, quote_sheet, ref
+from cba.io.workbook.cells import SheetCells, quote_sheet, ref, wrapped_note
 from cba.io.workbook.charts import bar_chart
 from cba.results import MEASURE_LABELS, MEASURE_UNITS, OptionResult, Results
 
@@ -20,6 +21,8 @@ SUMMARY_WIDTHS = (48, 26)
 """Widths of the label and unit columns [characters]."""
 OPTION_WIDTH = 22
 """Width of each option's column [characters]."""
+WATERFALL_WIDTH = 13
+"""Width of the waterfall table's further columns [characters]."""
 
 LIVE = (
     "npsv",
@@ -246,15 +249,17 @@ def write_summary(
     options = [o for o in results.options if not o.is_counterfactual]
     cf = results.option(results.counterfactual)
     c.text(1, 1, results.title, "cba title")
-    c.text(
-        2,
-        1,
+    subtitle = (
         f"{results.scenario_id}: real GBP at {results.price_base_year} prices; "
         f"{len(results.years)} years from {results.first_year}; discounting "
         f"{', '.join(s.label for s in results.schedules)}; each option against the "
-        f"counterfactual '{cf.name}'.",
-        "cba subtitle",
+        f"counterfactual '{cf.name}'."
     )
+    cell = c.text(2, 1, subtitle, "cba subtitle")
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=2 + len(options))
+    width = SUMMARY_WIDTHS[0] + SUMMARY_WIDTHS[1] + OPTION_WIDTH * len(options)
+    sheet.row_dimensions[2].height = 14 * -(-len(subtitle) // int(width * 1.1)) + 2
     row = 4
     if results.variant:
         settings = "; ".join(f"{path} = {value}" for path, value in results.variant)
@@ -313,11 +318,15 @@ def write_summary(
         c.text(
             row + 1,
             1,
-            "Against the counterfactual, GBP present value. Each step runs from 'From' to "
-            "'To'; the chart columns draw the front page's waterfall.",
+            "Against the counterfactual, GBP present value; the chart columns draw the front "
+            "page's waterfall.",
             "cba note",
         )
         last = _waterfall(c, row + 2, option, rows_of, 3 + j)
+        for k in range(len(WATERFALL_HEADERS)):
+            heading_cell = sheet.cell(row + 2, 1 + k)
+            heading_cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.row_dimensions[row + 2].height = 30
         found.waterfall[option.option_id] = WaterfallRows(row + 3, last)
         row = last + 2
 
@@ -377,15 +386,18 @@ def write_summary(
         c.text(row, 1, band.name)
         c.text(row, 2, band.rule)
     row += 1
-    c.text(row, 1, results.value_for_money_source, "cba note")
+    wrapped_note(c, row, results.value_for_money_source, 2 + len(options), int(width * 1.1))
     row += 2
     c.text(row, 1, "Caveats", "cba heading")
+    span = 2 + len(options)
     for caveat in results.caveats:
         row += 1
-        c.text(row, 1, caveat, "cba note")
+        wrapped_note(c, row, caveat, span, int(width * 1.1))
     sheet.column_dimensions["A"].width = SUMMARY_WIDTHS[0]
     sheet.column_dimensions["B"].width = SUMMARY_WIDTHS[1]
-    for j in range(max(len(options) + 2, len(WATERFALL_HEADERS) - 2)):
+    for j in range(len(options) + 2):
         sheet.column_dimensions[get_column_letter(3 + j)].width = OPTION_WIDTH
+    for j in range(len(options) + 2, len(WATERFALL_HEADERS) - 2):  # the waterfall's columns
+        sheet.column_dimensions[get_column_letter(3 + j)].width = WATERFALL_WIDTH
     sheet.sheet_view.showGridLines = False
     return found

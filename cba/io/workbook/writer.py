@@ -38,6 +38,7 @@ from cba.io.workbook.package import (
     reproducible_xlsx,
     sheet_member_names,
 )
+from cba.io.workbook.printing import lay_out_for_print
 from cba.io.workbook.template import DEFAULT_TEMPLATE, load_template
 from cba.results import DrawTable, Results
 from cba.spec.scenario import Scenario
@@ -66,18 +67,6 @@ class WrittenWorkbook:
     sha256: str
     content_digest: str
     formulas: int
-
-
-def _page_setup(sheet: Worksheet) -> None:
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.print_options.gridLines = False
-    footer = sheet.oddFooter
-    if footer is not None and footer.center is not None:
-        footer.center.text = "&A - page &P of &N"
 
 
 def _fill_cover(workbook: Workbook, results: Results) -> None:
@@ -112,7 +101,8 @@ def _front_sheet(workbook: Workbook, ours: list[str]) -> Worksheet:
         if isinstance(existing, Worksheet) and existing.title not in ours:
             return existing
     created: Worksheet = workbook.create_sheet(front_page.OWN_TITLE, 0)
-    _page_setup(created)
+    created.page_setup.orientation = "landscape"
+    created.page_setup.paperSize = created.PAPERSIZE_A4
     return created
 
 
@@ -179,8 +169,22 @@ def build_workbook(
     provenance_sheet.write_provenance(
         sheets[provenance_sheet.TITLE], cells[provenance_sheet.TITLE], workbook, provenance
     )
-    for sheet in sheets.values():
-        _page_setup(sheet)
+    footer_left = f"{results.scenario_id} ({results.price_base_year} prices)"
+    sha = str(provenance.get("scenario_sha256", ""))[:12]
+    footer_right = f"cba {results.cba_version}" + (f", scenario sha256 {sha}" if sha else "")
+    repeated: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
+        cash_flows.TITLE: ((cash_flows.ROW_YEARS, cash_flows.ROW_OFFSETS), (1, 1)),
+        draws_sheet.TITLE: ((draws_sheet.HEADER_ROW, draws_sheet.HEADER_ROW), (1, 1)),
+    }
+    for title, sheet in sheets.items():
+        rows, columns = repeated.get(title, (None, None))
+        lay_out_for_print(
+            sheet,
+            title_rows=rows,
+            title_columns=columns,
+            footer_left=footer_left,
+            footer_right=footer_right,
+        )
     # the front page keeps the template's margins and headers; one page per option
     front.page_setup.fitToWidth = 1
     front.page_setup.fitToHeight = max(1, len(results.options) - 1)

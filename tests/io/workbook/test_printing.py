@@ -1,0 +1,69 @@
+"""How the workbook prints: every sheet on A4 landscape at a readable scale, long and wide
+tables repeating their headings, footers saying what a page is (cba.io.workbook.printing)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from cba.io.workbook import cash_flows
+from cba.io.workbook.printing import (
+    MIN_SCALE,
+    column_cm,
+    printable_width_cm,
+    used_width_cm,
+)
+
+REPR_MARKS = re.compile(r"\{'|': |\bNone\b|\bnan\b|\bTrue\b|\bFalse\b|\[\(|<cba\.")
+"""What a Python object's repr leaves in text."""
+
+
+def test_every_sheet_prints_landscape_at_a_readable_scale(
+    example_workbooks: dict[str, Path],
+) -> None:
+    for stem, book in example_workbooks.items():
+        workbook = openpyxl.load_workbook(book)
+        for sheet in workbook.worksheets[1:]:  # the front page fits one page per option
+            setup = sheet.page_setup
+            where = f"{stem}: {sheet.title}"
+            assert setup.orientation == "landscape", where
+            assert str(setup.paperSize) == sheet.PAPERSIZE_A4, where
+            assert not sheet.sheet_properties.pageSetUpPr.fitToPage, where
+            assert MIN_SCALE <= int(setup.scale) <= 100, where
+            # a sheet that fits across one page prints at the scale that fits it
+            needed = 100 * printable_width_cm(sheet) / used_width_cm(sheet)
+            if needed >= MIN_SCALE:
+                assert int(setup.scale) == int(min(100, needed)), where
+            footer = sheet.oddFooter
+            assert stem in footer.left.text, where
+            assert "&P of &N" in footer.center.text, where
+            assert "cba " in footer.right.text and "sha256" in footer.right.text, where
+
+
+def test_wide_cash_flows_repeat_years_and_labels(example_workbooks: dict[str, Path]) -> None:
+    sheet = openpyxl.load_workbook(example_workbooks["green_corridor_cleanup"])[cash_flows.TITLE]
+    assert sheet.print_title_rows == f"${cash_flows.ROW_YEARS}:${cash_flows.ROW_OFFSETS}"
+    assert sheet.print_title_cols == "$A:$A"
+    assert used_width_cm(sheet) * int(sheet.page_setup.scale) / 100 > printable_width_cm(sheet)
+    assert int(sheet.page_setup.scale) == MIN_SCALE  # sixty years run on across pages
+
+
+def test_no_python_reprs_on_the_front_page_and_summary(
+    example_workbooks: dict[str, Path],
+) -> None:
+    for stem, book in example_workbooks.items():
+        workbook = openpyxl.load_workbook(book, data_only=True)
+        for sheet in (workbook.worksheets[0], workbook["Summary"]):
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        found = REPR_MARKS.search(cell.value)
+                        assert found is None, (stem, sheet.title, cell.coordinate, cell.value)
+
+
+@pytest.mark.parametrize(("width", "cm"), [(8.43, 1.69), (10, 1.98), (52, 9.76)])
+def test_column_widths_convert_as_spreadsheets_print_them(width: float, cm: float) -> None:
+    assert column_cm(width) == pytest.approx(cm, abs=0.01)
