@@ -125,7 +125,7 @@ def write_sensitivity(sheet: Worksheet, cells: SheetCells, results: Results) -> 
         _note(sheet, c, row, note)
     row += 1
     c.text(row, 1, f"{sensitivity.evaluations:,} model evaluations.", "cba note")
-    widths = (56, 22, 15, 15, 11, 15, 11, 22, 24, 60)
+    widths = (56, 22, 15, 15, 14, 15, 12, 22, 24, 60)
     for j, width in enumerate(widths):
         sheet.column_dimensions[get_column_letter(1 + j)].width = width
     sheet.sheet_view.showGridLines = False

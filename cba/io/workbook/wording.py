@@ -165,12 +165,16 @@ def applied_optimism_text(fraction: float, basis: str, effect: str) -> str:
     Returns
     -------
     str
-        ``"10% reduction: confidence grade 3 (lp2014 table)"`` or ``"10% reduction, given in
-        the scenario"``.
+        ``"confidence grade 3 (10% reduction, lp2014 table)"``, as
+        :func:`benefit_optimism_text` words it from the scenario; ``"10% reduction, given in
+        the scenario"``; any other basis after the amount (``"22% uplift: ..."``).
     """
     amount = f"{percent_text(fraction)} {effect}"
     if basis == f"{effect} given in the scenario":
         return f"{amount}, given in the scenario"
+    grade, bracket, table = basis.partition(" (")
+    if grade.startswith("confidence grade ") and bracket and table.endswith(")"):
+        return f"{grade} ({amount}, {table}"
     return f"{amount}: {basis}"
 
 

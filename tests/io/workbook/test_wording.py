@@ -90,7 +90,10 @@ def test_benefit_optimism_bias_given_as_a_fraction() -> None:
 
 def test_applied_optimism_bias_from_the_results() -> None:
     assert applied_optimism_text(0.15, "confidence grade 4 (lp2014 table)", "reduction") == (
-        "15% reduction: confidence grade 4 (lp2014 table)"
+        "confidence grade 4 (15% reduction, lp2014 table)"
+    )
+    assert applied_optimism_text(0.22, "Mott MacDonald (2002) outsourcing", "uplift") == (
+        "22% uplift: Mott MacDonald (2002) outsourcing"
     )
     assert applied_optimism_text(0.1, "reduction given in the scenario", "reduction") == (
         "10% reduction, given in the scenario"
