@@ -7,6 +7,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.io.workbook.cells import SheetCells, ref
 from cba.io.workbook.charts import bar_chart
+from cba.io.workbook.layout import finish_sheet, merge_across
 from cba.results import Results
 
 TITLE = "Agencies"
@@ -39,13 +40,13 @@ def write_agencies(sheet: Worksheet, cells: SheetCells, results: Results) -> Non
         "count in the fiscal gain. Net position = gained - paid - community inputs given.",
         "cba note",
     )
-    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(HEADERS))
-    sheet.row_dimensions[2].height = 30
+    merge_across(sheet, 2, len(HEADERS))
     row = 4
     for option in results.options:
         if option.is_counterfactual:
             continue
         c.text(row, 1, option.name, "cba heading")
+        merge_across(sheet, row, len(HEADERS))
         row += 1
         header = row
         for j, (label, style) in enumerate(HEADERS):
@@ -85,8 +86,11 @@ def write_agencies(sheet: Worksheet, cells: SheetCells, results: Results) -> Non
             titles_from_data=True,
         )
         row += 24
-    sheet.column_dimensions["A"].width = 18
-    sheet.column_dimensions["B"].width = 40
-    for letter in "CDEFGHIJKLM":
+    agencies = [a for o in results.options for a in o.agencies_incremental]
+    sheet.column_dimensions["A"].width = max([10, *(len(a.agency_id) + 2 for a in agencies)])
+    sheet.column_dimensions["B"].width = min(56, max([40, *(len(a.name) + 2 for a in agencies)]))
+    sheet.column_dimensions["C"].width = 14
+    for letter in "DEFGHIJKLM":
         sheet.column_dimensions[letter].width = 16
     sheet.freeze_panes = "B4"
+    finish_sheet(sheet, cells.ledger)

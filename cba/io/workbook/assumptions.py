@@ -3,9 +3,24 @@
 
 from __future__ import annotations
 
+from openpyxl.styles import Alignment  # type: ignore[import-untyped, unused-ignore]
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.io.workbook.cells import CellValue, SheetCells
+from cba.io.workbook.layout import (
+    count_style,
+    finish_sheet,
+    merge_across,
+    prepare_sheet,
+    set_apart,
+)
+from cba.io.workbook.wording import (
+    benefit_optimism_fraction,
+    benefit_optimism_text,
+    cost_optimism_fraction,
+    cost_optimism_text,
+    paid_by_text,
+)
 from cba.reference.optimism_bias import MM2002_SOURCE, MOTT_MACDONALD_2002
 from cba.results import Results
 from cba.spec.benefits import FiscalValue
@@ -14,6 +29,11 @@ from cba.spec.scenario import Scenario
 
 TITLE = "Assumptions"
 COLUMNS = ("Option", "Line", "Assumption", "Value", "Unit", "Source / basis")
+WIDTHS = {"A": 22, "B": 24, "C": 44, "D": 24, "E": 32, "F": 90}
+"""Column widths [characters]; long text wraps within them and its row is made taller."""
+AS_ABOVE = "as above"
+"""The source of a table row that shares the first row's source (each source is shown once)."""
+OPTIMISM_GUIDANCE = "GB §5.43-5.46"
 
 
 class _Table:
@@ -24,9 +44,12 @@ class _Table:
     def heading(self, text: str) -> None:
         self.row += 1
         self.c.text(self.row, 1, text, "cba heading")
+        merge_across(self.c.sheet, self.row, len(COLUMNS))
         self.row += 1
         for j, label in enumerate(COLUMNS):
-            self.c.text(self.row, 1 + j, label, "cba header")
+            cell = self.c.text(self.row, 1 + j, label, "cba header")
+            if label == "Unit":
+                set_apart(cell)  # the values end on the right edge of the column before
 
     def add(
         self,
@@ -43,8 +66,10 @@ class _Table:
         c.text(self.row, 1, option)
         c.text(self.row, 2, line)
         c.text(self.row, 3, what)
-        c.value(self.row, 4, value, style)
-        c.text(self.row, 5, unit)
+        shown = c.value(self.row, 4, value, style)
+        if isinstance(value, str):
+            shown.alignment = Alignment(horizontal="right")  # on the figures' edge
+        c.text(self.row, 5, unit).alignment = Alignment(indent=1)  # apart from the value
         c.text(self.row, 6, source, "cba text")
 
 
@@ -52,6 +77,7 @@ def write_assumptions(
     sheet: Worksheet, cells: SheetCells, results: Results, scenario: Scenario
 ) -> None:
     """List every input of the scenario and every table used."""
+    prepare_sheet(sheet)
     c = cells
     c.text(1, 1, f"Assumptions: {results.title}", "cba title")
     c.text(
@@ -62,11 +88,12 @@ def write_assumptions(
         "the other sheets).",
         "cba note",
     )
+    merge_across(sheet, 2, len(COLUMNS))
     t = _Table(cells, 3)
     t.heading("Scenario")
     t.add("", "", "Price base year", scenario.price_base_year, "calendar year", style="cba year")
     t.add("", "", "First appraisal year", scenario.first_year, "calendar year", style="cba year")
-    t.add("", "", "Appraisal period", scenario.appraisal_period_years, "years", style="cba year")
+    t.add("", "", "Appraisal period", scenario.appraisal_period_years, "years", style="cba integer")
     t.add(
         "",
         "",
@@ -74,6 +101,7 @@ def write_assumptions(
         scenario.counterfactual,
         "option id",
         scenario.option(scenario.counterfactual).description,
+        style="cba label",
     )
     money = "GBP per year"
     for option in scenario.options:
@@ -102,17 +130,24 @@ def write_assumptions(
                     line.source,
                     "cba money",
                 )
-            ob = line.optimism_bias
+            grades = scenario.confidence_grades
             t.add(
                 option.id,
                 line.id,
                 "Optimism bias",
-                str(ob) if not isinstance(ob, float | int) else ob,
-                "fraction or rule",
-                "GB §5.43-5.46",
-                "cba percent" if isinstance(ob, float | int) else "cba label",
+                cost_optimism_fraction(line.optimism_bias, grades),
+                "uplift, fraction of cost",
+                f"{cost_optimism_text(line.optimism_bias, grades)}; {OPTIMISM_GUIDANCE}",
+                "cba percent",
             )
-            t.add(option.id, line.id, "Paid by", str(line.paid_by), "agency / shares")
+            t.add(
+                option.id,
+                line.id,
+                "Paid by",
+                paid_by_text(line.paid_by),
+                "agency id (share)",
+                style="cba label",
+            )
         if option.community_inputs:
             t.heading(f"Community inputs: {option.name}")
         for item in option.community_inputs:
@@ -124,7 +159,7 @@ def write_assumptions(
                     item.hours,
                     "hours per year",
                     item.source,
-                    "cba count",
+                    count_style(item.hours),
                 )
                 t.add(
                     option.id,
@@ -157,7 +192,7 @@ def write_assumptions(
                     cohort,
                     "people per year",
                     b.outcomes.source or b.source,
-                    "cba count",
+                    count_style(cohort),
                 )
                 t.add(option.id, b.id, "Engagement rate", engagement, "fraction", "", "cba percent")
                 t.add(option.id, b.id, "Success rate", success, "fraction", "", "cba percent")
@@ -169,7 +204,7 @@ def write_assumptions(
                     cohort,
                     "outcomes per year",
                     b.source,
-                    "cba count",
+                    count_style(cohort),
                 )
             for name in (
                 "deadweight",
@@ -188,14 +223,24 @@ def write_assumptions(
                     "",
                     "cba percent",
                 )
-            t.add(option.id, b.id, "Multiplier", b.multiplier, "dimensionless")
-            t.add(option.id, b.id, "Optimism bias", str(b.optimism_bias), "fraction or grade")
+            t.add(option.id, b.id, "Multiplier", b.multiplier, "ratio", style="cba ratio")
+            grades = scenario.confidence_grades
+            t.add(
+                option.id,
+                b.id,
+                "Optimism bias",
+                benefit_optimism_fraction(b.optimism_bias, grades),
+                "reduction, fraction of benefit",
+                f"{benefit_optimism_text(b.optimism_bias, grades)}; {OPTIMISM_GUIDANCE}",
+                "cba percent",
+            )
             t.add(
                 option.id,
                 b.id,
                 "Health (health discount schedule)",
                 "yes" if b.health else "no",
                 "",
+                style="cba label",
             )
             for value in b.unit_values:
                 who = value.agency if isinstance(value, FiscalValue) else (value.beneficiary or "")
@@ -216,57 +261,58 @@ def write_assumptions(
 
     t.heading("Discount schedules")
     for schedule in results.schedules:
-        for start, rate in schedule.bands:
+        for k, (start, rate) in enumerate(schedule.bands):
             t.add(
                 "",
                 schedule.label,
                 f"Rate from year offset {start}",
                 rate,
                 "fraction per year",
-                schedule.source,
+                schedule.source if k == 0 else AS_ABOVE,
                 "cba percent",
             )
     t.heading("Optimism bias: Mott MacDonald (2002) upper bounds")
-    for category in MOTT_MACDONALD_2002.values():
+    for k, category in enumerate(MOTT_MACDONALD_2002.values()):
         t.add(
             "",
-            category.name,
+            category.name.replace("_", " "),
             f"Upper bound ({category.applies_to})",
             category.upper_bound,
             "fraction",
-            MM2002_SOURCE,
+            MM2002_SOURCE if k == 0 else AS_ABOVE,
             "cba percent",
         )
     t.heading(
         f"Confidence grades: table '{scenario.confidence_grades.name}'"
         + ("" if scenario.confidence_grades.verified else " (VERIFY)")
     )
-    for grade, correction in sorted(scenario.confidence_grades.corrections.items()):
+    for k, (grade, correction) in enumerate(sorted(scenario.confidence_grades.corrections.items())):
         t.add(
             "",
             f"grade {grade}",
             "Correction",
             correction,
             "fraction",
-            scenario.confidence_grades.source,
+            scenario.confidence_grades.source if k == 0 else AS_ABOVE,
             "cba percent",
         )
     if scenario.deflator is not None:
         t.heading(f"GDP deflator: {scenario.deflator.vintage}")
-        for year, index in sorted(scenario.deflator.index.items()):
-            t.add("", str(year), "Index", index, "index", scenario.deflator.source)
+        for k, (year, index) in enumerate(sorted(scenario.deflator.index.items())):
+            source = scenario.deflator.source if k == 0 else AS_ABOVE
+            t.add("", str(year), "Index", index, "index", source)
     t.heading("DfT value-for-money categories")
-    for band in results.value_for_money_bands:
+    for k, band in enumerate(results.value_for_money_bands):
         t.add(
             "",
             band.name,
             "BCR over public costs",
             band.rule,
             "ratio",
-            results.value_for_money_source,
-            "cba text",
+            results.value_for_money_source if k == 0 else AS_ABOVE,
+            "cba label",
         )
-    widths = {"A": 22, "B": 24, "C": 44, "D": 14, "E": 26, "F": 90}
-    for letter, width in widths.items():
+    for letter, width in WIDTHS.items():
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A4"
+    finish_sheet(sheet, cells.ledger)

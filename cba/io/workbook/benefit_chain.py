@@ -5,9 +5,13 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.io.workbook.cells import SheetCells, ref
+from cba.io.workbook.layout import finish_sheet, merge_across
+from cba.io.workbook.wording import applied_optimism_text
 from cba.results import Results
 
 TITLE = "Benefit chain"
+COLUMNS = 6
+"""Columns of a chain table (A to F): notes and headings span them."""
 STEP_LABELS = {
     "gross": "Gross outcomes (cohort x engagement x success)",
     "after_deadweight": "after deadweight (would have happened anyway)",
@@ -32,11 +36,13 @@ def write_benefit_chain(sheet: Worksheet, cells: SheetCells, results: Results) -
         f"real GBP at {results.price_base_year} prices.",
         "cba note",
     )
+    merge_across(sheet, 2, COLUMNS)
     row = 4
     for option in results.options:
         if not option.benefits:
             continue
         c.text(row, 1, option.name, "cba heading")
+        merge_across(sheet, row, COLUMNS)
         row += 1
         for line in option.benefits:
             c.text(row, 1, f"{line.name} [{line.line_id}]", "cba header")
@@ -86,14 +92,18 @@ def write_benefit_chain(sheet: Worksheet, cells: SheetCells, results: Results) -
                     )
                 previous = row
             row += 1
+            optimism = applied_optimism_text(
+                line.optimism_bias, line.optimism_bias_basis, "reduction"
+            )
             c.text(
                 row,
                 1,
-                f"Optimism bias: {line.optimism_bias_basis}. Discounting: "
-                f"{line.schedule}. Source: {line.source}",
+                f"Optimism bias: {optimism}. Discounting: {line.schedule}. Source: {line.source}",
                 "cba note",
             )
+            merge_across(sheet, row, COLUMNS)
             row += 2
     sheet.column_dimensions["A"].width = 52
     for letter in "BCDEF":
         sheet.column_dimensions[letter].width = 18
+    finish_sheet(sheet, cells.ledger)

@@ -15,6 +15,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.io.workbook.cells import SheetCells, quote_sheet, ref
+from cba.io.workbook.layout import finish_sheet, merge_across, prepare_sheet
+from cba.io.workbook.wording import paid_by_text
 from cba.results import OptionResult, Results
 
 TITLE = "Cash flows"
@@ -99,6 +101,7 @@ class _Writer:
             "change one and every total, PV, NPSV and BCR recalculates.",
             "cba note",
         )
+        merge_across(self.sheet, 2, COL_PV)
         for column, label in (
             (COL_LABEL, "Line"),
             (COL_KIND, "Type"),
@@ -112,7 +115,7 @@ class _Writer:
             col = FIRST_YEAR_COLUMN + i
             c.text(4, col, "Year", "cba header")
             c.value(ROW_YEARS, col, year, "cba year")
-            c.value(ROW_OFFSETS, col, i, "cba label")
+            c.value(ROW_OFFSETS, col, i, "cba integer")
         c.text(ROW_YEARS, 1, "Calendar year", "cba label")
         c.text(ROW_OFFSETS, 1, "Year offset t (t = 0 is not discounted)", "cba label")
         by_label = {s.label: s for s in r.schedules}
@@ -156,7 +159,7 @@ class _Writer:
         cost_rows = []
         for line in option.costs:
             share = sum(v for k, v in line.paid_by.items() if k in public)
-            payers = ", ".join(f"{k} {v:.0%}" if v < 1 else k for k, v in line.paid_by.items())
+            payers = paid_by_text(line.paid_by)
             c.text(row, COL_LABEL, f"{line.name} [{line.line_id}]")
             c.text(row, COL_KIND, line.category)
             c.text(row, COL_WHO, payers)
@@ -255,7 +258,7 @@ class _Writer:
                 c.text(row, COL_KIND, component.value_type)
                 c.text(row, COL_WHO, component.agency or "")
                 c.value(row, COL_D, component.amount_per_outcome, "cba input money")
-                c.value(row, COL_E, 0 if component.transfer else 1, "cba label")
+                c.value(row, COL_E, 0 if component.transfer else 1, "cba integer")
                 c.formula(
                     row, COL_PV, self.pv(row, health=benefit.health), component.pv, "cba money"
                 )
@@ -459,6 +462,7 @@ class _Writer:
 
 def write_cash_flows(sheet: Worksheet, cells: SheetCells, results: Results) -> CashFlowsLayout:
     """Fill the Cash flows sheet; the counterfactual's block comes first."""
+    prepare_sheet(sheet)
     writer = _Writer(sheet, cells, results)
     writer.header()
     ordered = sorted(results.options, key=lambda o: not o.is_counterfactual)
@@ -471,9 +475,32 @@ def write_cash_flows(sheet: Worksheet, cells: SheetCells, results: Results) -> C
         if option.is_counterfactual:
             counterfactual = cells_of_option
     sheet.freeze_panes = ref(FIRST_YEAR_COLUMN, FIRST_BLOCK_ROW - 1)
-    sheet.column_dimensions["A"].width = 52
-    for letter, width in (("B", 16), ("C", 22), ("D", 14), ("E", 12), ("F", 16)):
+    sheet.column_dimensions["A"].width = 56
+    for letter, width in (("B", 16), ("C", 22), ("D", 16), ("E", 14), ("F", 16)):
         sheet.column_dimensions[letter].width = width
+    year_width = year_column_width(results)
     for i in range(len(results.years)):
-        sheet.column_dimensions[get_column_letter(FIRST_YEAR_COLUMN + i)].width = 12
+        sheet.column_dimensions[get_column_letter(FIRST_YEAR_COLUMN + i)].width = year_width
+    finish_sheet(sheet, cells.ledger)
     return CashFlowsLayout(options=layout, n_years=len(results.years))
+
+
+def year_column_width(results: Results) -> float:
+    """Width of the year columns [characters]: at least 12, and wide enough for the largest
+    yearly amount with a minus sign and pence (inputs show pence), so none shows as ####."""
+    largest = max(
+        (
+            abs(amount)
+            for option in results.options
+            for flows in (
+                *(line.flows_before_optimism_bias for line in option.costs),
+                *(item.flows for item in option.community_inputs),
+                *(part.flows for benefit in option.benefits for part in benefit.components),
+                option.yearly.net,
+                option.yearly.cumulative_discounted_net,
+            )
+            for amount in flows
+        ),
+        default=0.0,
+    )
+    return max(12.0, len(f"-£{largest:,.2f}") + 2.0)

@@ -11,6 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.io.workbook.cells import SheetCells, ref
 from cba.io.workbook.charts import scatter_lines
+from cba.io.workbook.layout import finish_sheet, merge_across, prepare_sheet, set_apart
 from cba.results import Results, ScaleCurve
 
 TITLE = "Scale"
@@ -32,6 +33,12 @@ COLUMNS = (
     "Note",
 )
 
+
+LAW_LAST_COLUMN = 8
+"""The scaling laws' descriptions span columns C to H."""
+
+ROI_COLUMN_WIDTH = 16
+"""Width of each agency's ROI column [characters]."""
 
 MAX_TABLE_POINTS = 1001
 """Most sweep points the curve table shows. A sweep may have up to 100,000; a partner reads a
@@ -62,6 +69,17 @@ def regime_at(curve: ScaleCurve, lows: list[float], point: float) -> str:
     return label if inside else ""
 
 
+def driver_format(curve: ScaleCurve) -> str:
+    """Number format of the driver's values: a count with the driver's unit
+    (``#,##0" volunteers"``), with the fewest decimals (up to 3) that show every point."""
+    decimals = next(
+        (d for d in range(4) if all(abs(p - round(p, d)) < 1e-9 for p in curve.points)), 3
+    )
+    digits = "#,##0" + ("." + "0" * decimals if decimals else "")
+    unit = curve.driver.replace('"', "")
+    return f'{digits}" {unit}"'
+
+
 def has_scale(results: Results) -> bool:
     """Whether any option was swept."""
     return any(option.scale is not None for option in results.options)
@@ -69,9 +87,12 @@ def has_scale(results: Results) -> bool:
 
 def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, row: int) -> int:
     c = cells
+    span = len(COLUMNS) + len(curve.roi_by_agency)
     c.text(row, 1, f"{name}: by {curve.driver} (against the counterfactual)", "cba heading")
+    merge_across(sheet, row, span)
     row += 1
     c.text(row, 1, curve.statement, "cba note")
+    merge_across(sheet, row, span)
     shown = table_indexes(curve)
     if len(shown) < len(curve.points):
         row += 1
@@ -83,30 +104,36 @@ def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, ro
             "JSON results hold every point.",
             "cba note",
         )
+        merge_across(sheet, row, span)
     row += 2
     c.text(row, 1, "Line", "cba header")
     c.text(row, 2, "Kind", "cba header")
     c.text(row, 3, "How it varies with scale", "cba header")
+    sheet.merge_cells(start_row=row, start_column=3, end_row=row, end_column=LAW_LAST_COLUMN)
     for law in curve.laws:
         row += 1
         c.text(row, 1, law.line_id)
         c.text(row, 2, law.kind)
         c.text(row, 3, law.law)
+        sheet.merge_cells(start_row=row, start_column=3, end_row=row, end_column=LAW_LAST_COLUMN)
     row += 2
     header = row
     for j, label in enumerate(COLUMNS):
-        c.text(row, 1 + j, label.replace("Driver", curve.driver.capitalize()), "cba header")
+        cell = c.text(row, 1 + j, label.replace("Driver", curve.driver.capitalize()), "cba header")
+        if label == "Average cost":
+            set_apart(cell)
     agencies = list(curve.roi_by_agency)
     for j, agency in enumerate(agencies):
         c.text(row, len(COLUMNS) + 1 + j, f"ROI, {agency}", "cba header")
     lows = [low for low, _, _ in curve.regimes]
+    counted = driver_format(curve)
     edges = {curve.points.index(v) for pair in curve.break_even_ranges for v in pair}
     for i in shown:
         n = curve.points[i]
         row += 1
         b, p, o, k = (ref(col, row) for col in (2, 3, 4, 5))
         optimum = i == curve.optimum_index
-        c.value(row, 1, n, "cba highlight" if optimum else "cba number")
+        c.value(row, 1, n, "cba highlight" if optimum else "cba integer").number_format = counted
         c.value(row, 2, curve.pv_benefits[i], "cba money")
         c.value(row, 3, curve.pv_public_costs[i], "cba money")
         c.value(row, 4, curve.pv_non_public_costs[i], "cba money")
@@ -133,7 +160,7 @@ def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, ro
         )
         c.value(row, 12, curve.marginal_cost_per_outcome[i], "cba money")
         c.value(row, 13, curve.marginal_bcr[i], "cba ratio")
-        c.text(row, 14, regime_at(curve, lows, n))
+        set_apart(c.text(row, 14, regime_at(curve, lows, n)))
         notes = []
         if i == curve.n0_index:
             notes.append("as described (n0)")
@@ -179,6 +206,7 @@ def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, ro
 
 def write_scale(sheet: Worksheet, cells: SheetCells, results: Results) -> None:
     """One block per swept option."""
+    prepare_sheet(sheet)
     cells.text(1, 1, f"Economies and diseconomies of scale: {results.title}", "cba title")
     cells.text(
         2,
@@ -189,12 +217,16 @@ def write_scale(sheet: Worksheet, cells: SheetCells, results: Results) -> None:
         f"{results.price_base_year} prices.",
         "cba note",
     )
+    merge_across(sheet, 2, len(COLUMNS))
     row = 4
     for option in results.options:
         if option.scale is not None:
             row = _curve(sheet, cells, option.scale, option.name, row)
-    sheet.column_dimensions["A"].width = 30
-    sheet.column_dimensions["C"].width = 40
-    for letter in "BDEFGHIJKLMN":
+    sheet.column_dimensions["A"].width = 20
+    for letter in "BCDEFGHIJKLMN":
         sheet.column_dimensions[letter].width = 16
     sheet.column_dimensions["O"].width = 28
+    agencies = max((len(o.scale.roi_by_agency) for o in results.options if o.scale), default=0)
+    for j in range(agencies):
+        sheet.column_dimensions[get_column_letter(len(COLUMNS) + 1 + j)].width = ROI_COLUMN_WIDTH
+    finish_sheet(sheet, cells.ledger)

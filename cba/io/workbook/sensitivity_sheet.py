@@ -12,6 +12,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from cba.io.terminal import money
 from cba.io.workbook.cells import SheetCells, wrapped_note
 from cba.io.workbook.charts import horizontal_bars
+from cba.io.workbook.layout import finish_sheet, prepare_sheet, set_apart
+from cba.io.workbook.wording import range_text
 from cba.results import Results, SensitivityResults
 
 TITLE = "Sensitivity"
@@ -43,11 +45,32 @@ def _note(sheet: Worksheet, c: SheetCells, row: int, text: str, style: str = "cb
     wrapped_note(c, row, text, NOTE_COLUMNS, NOTE_CHARACTERS_PER_LINE, style)
 
 
+FRACTION_FORMAT = "0.00%"
+"""Fractions (shares, rates) as percentages to two decimals (29.34%), so a switching value
+keeps four significant digits."""
+
+
 def _input_cell(c: SheetCells, row: int, column: int, value: float | str, unit: str) -> None:
-    """An input's value in its unit; fractions to four decimals (0.2934, not 0.29)."""
-    cell = c.value(row, column, value, _number_style(unit))
+    """An input's value in its unit: money with pence, a year as a year, a fraction as a
+    percentage to two decimals, a whole number as a plain integer, anything else to two
+    decimals."""
+    style = _number_style(unit)
+    if style == "cba number" and isinstance(value, float | int) and value == round(value):
+        style = "cba integer"
+    cell = c.value(row, column, value, style)
     if unit.startswith("fraction") and not isinstance(value, str):
-        cell.number_format = "0.0000"
+        cell.number_format = FRACTION_FORMAT
+
+
+TEXT_AFTER_FIGURES = frozenset({"Method", "Range", "DfT category"})
+"""Headers of text columns that follow a column of figures: set apart from it."""
+
+
+def _header(c: SheetCells, row: int, column: int, label: str) -> None:
+    """A table header; a text column's header after a column of figures is set apart."""
+    cell = c.text(row, column, label, "cba header")
+    if label in TEXT_AFTER_FIGURES:
+        set_apart(cell)
 
 
 def _short(path: str, option_id: str) -> str:
@@ -68,6 +91,7 @@ def write_sensitivity(sheet: Worksheet, cells: SheetCells, results: Results) -> 
     """Fill the Sensitivity sheet."""
     sensitivity = results.sensitivity
     assert sensitivity is not None
+    prepare_sheet(sheet)
     c = cells
     cf = results.option(results.counterfactual)
     c.text(1, 1, "Sensitivity: what would change the answer", "cba title")
@@ -101,10 +125,11 @@ def write_sensitivity(sheet: Worksheet, cells: SheetCells, results: Results) -> 
         _note(sheet, c, row, note)
     row += 1
     c.text(row, 1, f"{sensitivity.evaluations:,} model evaluations.", "cba note")
-    widths = (52, 22, 15, 15, 11, 15, 11, 19, 22, 40)
+    widths = (56, 22, 15, 15, 14, 15, 12, 22, 24, 60)
     for j, width in enumerate(widths):
         sheet.column_dimensions[get_column_letter(1 + j)].width = width
     sheet.sheet_view.showGridLines = False
+    finish_sheet(sheet, cells.ledger)
 
 
 def _option(
@@ -151,7 +176,7 @@ def _option(
     )
     for j, label in enumerate(headers):
         if label:
-            c.text(row, 1 + j, label, "cba header")
+            _header(c, row, 1 + j, label)
     items = [s for s in sensitivity.switching_values if s.option_id == oid]
     items.sort(key=lambda s: (s.npsv_zero_change is None, abs(s.npsv_zero_change or 0)))
     for item in items:
@@ -169,8 +194,8 @@ def _option(
                 _input_cell(c, row, column, root, item.unit)
             if change is not None:
                 c.value(row, column + 1, change, "cba percent")
-        c.text(row, 8, item.method)
-        c.text(row, 9, _range(item.domain_low, item.domain_high, item.unit))
+        set_apart(c.text(row, 8, item.method))
+        c.text(row, 9, range_text(item.domain_low, item.domain_high, item.unit))
     row += 2
 
     # Tornado (NPSV), with a live swing
@@ -195,7 +220,7 @@ def _option(
             "Why this range",
         )
     ):
-        c.text(row, 1 + j, label, "cba header")
+        _header(c, row, 1 + j, label)
     for bar in bars:
         row += 1
         c.text(row, 1, _short(bar.parameter, oid))
@@ -208,7 +233,7 @@ def _option(
         c.value(row, 6, bar.npsv_swing, "cba money")
         c.value(row, 7, bar.npsv_low - central_npsv, "cba money")
         c.value(row, 8, bar.npsv_high - central_npsv, "cba money")
-        c.text(row, 9, bar.range_basis)
+        set_apart(c.text(row, 9, bar.range_basis))
         c.text(row, 10, bar.why)
     row += 1
     if bars:
@@ -261,7 +286,7 @@ def _option(
                 "Change at high",
             )
         ):
-            c.text(row, 1 + j, label, "cba header")
+            _header(c, row, 1 + j, label)
         for bar in with_bcr:
             row += 1
             assert bar.bcr_public_low is not None and bar.bcr_public_high is not None
@@ -313,7 +338,7 @@ def _option(
                     "DfT category",
                 )
             ):
-                c.text(row, 1 + j, label, "cba header")
+                _header(c, row, 1 + j, label)
             for k, value in enumerate(table.values):
                 row += 1
                 _input_cell(c, row, 1, value, table.unit)
@@ -322,7 +347,7 @@ def _option(
                 c.value(row, 2, table.npsv[k], "cba money")
                 c.value(row, 3, table.bcr_public[k], "cba ratio")
                 c.value(row, 4, table.bcr_public_and_community[k], "cba ratio")
-                c.text(row, 5, table.value_for_money[k] or "undefined")
+                set_apart(c.text(row, 5, table.value_for_money[k] or "undefined"))
             row += 1
 
     # Rate tests
@@ -338,23 +363,12 @@ def _option(
             "DfT category",
         )
     ):
-        c.text(row, 1 + j, label, "cba header")
+        _header(c, row, 1 + j, label)
     for test in (t for t in sensitivity.rate_tests if t.option_id == oid):
         row += 1
         c.text(row, 1, test.schedule + (" (the scenario's)" if test.is_scenario_schedule else ""))
         c.value(row, 2, test.npsv, "cba money")
         c.value(row, 3, test.bcr_public, "cba ratio")
         c.value(row, 4, test.bcr_public_and_community, "cba ratio")
-        c.text(row, 5, test.value_for_money or "undefined")
+        set_apart(c.text(row, 5, test.value_for_money or "undefined"))
     return row + 3
-
-
-def _range(low: float | None, high: float | None, unit: str) -> str:
-    def number(x: float | None, none: str) -> str:
-        if x is None:
-            return none
-        if unit == "calendar year":
-            return f"{x:.0f}"
-        return f"{x:,.0f}" if x == round(x) else f"{x:,.10g}"
-
-    return f"{number(low, '-inf')} to {number(high, 'inf')}"

@@ -29,6 +29,7 @@ from openpyxl.styles import (  # type: ignore[import-untyped, unused-ignore]
     Protection,
     Side,
 )
+from openpyxl.workbook.workbook import Workbook
 
 FONT_NAME = "Calibri"
 """The one font used by every style."""
@@ -68,6 +69,9 @@ INPUT_PERCENT_FORMAT = "0.00%"
 
 NUMBER_FORMAT = "#,##0.00"
 """A general quantity to two decimal places."""
+
+INTEGER_FORMAT = "#,##0"
+"""A whole number with thousands separators (a count of volunteers, households)."""
 
 REQUIRED_STYLES: tuple[str, ...] = (
     "cba title",
@@ -280,6 +284,48 @@ _BUILDERS: tuple[Callable[[], NamedStyle], ...] = (
     _total_money,
     _highlight,
 )
+
+
+def _undefined() -> NamedStyle:
+    """An undefined figure: the word "undefined", italic grey and right-aligned."""
+    return NamedStyle(
+        "cba undefined",
+        font=_font(italic=True, colour=GREY),
+        alignment=Alignment(horizontal="right"),
+    )
+
+
+def _integer() -> NamedStyle:
+    """A count of whole things (volunteers, households, year offsets) as a plain integer."""
+    return _plain("cba integer", INTEGER_FORMAT)
+
+
+def _header_number() -> NamedStyle:
+    """The header of a column of figures: as "cba header", right-aligned over the figures."""
+    return NamedStyle(
+        "cba header number",
+        font=_font(bold=True),
+        fill=_fill(HEADER_FILL_COLOUR),
+        border=_rule(bottom=True),
+        alignment=Alignment(horizontal="right", wrap_text=True, vertical="bottom"),
+    )
+
+
+_OPTIONAL_BUILDERS: tuple[Callable[[], NamedStyle], ...] = (_undefined, _integer, _header_number)
+
+OPTIONAL_STYLES: tuple[str, ...] = ("cba undefined", "cba integer", "cba header number")
+"""Named styles cba adds to a workbook whose template lacks them, so templates built before
+these styles existed keep working; a template that defines one restyles it."""
+
+
+def add_optional_styles(workbook: Workbook) -> None:
+    """Add each of :data:`OPTIONAL_STYLES` the workbook (from its template) lacks, in order."""
+    present = set(workbook.named_styles)
+    for build in _OPTIONAL_BUILDERS:
+        style = build()
+        if style.name not in present:
+            workbook.add_named_style(style)
+            present.add(style.name)
 
 
 def named_styles() -> list[NamedStyle]:
