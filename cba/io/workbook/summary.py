@@ -315,12 +315,13 @@ def write_summary(
             for name, r in rows_of.items()
         }
         c.text(row, 1, f"From costs to net value: {option.name}", "cba heading")
-        c.text(
+        wrapped_note(
+            c,
             row + 1,
-            1,
             "Against the counterfactual, GBP present value; the chart columns draw the front "
             "page's waterfall.",
-            "cba note",
+            len(WATERFALL_HEADERS),
+            200,
         )
         last = _waterfall(c, row + 2, option, rows_of, 3 + j)
         for k in range(len(WATERFALL_HEADERS)):
@@ -369,13 +370,13 @@ def write_summary(
         c.formula(row, 4, cells_of["pv_benefits"], m.pv_benefits, "cba money")
     bar_chart(
         sheet,
-        "Present value of costs and benefits by option",
+        "Each option on its own (gross, not against the counterfactual)",
         "GBP, present value",
         Reference(sheet, min_col=1, min_row=header + 1, max_row=row),
         Reference(sheet, min_col=2, max_col=4, min_row=header, max_row=row),
-        f"F{header}",
+        f"A{row + 2}",
     )
-    row += 2
+    row += 2 + 23  # below the chart (11 cm)
 
     c.text(row, 1, "DfT value-for-money categories (BCR over public costs)", "cba heading")
     row += 1
