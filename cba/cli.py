@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -1019,7 +1019,7 @@ def skip_pydantic_plugin_discovery() -> bool:
     return True
 
 
-def _dispatch(argv: Sequence[str] | None) -> int:
+def _dispatch(argv: Sequence[str] | None, interrupted: Callable[[], bool] = bool) -> int:
     parser = build_parser()
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(arguments)
@@ -1030,6 +1030,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     except (BrokenPipeError, KeyboardInterrupt):
         raise
     except Exception as exc:
+        if interrupted():
+            # Ctrl-C arrived inside a library that turned it into an error of its own
+            # (pydantic-core reports one while building a validator as a SchemaError)
+            raise KeyboardInterrupt from exc
         if _is_user_error(exc):
             err.line(f"cba: {exc}")
             return EXIT_INVALID
@@ -1081,16 +1085,29 @@ class _UnraisableInterrupts:
         else:
             self.previous(unraisable)
 
+    def on_sigint(self, signum: int, frame: Any) -> None:
+        """Python's own Ctrl-C handling (raise KeyboardInterrupt), noting that it came."""
+        self.seen = True
+        raise KeyboardInterrupt
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cba`` console script and ``python -m cba``."""
+    import signal
+
     previous_hook = sys.unraisablehook
     interrupts = _UnraisableInterrupts(previous_hook)
     sys.unraisablehook = interrupts
+    previous_sigint = None
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        try:
+            previous_sigint = signal.signal(signal.SIGINT, interrupts.on_sigint)
+        except ValueError:  # not the main thread: Python's handling stays
+            previous_sigint = None
     try:
         try:
             try:
-                code = _dispatch(argv)
+                code = _dispatch(argv, lambda: interrupts.seen)
             finally:
                 sys.stdout.flush()  # a closed pipe shows here, inside the handler below
         except BrokenPipeError:
@@ -1105,6 +1122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     finally:
         sys.unraisablehook = previous_hook
+        if previous_sigint is not None:
+            signal.signal(signal.SIGINT, previous_sigint)
 
 
 def console_main() -> NoReturn:

@@ -1098,3 +1098,31 @@ def test_sensitivity_of_the_counterfactual_or_an_unknown_option_is_refused(
     assert code == 2 and "the counterfactual" in err
     code, _, err = cli(capsys, "sensitivity", ONE, "--option", "nope")
     assert code == 2 and "--option nope: no such option" in err and "friends_of_the_brook" in err
+
+
+def test_ctrl_c_turned_into_a_library_error_is_reported_as_an_interruption(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pydantic-core reports a Ctrl-C that arrives while it builds a validator as its own
+    SchemaError; cba must still say it was interrupted (exit 130), not report a bug."""
+    import os
+    import signal
+    import time
+
+    import cba.cli as cli_module
+
+    def interrupted_inside_a_library(*_: Any) -> int:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt as exc:
+            raise RuntimeError('Error building "definitions" validator') from exc
+        return 0
+
+    monkeypatch.setattr(cli_module, "command_validate", interrupted_inside_a_library)
+    capsys.readouterr()
+    code = main(["validate", "scenario.yaml"])
+    err = capsys.readouterr().err
+    assert code == 130, err
+    assert "internal error" not in err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored

@@ -19,6 +19,8 @@ that defines the width unit, which leaves room for words that do not fill a line
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 
 from openpyxl.cell.cell import Cell, MergedCell
@@ -139,12 +141,21 @@ def _alignment(
 ) -> None:
     """Replace some of a cell's alignment settings (those given), keeping the others."""
     a = cell.alignment
-    cell.alignment = Alignment(
-        horizontal=a.horizontal if horizontal is None else horizontal,
-        vertical=a.vertical if vertical is None else vertical,
-        wrap_text=a.wrap_text if wrap_text is None else wrap_text,
-        indent=a.indent if indent is None else indent,
+    cell.alignment = _aligned(
+        a.horizontal if horizontal is None else horizontal,
+        a.vertical if vertical is None else vertical,
+        a.wrap_text if wrap_text is None else wrap_text,
+        a.indent if indent is None else indent,
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _aligned(
+    horizontal: str | None, vertical: str | None, wrap_text: bool | None, indent: float
+) -> Alignment:
+    """One shared Alignment per combination (openpyxl stores each distinct one once; building
+    a new object for every cell costs more than the rest of the tidying)."""
+    return Alignment(horizontal=horizontal, vertical=vertical, wrap_text=wrap_text, indent=indent)
 
 
 def set_apart(cell: Cell) -> Cell:
@@ -165,12 +176,13 @@ def _is_figure(cell: Cell | MergedCell) -> bool:
     return isinstance(value, int | float) or cell.data_type == "f" or value == UNDEFINED
 
 
-def align_headers(sheet: Worksheet) -> None:
+def align_headers(sheet: Worksheet, rows: list[list[Cell]] | None = None) -> None:
     """Right-align each table header whose column holds figures (the first non-empty cell in
     the rows just below it), so the header's edge is the figures' edge."""
-    for row in _rows(sheet):
+    for row in _rows(sheet) if rows is None else rows:
         for cell in row:
-            if cell.style != "cba header":
+            # a header is text; reading a cell's style name costs more than the test
+            if not isinstance(cell.value, str) or cell.style != "cba header":
                 continue
             for below in range(cell.row + 1, cell.row + 1 + HEADER_LOOKAHEAD):
                 under = _peek(sheet, below, cell.column)
@@ -181,13 +193,15 @@ def align_headers(sheet: Worksheet) -> None:
                 break
 
 
-def style_undefined(sheet: Worksheet, ledger: FormulaLedger) -> None:
+def style_undefined(
+    sheet: Worksheet, ledger: FormulaLedger, rows: list[list[Cell]] | None = None
+) -> None:
     """Show every undefined figure apart from the numbers: the text ``undefined`` takes the
     "cba undefined" style; a formula that may give it is right-aligned, and is italic grey
     where it gives it now (its number format kept for when an input change makes it a
     number)."""
     expected = ledger.expected.get(sheet.title, {})
-    for row in _rows(sheet):
+    for row in _rows(sheet) if rows is None else rows:
         for cell in row:
             if cell.data_type == "f" and isinstance(cell.value, str):
                 if f'"{UNDEFINED}"' in cell.value:
@@ -199,38 +213,41 @@ def style_undefined(sheet: Worksheet, ledger: FormulaLedger) -> None:
                 cell.style = "cba undefined"
 
 
-def _room(sheet: Worksheet, cell: Cell, last: int) -> float:
+def _room(cell: Cell, last: int, widths: list[float], filled: list[int], max_column: int) -> float:
     """Width [characters] left-aligned text in ``cell`` may use: its own columns and the
-    empty cells to their right, up to the first cell with content or the sheet's last
-    column."""
-    room = sum(column_width(sheet, c) for c in range(cell.column, last + 1))
+    empty cells to their right, up to the first cell with content (``filled``: the sorted
+    columns of the row's cells that hold a value) or the sheet's last column. ``widths`` is
+    every column's width by 1-based index."""
+    room = sum(widths[cell.column : last + 1])
     if cell.alignment.horizontal not in (None, "general", "left"):
         return room
-    column = last + 1
-    while column <= sheet.max_column:
-        right = _peek(sheet, cell.row, column)
-        if right is not None and right.value is not None:
-            return room
-        room += column_width(sheet, column)
-        column += 1
-    return room  # text running on past the last column would widen the printed page
+    stop = bisect.bisect_right(filled, last)
+    right = filled[stop] if stop < len(filled) else max_column + 1
+    # text running on past the last column would widen the printed page
+    return room + sum(widths[last + 1 : right])
 
 
-def fit_rows(sheet: Worksheet) -> None:
+def fit_rows(sheet: Worksheet, rows: list[list[Cell]] | None = None) -> None:
     """Wrap text cut off by the cell to its right, and make every row holding wrapped text
     tall enough for it (:func:`required_height` over its own, or merged, columns). A row made
     taller has its cells top-aligned, unless it is a header row, which keeps its bottom edge."""
     spans = _spans(sheet)
-    for row in _rows(sheet):
+    max_column = sheet.max_column
+    widths = [0.0] + [column_width(sheet, c) for c in range(1, max_column + 2)]
+    for row in _rows(sheet) if rows is None else rows:
         needed = 0.0
+        filled = [cell.column for cell in row if cell.value is not None]
         for cell in row:
             if not isinstance(cell.value, str) or cell.data_type == "f":
                 continue
             last = spans.get((cell.row, cell.column), cell.column)
-            width = sum(column_width(sheet, c) for c in range(cell.column, last + 1))
+            width = sum(widths[cell.column : last + 1])
             bold = bool(cell.font.b)
             if not cell.alignment.wrap_text:
-                fits = required_height(cell.value, _room(sheet, cell, last), bold=bold)
+                if required_height(cell.value, width, bold=bold) <= DEFAULT_ROW_HEIGHT:
+                    continue  # fits its own columns: the room to its right cannot matter
+                room = _room(cell, last, widths, filled, max_column)
+                fits = required_height(cell.value, room, bold=bold)
                 if cell.style in OVERFLOWING_STYLES or fits <= DEFAULT_ROW_HEIGHT:
                     continue
                 _alignment(cell, wrap_text=True, vertical="top")
@@ -258,16 +275,31 @@ def finish_sheet(sheet: Worksheet, ledger: FormulaLedger) -> None:
     """Align headers, style undefined figures and fit rows (see the module's notes). Call once
     a sheet's cells and column widths are written."""
     prepare_sheet(sheet)
-    align_headers(sheet)
-    style_undefined(sheet, ledger)
-    fit_rows(sheet)
+    rows = _rows(sheet)  # the same cells throughout: only their styles and rows change
+    align_headers(sheet, rows)
+    style_undefined(sheet, ledger, rows)
+    fit_rows(sheet, rows)
 
 
 def merge_across(sheet: Worksheet, row: int, last_column: int) -> None:
     """Merge ``row`` from column A to ``last_column``, so a note wraps, and a heading's fill
-    runs, across the table below it."""
-    if last_column > 1:
+    runs, across the table below it. Text that fits on one line across those columns is not
+    merged (openpyxl's merge costs about a millisecond): the empty cells to its right take its
+    style instead, so its fill still runs across and the text runs on over them."""
+    if last_column <= 1:
+        return
+    first = sheet.cell(row, 1)
+    text = first.value if isinstance(first.value, str) else ""
+    width = sum(column_width(sheet, c) for c in range(1, last_column + 1))
+    size = float(first.font.sz or BODY_FONT_SIZE)
+    if required_height(text, width, size, bool(first.font.b)) > DEFAULT_ROW_HEIGHT:
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
+        return
+    style = first.style
+    for column in range(2, last_column + 1):
+        right = _peek(sheet, row, column)
+        if right is None or right.value is None:
+            sheet.cell(row, column).style = style
 
 
 def count_style(value: float | None) -> str:

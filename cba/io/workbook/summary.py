@@ -178,6 +178,51 @@ def _waterfall(
     return first + len(WATERFALL_STEPS) - 1
 
 
+NAMED = {
+    "npsv": "NPSV",
+    "npsv_excluding_community_inputs": "NPSV_without_community_inputs",
+    "bcr_public": "BCR_public",
+    "bcr_public_and_community": "BCR_with_community_inputs",
+    "value_for_money": "DfT_category",
+    "pv_benefits": "PVB",
+    "pv_public_costs": "PV_public_costs",
+    "pv_non_public_costs": "PV_other_costs",
+    "pv_community_inputs": "PV_community_inputs",
+}
+"""Headline figures given workbook names (``NPSV_<option id>``), so formulas that use them
+read as words."""
+
+
+def _name_headline(sheet: Worksheet, option_id: str, cells: dict[str, str]) -> dict[str, str]:
+    """Define ``<figure>_<option id>`` for each named headline cell; return figure -> name.
+    A name that would clash (ids differing only by '-' and '_') is left out."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    workbook = sheet.parent
+    out: dict[str, str] = {}
+    if workbook is None:
+        return out
+    for figure, label in NAMED.items():
+        name = f"{label}_{option_id.replace('-', '_')}"
+        if name in workbook.defined_names:
+            continue
+        workbook.defined_names[name] = DefinedName(name, attr_text=cells[figure])
+        out[figure] = name
+    return out
+
+
+def category_formula(bcr: str, results: Results) -> str:
+    """The DfT value-for-money category of the BCR in cell ``bcr``, as a formula over the
+    bands in ``results`` (their names are cba's reference table, never scenario text)."""
+    bands = results.value_for_money_bands
+    formula = f'"{bands[-1].name}"'
+    for band in reversed(bands[:-1]):
+        assert band.upper is not None
+        below = "<=" if band.upper_inclusive else "<"
+        formula = f'IF({bcr}{below}{band.upper:g},"{band.name}",{formula})'
+    return f'IF(ISNUMBER({bcr}),{formula},"undefined")'
+
+
 def _ratio_words(value: float | None) -> str:
     return "undefined" if value is None else f"{value:.2f}"
 
@@ -236,6 +281,10 @@ def paragraph(results: Results, option: OptionResult) -> str:
     parts.append(
         "The BCR is not a pass/fail test: read it beside the NPSV and the impacts not "
         "valued (Green Book 2026)."
+    )
+    parts.append(
+        "(This paragraph gives the engine's figures at the time of the run and does not change "
+        "when the workbook is edited; the table below and the front page's verdict do.)"
     )
     return " ".join(parts)
 
@@ -305,6 +354,9 @@ def write_summary(
             if name in LIVE:
                 source = layout.options[option.option_id].incremental[name]
                 c.formula(row, 3 + j, source, value, style)
+            elif name == "value_for_money":
+                bcr = ref(3 + j, rows_of["bcr_public"])
+                c.formula(row, 3 + j, category_formula(bcr, results), value, style)
             else:
                 c.value(row, 3 + j, value, style)
         row += 1
@@ -314,6 +366,9 @@ def write_summary(
             name: quote_sheet(sheet.title) + ref(3 + j, r, absolute_row=True, absolute_column=True)
             for name, r in rows_of.items()
         }
+        found.headline[option.option_id].update(
+            _name_headline(sheet, option.option_id, found.headline[option.option_id])
+        )
         c.text(row, 1, f"From costs to net value: {option.name}", "cba heading")
         wrapped_note(
             c,
