@@ -4,6 +4,8 @@ tables repeating their headings, footers saying what a page is (cba.io.workbook.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -16,6 +18,7 @@ from cba.io.workbook.printing import (
     printable_width_cm,
     used_width_cm,
 )
+from tests import libreoffice as lo
 
 REPR_MARKS = re.compile(r"\{'|': |\bNone\b|\bnan\b|\bTrue\b|\bFalse\b|\[\(|<cba\.")
 """What a Python object's repr leaves in text."""
@@ -67,3 +70,65 @@ def test_no_python_reprs_on_the_front_page_and_summary(
 @pytest.mark.parametrize(("width", "cm"), [(8.43, 1.69), (10, 1.98), (52, 9.76)])
 def test_column_widths_convert_as_spreadsheets_print_them(width: float, cm: float) -> None:
     assert column_cm(width) == pytest.approx(cm, abs=0.01)
+
+
+PAGE_LIMITS = {
+    "Summary": 5,
+    "Cash flows": 20,
+    "Agencies": 3,
+    "Community inputs": 8,
+    "Scale": 8,
+    "Sensitivity": 12,
+    "Uncertainty": 8,
+    "Benefit chain": 6,
+    "Assumptions": 8,
+    "Provenance": 3,
+}
+"""Most printed pages a sheet of an example may take (Cash flows: sixty years across)."""
+
+
+def test_examples_print_on_a_sensible_number_of_pages(
+    example_workbooks: dict[str, Path], tmp_path: Path
+) -> None:
+    soffice = lo.require_libreoffice()
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    stems = ("green_corridor_cleanup", "volunteer_befriending_scale")
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            *(str(example_workbooks[s]) for s in stems),
+        ],
+        capture_output=True,
+        timeout=600,
+        check=False,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    footer = re.compile(r"([A-Z][a-z]+(?: [a-z]+)?), page (\d+) of (\d+)")
+    for stem in stems:
+        pdf = tmp_path / f"{stem}.pdf"
+        assert pdf.exists(), stem
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+        pages = text.split("\f")[:-1]
+        sheets = [m.group(1) if (m := footer.search(page)) else None for page in pages]
+        # page 1 is the front page (the template's own footer), every other page says its sheet
+        assert sheets[0] is None and sheets[1] == "Summary", (stem, sheets[:3])
+        assert all(s is not None for s in sheets[1:]), (stem, sheets)
+        counts = {s: sheets.count(s) for s in dict.fromkeys(sheets[1:])}
+        for sheet, count in counts.items():
+            assert sheet in PAGE_LIMITS, (stem, sheet)
+            assert count <= PAGE_LIMITS[sheet], (stem, sheet, count)
+        assert len(pages) <= 1 + sum(counts.values())
