@@ -14,6 +14,12 @@ from cba.io.workbook.charts import scatter_lines
 from cba.io.workbook.layout import finish_sheet, merge_across, prepare_sheet, set_apart
 from cba.results import Results, ScaleCurve
 
+ENGINE_FIGURES = (
+    "The engine's figures at the time of the run (each a re-evaluation of the model),"
+    " not formulas: editing an input elsewhere in this workbook does not change them."
+)
+"""What a partner must know before editing: these figures do not follow an edit."""
+
 TITLE = "Scale"
 COLUMNS = (
     "Driver",
@@ -214,7 +220,7 @@ def write_scale(sheet: Worksheet, cells: SheetCells, results: Results) -> None:
         "Each option swept over its scale driver; the counterfactual is not scaled. "
         "Average cost per outcome = (PV public + non-public costs) / discounted outcomes; "
         "marginal figures are slopes between neighbouring points. Real GBP at "
-        f"{results.price_base_year} prices.",
+        f"{results.price_base_year} prices. " + ENGINE_FIGURES,
         "cba note",
     )
     merge_across(sheet, 2, len(COLUMNS))

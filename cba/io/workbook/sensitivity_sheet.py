@@ -101,7 +101,9 @@ def write_sensitivity(sheet: Worksheet, cells: SheetCells, results: Results) -> 
         2,
         f"Each option against the counterfactual '{cf.name}'; one input at a time, every other "
         f"input at its central (scenario) value. Money: GBP present value, "
-        f"{results.price_base_year} prices. Input values are in each input's own unit.",
+        f"{results.price_base_year} prices. Input values are in each input's own unit. "
+        "The engine's figures at the time of the run (each a re-evaluation of the model), not "
+        "formulas: editing an input elsewhere in this workbook does not change them.",
         "cba subtitle",
     )
     row = 3

@@ -60,7 +60,8 @@ def write_uncertainty(sheet: Worksheet, cells: SheetCells, results: Results) -> 
         f"counterfactual '{cf.name}'. Money: GBP present value, {results.price_base_year} prices. "
         "Each uncertain input draws from its own random stream (seed and parameter path), so "
         "the same seed gives the same figures everywhere. The deterministic figures elsewhere in "
-        "this workbook use the values written in the scenario.",
+        "this workbook use the values written in the scenario. These are the engine's figures "
+        "at the time of the run, not formulas: editing an input does not change them.",
         "cba subtitle",
     )
     _note(sheet, c, 3, u.convergence + ".")
