@@ -125,6 +125,10 @@ def main() -> int:
     import montecarlo_benchmark
 
     montecarlo_benchmark.main()
+    print()
+    import diff_benchmark
+
+    diff_benchmark.main()
     print(f"total benchmark time: {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -31,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "Results": "cba.results",
     "ScenarioError": "cba.io.problems",
     "compile_scenario": "cba.what_if",
+    "diff": "cba.changes",
     "evaluate": "cba.what_if",
     "load_scenario": "cba.io.scenario_file",
     "run": "cba.pipeline",
@@ -39,6 +40,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
+    from cba.changes import diff
     from cba.io.problems import ScenarioError
     from cba.io.scenario_file import load_scenario, scenario_from_dict, with_values
     from cba.model.evaluation import Evaluation, ParameterValueError
@@ -53,6 +55,7 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "compile_scenario",
+    "diff",
     "evaluate",
     "load_scenario",
     "run",

@@ -521,6 +521,66 @@ def _one_scenario(given: str, err: Output, settings: dict[str, Any]) -> Scenario
     return loaded[0][1]
 
 
+GIT_TIMEOUT = 60
+"""Longest wait for ``git show`` [s]."""
+
+
+def _scenario_side(given: str, err: Output) -> Scenario | None:
+    """A side of ``cba diff``: a scenario file, or ``FILE@REV`` read from git."""
+    import subprocess
+
+    from cba.io.problems import ScenarioError
+    from cba.io.scenario_file import scenario_from_bytes
+
+    path = Path(given)
+    try:
+        if path.is_file() or "@" not in given:
+            return _one_scenario(given, err, {})
+        name, rev = given.rsplit("@", 1)
+        file = Path(name)
+        if not rev or not file.name:
+            raise UsageError(f"{given}: write FILE@REV, e.g. scenario.yaml@HEAD~1")
+        try:
+            shown = subprocess.run(
+                ["git", "-C", str(file.parent or Path(".")), "show", f"{rev}:./{file.name}"],
+                capture_output=True,
+                timeout=GIT_TIMEOUT,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise UsageError(f"{given}: git could not be run ({exc})") from None
+        if shown.returncode != 0:
+            reason = shown.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise UsageError(
+                f"{given}: git cannot read {file.name} at {rev}"
+                + (f" ({reason[0][:200]})" if reason else "")
+            )
+        return scenario_from_bytes(shown.stdout, given)
+    except ScenarioError as exc:
+        err.line(str(exc))
+        return None
+
+
+def command_diff(args: argparse.Namespace, out: Output, err: Output) -> int:
+    """What moved the figures between two versions of a scenario."""
+    from cba.changes import diff
+    from cba.io.diff_report import diff_to_json, print_diff
+
+    old = _scenario_side(args.old, err)
+    new = _scenario_side(args.new, err)
+    if old is None or new is None:
+        return EXIT_INVALID
+    try:
+        found = diff(old, new)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        out.line(diff_to_json(found, args.old, args.new))
+    else:
+        print_diff(found, args.old, args.new, out.console)
+    return EXIT_OK
+
+
 def command_params(args: argparse.Namespace, out: Output, err: Output) -> int:
     """List every input of a scenario by parameter path."""
     import json
@@ -842,6 +902,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     run.set_defaults(handler=command_run)
+
+    diff = sub.add_parser(
+        "diff",
+        help="what moved the figures between two versions of a scenario, change by change",
+        description="Compare two versions of a scenario: the inputs that changed, the change "
+        "in each option's figures, and each change's share of it (exact Shapley values, so "
+        "the shares add up to the change and interactions are shared). A side is a scenario "
+        "file or FILE@REV, the file as committed at a git revision.",
+    )
+    diff.add_argument("old", metavar="OLD", help="scenario file, or FILE@REV")
+    diff.add_argument("new", metavar="NEW", help="scenario file, or FILE@REV")
+    diff.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    diff.set_defaults(handler=command_diff)
 
     params = sub.add_parser(
         "params",

@@ -48,6 +48,15 @@ def load_scenario(path: str | Path) -> Scenario:
     return _validated(data, str(path), source_map)
 
 
+def scenario_from_bytes(raw: bytes, label: str) -> Scenario:
+    """Validate a scenario file's bytes read elsewhere (a file at a git revision), ``label``
+    naming it in messages (``scenario.yaml@v1.2``)."""
+    from cba.io.yaml_loader import yaml_from_bytes
+
+    data, source_map = yaml_from_bytes(raw, label)
+    return _validated(data, label, source_map)
+
+
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Scenario:
     """Validate a scenario given as plain data, exactly as a file with that content would be.
 

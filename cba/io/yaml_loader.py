@@ -124,8 +124,12 @@ def load_yaml(path: Path) -> tuple[Any, SourceMap]:
         character YAML does not allow, is not YAML, uses a tag, a merge key or a duplicate key,
         nests too deeply, or expands past the node budget; every problem found, located.
     """
-    file = str(path)
-    raw = read_scenario_bytes(path)
+    return yaml_from_bytes(read_scenario_bytes(path), str(path))
+
+
+def yaml_from_bytes(raw: bytes, file: str) -> tuple[Any, SourceMap]:
+    """:func:`load_yaml` on bytes read elsewhere (a file at a git revision), ``file`` naming
+    them in messages."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

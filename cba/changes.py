@@ -1,0 +1,271 @@
+"""What moved the figures between two versions of a scenario, split across the changes by an
+order-free method (Shapley values; docs/methods.md §16).
+
+The changed inputs are found by parameter path (``cba params``): an input in both versions
+whose value differs. Each such input that an evaluation can vary is a player; everything else
+that differs (a line, option or agency added or removed, a structural input such as a price
+base or who pays what share, names and sources) is one more player, "structural and other
+changes". With k players, every one of the 2**k coalitions (each player at its new value or
+its old one) is evaluated through the compiled model as one batched evaluation per version of
+the structure: the old scenario's model for coalitions without the structural player, the new
+scenario's model for coalitions with it. The Shapley values then add up to the new figure less
+the old one, exactly but for rounding.
+
+With more than ``MAX_PLAYERS`` changed inputs, the inputs are grouped by the line (or block)
+they belong to, and each group is a player.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from cba.engine.shapley import coalition_masks, shapley_values
+from cba.model.evaluation import CompiledScenario
+from cba.spec.numeric_inputs import NumericInput
+from cba.spec.parameters import apply_values, key_of
+from cba.spec.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MAX_PLAYERS = 12
+"""Most players of an exact attribution (4,096 coalitions); beyond, inputs are grouped."""
+
+STRUCTURAL = "structural and other changes"
+"""The player standing for everything but changed input values."""
+
+FIGURES = (
+    ("npsv", "NPSV", "GBP, present value"),
+    ("pv_benefits", "PV benefits", "GBP, present value"),
+    ("pv_costs", "PV costs (public and other)", "GBP, present value"),
+    ("pv_community_inputs", "PV community inputs", "GBP, present value"),
+    ("bcr_public", "BCR over public costs", "ratio"),
+    ("bcr_public_and_community", "BCR with community inputs", "ratio"),
+)
+"""Figures attributed, each option against its counterfactual: (name, label, unit)."""
+
+
+NEEDED = {
+    "incremental": (
+        "npsv",
+        "pv_benefits",
+        "pv_public_costs",
+        "pv_non_public_costs",
+        "pv_community_inputs",
+        "bcr_public",
+        "bcr_public_and_community",
+    )
+}
+"""The measures each coalition's evaluation computes (the compiled model skips the rest)."""
+
+
+@dataclass(frozen=True)
+class InputChange:
+    """An input whose value differs between the versions."""
+
+    path: str
+    old: float | str
+    new: float | str
+    unit: str
+    source_changed: bool
+    """Whether the source given next to it changed too."""
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One figure of one option: old, new, and each player's share of the change."""
+
+    option_id: str
+    figure: str
+    unit: str
+    old: float | None
+    new: float | None
+    contributions: tuple[tuple[str, float | None], ...]
+    """(player, share) in the order of ``ScenarioDiff.players``; None where undefined."""
+
+    @property
+    def change(self) -> float | None:
+        if self.old is None or self.new is None:
+            return None
+        return self.new - self.old
+
+
+@dataclass(frozen=True)
+class ScenarioDiff:
+    """The changes between two versions of a scenario and what each moved."""
+
+    changes: tuple[InputChange, ...]
+    only_old: tuple[str, ...]
+    """Input paths only the old version has (removed lines, options, defaults now stated)."""
+    only_new: tuple[str, ...]
+    structural: bool
+    """Whether anything but input values differs (a player of its own)."""
+    players: tuple[str, ...]
+    """Who shares the changes: input paths, line groups, and the structural player."""
+    attributions: tuple[Attribution, ...]
+    method: str
+    """How the shares were computed, in words, with the number of evaluations."""
+
+    def frame(self) -> pd.DataFrame:  # cba.diff(old, new).frame()
+        """One row per option, figure and player: old, new, change and share."""
+        import pandas as pd
+
+        rows = [
+            {
+                "option_id": a.option_id,
+                "figure": a.figure,
+                "unit": a.unit,
+                "player": player,
+                "share": share,
+                "old": a.old,
+                "new": a.new,
+                "change": a.change,
+            }
+            for a in self.attributions
+            for player, share in a.contributions
+        ]
+        return pd.DataFrame(rows)
+
+    def attribution(self, option_id: str, figure: str = "npsv") -> Attribution:
+        for a in self.attributions:
+            if a.option_id == option_id and a.figure == figure:
+                return a
+        raise KeyError((option_id, figure))
+
+
+def _differs(a: NumericInput, b: NumericInput) -> bool:
+    return a.value != b.value
+
+
+def _line_of(path: str) -> str:
+    """The group an input belongs to: its line (``options.x.costs.y``) or its block."""
+    key = key_of(path)
+    head = path[: path.index("." + key)] if "." + key in path else path
+    parts = head.split(".")
+    if parts[0] == "options" and len(parts) >= 4:
+        return ".".join(parts[:4])
+    return head or path
+
+
+def _figures(compiled: CompiledScenario, values: dict[str, Any], options: Sequence[str]) -> Any:
+    """(coalitions, options, figures) of one batched evaluation."""
+    evaluation = compiled.evaluate(values, figures=NEEDED)
+    out = []
+    for oid in options:
+        inc = evaluation.options[oid].incremental
+        columns = []
+        for name, _, _ in FIGURES:
+            if name == "pv_costs":
+                value = np.asarray(inc.pv_public_costs) + np.asarray(inc.pv_non_public_costs)
+            else:
+                value = np.asarray(getattr(inc, name), dtype=np.float64)
+            columns.append(value)
+        out.append(np.stack(np.broadcast_arrays(*columns), axis=-1))
+    return np.stack(out, axis=-2)
+
+
+def diff(old: Scenario, new: Scenario) -> ScenarioDiff:
+    """Attribute the change in each option's figures between ``old`` and ``new`` to the
+    changed inputs (and, as one player, to everything else that differs)."""
+    old_model = CompiledScenario(old)
+    new_model = CompiledScenario(new)
+    old_inputs, new_inputs = old_model.inputs, new_model.inputs
+    changes = tuple(
+        InputChange(
+            path=path,
+            old=old_inputs[path].value,
+            new=new_inputs[path].value,
+            unit=old_inputs[path].unit,
+            source_changed=old_inputs[path].source != new_inputs[path].source,
+        )
+        for path in old_inputs
+        if path in new_inputs and _differs(old_inputs[path], new_inputs[path])
+    )
+    only_old = tuple(p for p in old_inputs if p not in new_inputs)
+    only_new = tuple(p for p in new_inputs if p not in old_inputs)
+    evaluable = [
+        c for c in changes if c.path in old_model.parameters and c.path in new_model.parameters
+    ]
+    # anything else differs when the old file with the new values set is not the new file
+    set_over = apply_values(
+        old.to_data(), {c.path: c.new for c in evaluable}, defaults=old.model_dump(mode="python")
+    )
+    structural = set_over != new.to_data()
+    # players: each evaluable input, or their lines when there are too many, then structure
+    groups: dict[str, list[InputChange]] = {}
+    room = MAX_PLAYERS - (1 if structural else 0)
+    for change in evaluable:
+        key = change.path if len(evaluable) <= room else _line_of(change.path)
+        groups.setdefault(key, []).append(change)
+    if len(groups) > room:
+        raise ValueError(
+            f"{len(groups)} lines changed: an exact attribution takes at most {room}; compare "
+            "fewer changes at a time"
+        )
+    players = list(groups) + ([STRUCTURAL] if structural else [])
+    k_inputs = len(groups)
+    masks = coalition_masks(k_inputs)
+    values: dict[str, Any] = {}
+    for index, members in enumerate(groups.values()):
+        for change in members:
+            kind = object if isinstance(change.new, str) else np.float64
+            values[change.path] = np.where(
+                masks[:, index],
+                np.asarray(change.new, dtype=kind),
+                np.asarray(change.old, dtype=kind),
+            )
+    cf_old, cf_new = old.counterfactual, new.counterfactual
+    options = [
+        o.id
+        for o in old.options
+        if o.id != cf_old and o.id in {n.id for n in new.options} and o.id != cf_new
+    ]
+    parts = [_figures(old_model, values, options)]
+    if structural:
+        parts.append(_figures(new_model, values, options))
+    table = np.concatenate(
+        [np.broadcast_to(p, (2**k_inputs, len(options), len(FIGURES))) for p in parts]
+    )
+    shares = shapley_values(table)
+    last = table.shape[0] - 1
+    attributions = []
+    for j, oid in enumerate(options):
+        for f, (name, _, unit) in enumerate(FIGURES):
+
+            def number(x: float) -> float | None:
+                return float(x) if np.isfinite(x) else None
+
+            attributions.append(
+                Attribution(
+                    option_id=oid,
+                    figure=name,
+                    unit=unit,
+                    old=number(table[0, j, f]),
+                    new=number(table[last, j, f]),
+                    contributions=tuple(
+                        (player, number(shares[i, j, f])) for i, player in enumerate(players)
+                    ),
+                )
+            )
+    evaluations = table.shape[0]
+    method = (
+        f"exact Shapley values over {len(players)} "
+        f"{'player' if len(players) == 1 else 'players'} "
+        f"({evaluations:,} coalitions in {len(parts)} batched "
+        f"{'evaluation' if len(parts) == 1 else 'evaluations'} of the compiled model)"
+    )
+    if any(len(m) > 1 for m in groups.values()):
+        method += f"; the {len(evaluable)} changed inputs grouped by line"
+    return ScenarioDiff(
+        changes=changes,
+        only_old=only_old,
+        only_new=only_new,
+        structural=structural,
+        players=tuple(players),
+        attributions=tuple(attributions),
+        method=method,
+    )

@@ -1,0 +1,158 @@
+"""cba diff: the changed inputs, and each one's share of the change in the figures (Shapley)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cba
+from cba.changes import FIGURES, STRUCTURAL, diff
+from cba.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BALSALL = ROOT / "scenarios" / "balsall_heath_community_safety.yaml"
+P = "options.resident_patrols."
+COORDINATOR = P + "costs.coordinator.amount_per_year"
+POLICING = P + "costs.priority_policing.amount_per_year"
+BURGLARIES = P + "benefits.burglary_avoided.outcomes_per_year"
+ATTRIBUTION = P + "benefits.burglary_avoided.attribution"
+
+
+def _base() -> cba.Scenario:
+    return cba.load_scenario(BALSALL)
+
+
+def _npsv(scenario: cba.Scenario) -> float:
+    results = cba.run(scenario, sensitivity=False, uncertainty=False)
+    return results.option("resident_patrols").incremental.npsv
+
+
+def _gross(scenario: cba.Scenario) -> float:
+    m = cba.run(scenario, sensitivity=False, uncertainty=False).option("resident_patrols").gross
+    return m.pv_benefits + m.pv_public_costs + m.pv_non_public_costs + m.pv_community_inputs
+
+
+def test_old_and_new_figures_are_the_two_runs() -> None:
+    old = _base()
+    new = cba.with_values(old, {COORDINATOR: 26000, BURGLARIES: 15})
+    found = diff(old, new)
+    npsv = found.attribution("resident_patrols")
+    assert npsv.old == _npsv(old) and npsv.new == pytest.approx(_npsv(new), rel=1e-12)
+    assert [c.path for c in found.changes] == [COORDINATOR, BURGLARIES]
+    assert not found.structural and found.players == (COORDINATOR, BURGLARIES)
+
+
+def test_independent_changes_get_their_effect_alone() -> None:
+    old = _base()
+    new = cba.with_values(old, {COORDINATOR: 26000, POLICING: 9000})
+    shares = dict(diff(old, new).attribution("resident_patrols").contributions)
+    for path, value in ((COORDINATOR, 26000), (POLICING, 9000)):
+        alone = _npsv(cba.with_values(old, {path: value})) - _npsv(old)
+        assert shares[path] == pytest.approx(alone, rel=1e-9)
+
+
+def test_interacting_changes_share_the_interaction() -> None:
+    old = _base()
+    both = cba.with_values(old, {BURGLARIES: 15, ATTRIBUTION: 0.35})
+    shares = dict(diff(old, both).attribution("resident_patrols").contributions)
+    v0, v_all = _npsv(old), _npsv(both)
+    v_b = _npsv(cba.with_values(old, {BURGLARIES: 15}))
+    v_a = _npsv(cba.with_values(old, {ATTRIBUTION: 0.35}))
+    # two players: each share is the mean of its effect first and its effect second
+    assert shares[BURGLARIES] == pytest.approx(((v_b - v0) + (v_all - v_a)) / 2, rel=1e-9)
+    assert shares[ATTRIBUTION] == pytest.approx(((v_a - v0) + (v_all - v_b)) / 2, rel=1e-9)
+    assert (v_b - v0) + (v_a - v0) != pytest.approx(v_all - v0, rel=1e-6)  # they do interact
+
+
+EVALUABLE = [
+    (COORDINATOR, 5_000.0, 60_000.0),
+    (POLICING, 0.0, 40_000.0),
+    (BURGLARIES, 5.0, 40.0),
+    (ATTRIBUTION, 0.0, 0.6),
+    (P + "benefits.burglary_avoided.deadweight", 0.0, 0.6),
+    (P + "benefits.asb_avoided.outcomes_per_year", 50.0, 300.0),
+    (P + "community_inputs.street_patrols.volunteers", 5.0, 80.0),
+    (P + "community_inputs.street_patrols.hours_per_volunteer", 20.0, 200.0),
+    (P + "community_inputs.meeting_space.value_per_year", 0.0, 9000.0),
+    (P + "benefits.fear_of_crime.outcomes.cohort", 1000.0, 8000.0),
+]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(st.integers(0, len(EVALUABLE) - 1), min_size=1, max_size=6, unique=True),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+)
+def test_shares_add_up_to_every_figures_change(
+    chosen: list[int], seed: int, structural: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    old = _base()
+    values: dict[str, Any] = {}
+    for index in chosen:
+        path, low, high = EVALUABLE[index]
+        values[path] = round(float(rng.uniform(low, high)), 3)
+    if structural:
+        values["price_base_year"] = 2023
+    new = cba.with_values(old, values)
+    found = diff(old, new)
+    scale = _gross(old) + _gross(new)
+    assert found.structural is structural
+    for name, _, unit in FIGURES:
+        a = found.attribution("resident_patrols", name)
+        shares = [s for _, s in a.contributions]
+        if a.change is None or any(s is None for s in shares):
+            continue
+        tolerance = 1e-9 * scale if unit.startswith("GBP") else 1e-9 * max(1.0, abs(a.new or 1))
+        assert sum(s for s in shares if s is not None) == pytest.approx(a.change, abs=tolerance)
+    assert found.attribution("resident_patrols").new == pytest.approx(_npsv(new), rel=1e-9)
+
+
+def test_structural_changes_are_one_player() -> None:
+    old = _base()
+    new = cba.with_values(old, {COORDINATOR: 26000, "price_base_year": 2023})
+    found = diff(old, new)
+    assert found.players == (COORDINATOR, STRUCTURAL)
+    assert "2 batched evaluations" in found.method
+
+
+def test_cli_diff_at_git_revisions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.email=a@b", "-c", "user.name=cba", *args],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+
+    scenario = tmp_path / "s.yaml"
+    text = BALSALL.read_text(encoding="utf-8")
+    scenario.write_text(text, encoding="utf-8")
+    git("init", "-q")
+    git("add", "s.yaml")
+    git("commit", "-qm", "v1")
+    scenario.write_text(
+        text.replace("amount_per_year: 20000", "amount_per_year: 26000"), encoding="utf-8"
+    )
+    capsys.readouterr()
+    assert main(["diff", f"{scenario}@HEAD", str(scenario), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [c["path"] for c in doc["changes"]] == [COORDINATOR]
+    npsv = next(a for a in doc["attributions"] if a["figure"] == "npsv")
+    assert npsv["shares"][COORDINATOR] == pytest.approx(npsv["change"], rel=1e-12)
+    assert main(["diff", f"{scenario}@HEAD", str(scenario)]) == 0
+    out = capsys.readouterr().out
+    assert "What moved the NPSV of resident_patrols" in out and "exact Shapley" in out
+    # a revision that lacks the file, and one that does not exist
+    assert main(["diff", f"{tmp_path / 'other.yaml'}@HEAD", str(scenario)]) == 2
+    assert "git cannot read other.yaml at HEAD" in capsys.readouterr().err
+    assert main(["diff", f"{scenario}@nosuchrev", str(scenario)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
