@@ -534,6 +534,13 @@ def _scenario_side(given: str, err: Output) -> Scenario | None:
 
     path = Path(given)
     try:
+        if path.suffix.lower() == ".xlsx" and path.is_file():
+            from cba.io.workbook.verify import VerifyError, workbook_scenario
+
+            try:
+                return workbook_scenario(path)[1]
+            except VerifyError as exc:
+                raise UsageError(f"{given}: {exc}") from None
         if path.is_file() or "@" not in given:
             return _one_scenario(given, err, {})
         name, rev = given.rsplit("@", 1)
@@ -566,8 +573,17 @@ def command_diff(args: argparse.Namespace, out: Output, err: Output) -> int:
     from cba.changes import diff
     from cba.io.diff_report import diff_to_json, print_diff
 
-    old = _scenario_side(args.old, err)
-    new = _scenario_side(args.new, err)
+    old_side, new_side = args.old, args.new
+    if args.rev is not None:
+        if new_side is not None or ".." not in args.rev:
+            raise UsageError("--rev A..B compares one scenario file: cba diff FILE --rev A..B")
+        first, last = args.rev.split("..", 1)
+        old_side = f"{args.old}@{first or 'HEAD'}"
+        new_side = f"{args.old}@{last}" if last else args.old
+    elif new_side is None:
+        raise UsageError("name two sides (cba diff OLD NEW), or one file with --rev A..B")
+    old = _scenario_side(old_side, err)
+    new = _scenario_side(new_side, err)
     if old is None or new is None:
         return EXIT_INVALID
     try:
@@ -575,9 +591,9 @@ def command_diff(args: argparse.Namespace, out: Output, err: Output) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
-        out.line(diff_to_json(found, args.old, args.new))
+        out.line(diff_to_json(found, old_side, new_side))
     else:
-        print_diff(found, args.old, args.new, out.console)
+        print_diff(found, old_side, new_side, out.console)
     return EXIT_OK
 
 
@@ -911,8 +927,19 @@ def build_parser() -> argparse.ArgumentParser:
         "the shares add up to the change and interactions are shared). A side is a scenario "
         "file or FILE@REV, the file as committed at a git revision.",
     )
-    diff.add_argument("old", metavar="OLD", help="scenario file, or FILE@REV")
-    diff.add_argument("new", metavar="NEW", help="scenario file, or FILE@REV")
+    diff.add_argument("old", metavar="OLD", help="scenario file, FILE@REV, or a workbook cba wrote")
+    diff.add_argument(
+        "new",
+        metavar="NEW",
+        nargs="?",
+        help="scenario file, FILE@REV, or a workbook cba wrote (with --rev: leave out)",
+    )
+    diff.add_argument(
+        "--rev",
+        metavar="A..B",
+        help="compare OLD (one scenario file) at git revision A with it at B (B empty: the "
+        "working tree)",
+    )
     diff.add_argument("--json", action="store_true", help="print JSON instead of tables")
     diff.set_defaults(handler=command_diff)
 

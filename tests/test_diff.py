@@ -124,7 +124,9 @@ def test_structural_changes_are_one_player() -> None:
     assert "2 batched evaluations" in found.method
 
 
-def test_cli_diff_at_git_revisions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_diff_at_git_revisions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     def git(*args: str) -> None:
         subprocess.run(
             ["git", "-c", "user.email=a@b", "-c", "user.name=cba", *args],
@@ -139,6 +141,8 @@ def test_cli_diff_at_git_revisions(tmp_path: Path, capsys: pytest.CaptureFixture
     git("init", "-q")
     git("add", "s.yaml")
     git("commit", "-qm", "v1")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "s.yaml", "-o", "out/s.xlsx", "-q", "--draws", "200"]) == 0
     scenario.write_text(
         text.replace("amount_per_year: 20000", "amount_per_year: 26000"), encoding="utf-8"
     )
@@ -151,6 +155,14 @@ def test_cli_diff_at_git_revisions(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["diff", f"{scenario}@HEAD", str(scenario)]) == 0
     out = capsys.readouterr().out
     assert "What moved the NPSV of resident_patrols" in out and "exact Shapley" in out
+    # one file between two revisions (here: HEAD and the working tree)
+    assert main(["diff", str(scenario), "--rev", "HEAD..", "--json"]) == 0
+    assert [c["path"] for c in json.loads(capsys.readouterr().out)["changes"]] == [COORDINATOR]
+    # a workbook cba wrote: the scenario it was written from (here: as committed)
+    assert main(["diff", "out/s.xlsx", "s.yaml", "--json"]) == 0
+    assert [c["path"] for c in json.loads(capsys.readouterr().out)["changes"]] == [COORDINATOR]
+    assert main(["diff", "s.yaml"]) == 2
+    assert "name two sides" in capsys.readouterr().err
     # a revision that lacks the file, and one that does not exist
     assert main(["diff", f"{tmp_path / 'other.yaml'}@HEAD", str(scenario)]) == 2
     assert "git cannot read other.yaml at HEAD" in capsys.readouterr().err

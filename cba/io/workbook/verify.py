@@ -814,6 +814,40 @@ def _where(title: str, key: tuple[int, int]) -> str:
     return f"{title}!{_column_letters(key[1])}{key[0]}"
 
 
+def workbook_scenario(path: Path, workdir: Path | None = None) -> tuple[str, Scenario]:
+    """The scenario a cba workbook was written from, found as ``cba verify`` finds it (its
+    recorded path, inside the current git repository) and with a variant's recorded inputs set
+    again; with how to name it. For ``cba diff`` with a workbook as a side.
+
+    Raises
+    ------
+    VerifyError
+        For a workbook that is not cba's, or whose scenario cannot be found or loaded.
+    """
+    recorded = _read_book(path)
+    workdir = workdir or Path.cwd()
+    try:
+        props = _provenance_of(recorded)
+        source = locate_scenario(path, props, None, None, workdir)
+        if hashlib.sha256(source.data).hexdigest() != props["scenario_sha256"]:
+            # changed since: the version the workbook was written from, where git has it
+            commit = props.get("scenario_git_commit", "")
+            if props.get("scenario_file_unchanged_since_commit") != "True" or not commit:
+                raise VerifyError(
+                    f"{path}: its scenario has changed since the workbook was written, and no "
+                    "commit holds the version it was written from; name that version instead "
+                    "(FILE@REV)"
+                )
+            source = locate_scenario(path, props, None, commit, workdir)
+        spec = _load(source)
+        variant = settings_from_text(props.get("variant_settings", ""))
+        if variant:
+            spec = _with_values(spec, variant)
+    except XlsxError as exc:
+        raise VerifyError(str(exc)) from None
+    return f"{path} (its scenario {printable(source.shown, 200)})", spec
+
+
 def verify_workbook(
     path: Path,
     scenario: Path | None = None,
