@@ -582,6 +582,14 @@ def command_diff(args: argparse.Namespace, out: Output, err: Output) -> int:
         new_side = f"{args.old}@{last}" if last else args.old
     elif new_side is None:
         raise UsageError("name two sides (cba diff OLD NEW), or one file with --rev A..B")
+    book = Path(args.output) if args.output else None
+    if book is not None:
+        from cba.io.outputs import Target, check_outputs
+
+        if book.suffix.lower() != ".xlsx":
+            raise UsageError(f"-o {book}: name an .xlsx file for the Changes workbook")
+        inputs = [Path(side.rsplit("@", 1)[0]) for side in (old_side, new_side)]
+        check_outputs([Target(book, "Changes workbook (-o)")], inputs=inputs, force=args.force)
     old = _scenario_side(old_side, err)
     new = _scenario_side(new_side, err)
     if old is None or new is None:
@@ -590,10 +598,17 @@ def command_diff(args: argparse.Namespace, out: Output, err: Output) -> int:
         found = diff(old, new)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if book is not None:
+        from cba.io.atomic import write_bytes_atomically
+        from cba.io.workbook.changes_sheet import changes_workbook
+
+        write_bytes_atomically(book, changes_workbook(found, old_side, new_side))
     if args.json:
         out.line(diff_to_json(found, old_side, new_side))
     else:
         print_diff(found, old_side, new_side, out.console)
+        if book is not None:
+            out.line(f"Changes workbook: {book}")
     return EXIT_OK
 
 
@@ -941,6 +956,15 @@ def build_parser() -> argparse.ArgumentParser:
         "working tree)",
     )
     diff.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    diff.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE.xlsx",
+        help="also write a Changes workbook (tables and a waterfall from the old NPSV to the new)",
+    )
+    diff.add_argument(
+        "--force", action="store_true", help="replace an existing workbook that cba wrote"
+    )
     diff.set_defaults(handler=command_diff)
 
     params = sub.add_parser(

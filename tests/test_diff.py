@@ -168,3 +168,31 @@ def test_cli_diff_at_git_revisions(
     assert "git cannot read other.yaml at HEAD" in capsys.readouterr().err
     assert main(["diff", f"{scenario}@nosuchrev", str(scenario)]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_changes_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import openpyxl
+
+    old_file = tmp_path / "old.yaml"
+    new_file = tmp_path / "new.yaml"
+    text = BALSALL.read_text(encoding="utf-8")
+    old_file.write_text(text, encoding="utf-8")
+    new_file.write_text(
+        text.replace("amount_per_year: 20000", "amount_per_year: 26000"), encoding="utf-8"
+    )
+    book = tmp_path / "changes.xlsx"
+    assert main(["diff", str(old_file), str(new_file), "-o", str(book)]) == 0
+    first = book.read_bytes()
+    assert main(["diff", str(old_file), str(new_file), "-o", str(book)]) == 0  # cba's own
+    assert book.read_bytes() == first
+    sheet = openpyxl.load_workbook(book, data_only=True)["Changes"]
+    texts = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert COORDINATOR in texts and "What moved the NPSV of resident_patrols" in texts
+    found = diff(cba.load_scenario(old_file), cba.load_scenario(new_file))
+    share = dict(found.attribution("resident_patrols").contributions)[COORDINATOR]
+    assert share in texts  # the share, as a number
+    other = tmp_path / "other.xlsx"
+    other.write_bytes(first[:100])
+    capsys.readouterr()
+    assert main(["diff", str(old_file), str(new_file), "-o", str(other)]) == 2
+    assert "was not written by cba" in capsys.readouterr().err

@@ -132,6 +132,21 @@ def workbook_properties(path: Path) -> dict[str, str] | None:
     return properties
 
 
+CHANGES_FORMAT = "1.0"
+"""The ``cba_changes_format`` property of a Changes workbook (``cba diff -o``)."""
+
+
+def is_cba_changes_workbook(path: Path) -> bool:
+    """Whether ``path`` is a Changes workbook written by ``cba diff -o``: cba as its creator
+    and the ``cba_changes_format`` and ``cba_version`` properties."""
+    properties = workbook_properties(path)
+    return (
+        properties is not None
+        and bool(properties.get("changes_format"))
+        and bool(properties.get("version"))  # names without their "cba_"
+    )
+
+
 def is_cba_workbook(path: Path) -> bool:
     """Whether ``path`` is a workbook written by ``cba run``: docProps/core.xml names cba as
     its creator and docProps/custom.xml holds every property in :data:`WORKBOOK_PROPERTIES`,
@@ -209,7 +224,11 @@ def _existing_problem(target: Target, force: bool) -> str | None:
             "cannot tell one it wrote from any other file. Choose another path, or pass --force "
             "to replace it"
         )
-    written_by_cba = is_cba_workbook(path) if path.suffix.lower() == ".xlsx" else None
+    written_by_cba = (
+        is_cba_workbook(path) or is_cba_changes_workbook(path)
+        if path.suffix.lower() == ".xlsx"
+        else None
+    )
     if written_by_cba is None:
         written_by_cba = is_cba_results(path)
     if written_by_cba:
