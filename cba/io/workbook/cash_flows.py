@@ -50,6 +50,13 @@ class OptionCells:
     discounted_net_row: int = 0
     incremental_rows: tuple[int, int] | None = None
     """(incremental discounted net row, cumulative row), for the chart."""
+    cost_pvs: list[tuple[str, dict[str, float]]] = field(default_factory=list)
+    """Each cost line's PV cell (after optimism bias) and the shares its payers pay."""
+    input_pvs: list[tuple[str, str]] = field(default_factory=list)
+    """Each community input's PV cell and the agency (group) that gives it."""
+    value_pvs: list[tuple[str, str, str | None, bool]] = field(default_factory=list)
+    """Each benefit component's PV cell, value type, agency or beneficiary, and whether it is
+    cashable."""
 
 
 @dataclass
@@ -92,6 +99,11 @@ class _Writer:
     def years(self, row: int) -> str:
         """Relative-column range of the year cells of ``row`` (for SUMPRODUCT)."""
         return f"{ref(FIRST_YEAR_COLUMN, row)}:{ref(self.last_col, row)}"
+
+    @staticmethod
+    def absolute(column: int, row: int) -> str:
+        """``'Cash flows'!$F$12``: a cell as other sheets refer to it."""
+        return quote_sheet(TITLE) + ref(column, row, True, True)
 
     @staticmethod
     def factor_row(health: bool) -> int:
@@ -197,6 +209,7 @@ class _Writer:
             for i, amount in enumerate(line.flows_before_optimism_bias):
                 c.value(row, FIRST_YEAR_COLUMN + i, amount, "cba input money")
             cost_rows.append(row)
+            out.cost_pvs.append((self.absolute(COL_PV, row), dict(line.paid_by)))
             row += 1
         public_row = row
         non_public_row = row + 1
@@ -242,6 +255,7 @@ class _Writer:
             for i, amount in enumerate(item.flows):
                 c.value(row, FIRST_YEAR_COLUMN + i, amount, "cba input money")
             input_rows.append(row)
+            out.input_pvs.append((self.absolute(COL_PV, row), item.contributed_by))
             row += 1
         community_row = row
         c.text(community_row, COL_LABEL, "Community inputs, valued (total)", "cba label")
@@ -313,6 +327,14 @@ class _Writer:
                         "cba money",
                     )
                 components.append((row, benefit.health))
+                out.value_pvs.append(
+                    (
+                        self.absolute(COL_PV, row),
+                        component.value_type,
+                        component.agency,
+                        component.cashable,
+                    )
+                )
                 row += 1
         benefits_row = row
         discounted_benefits_row = row + 1

@@ -146,7 +146,7 @@ def build_workbook(
     workbook.defined_names[front_page.STORY_NAME] = DefinedName(
         front_page.STORY_NAME, attr_text=f"{quote_sheetname(front.title)}!$A${first}"
     )
-    agencies.write_agencies(sheets[agencies.TITLE], cells[agencies.TITLE], results)
+    agencies.write_agencies(sheets[agencies.TITLE], cells[agencies.TITLE], results, layout)
     community_sheet.write_community(
         sheets[community_sheet.TITLE], cells[community_sheet.TITLE], results, layout
     )

@@ -2,8 +2,9 @@
 
 For the Balsall Heath example, every input cell of the Benefit chain sheet (found by its style,
 ``cba input ...``) is edited in a copy of the workbook, which LibreOffice recalculates; the
-Summary's NPSV, both BCRs and DfT category must then be the engine's for the scenario with the
-same input changed (``cba.with_values``). An input whose edit moves nothing fails, as does an
+Summary's NPSV, both BCRs and DfT category, and each agency's fiscal ROI and ROI on the Agencies
+sheet, must then be the engine's for the scenario with the same input changed
+(``cba.with_values``). An input whose edit moves nothing fails, as does an
 input cell the test cannot name a parameter for.
 """
 
@@ -24,6 +25,7 @@ from cba.results import Results
 from tests import libreoffice as lo
 from tests.io.workbook.conftest import ROOT
 
+AGENCIES = "Agencies"
 SCENARIO = ROOT / "scenarios" / "balsall_heath_community_safety.yaml"
 REL = 1e-9
 STEP_PARAMETERS = {
@@ -112,6 +114,26 @@ def _figures(book: Path, options: list[str]) -> dict[str, object]:
         workbook.close()
 
 
+def _agency_returns(book: Path, results: Results) -> dict[str, object]:
+    """Each agency's fiscal ROI and ROI on the Agencies sheet, by ``<option>.<agency>.<roi>``."""
+    by_name = {o.name: o.option_id for o in results.options}
+    agencies = {a.id for a in cba.load_scenario(SCENARIO).agencies}
+    workbook = openpyxl.load_workbook(book, data_only=True)
+    try:
+        out: dict[str, object] = {}
+        option_id = None
+        for row in workbook[AGENCIES].iter_rows(min_col=1, max_col=12):
+            first = row[0].value
+            if first in by_name:
+                option_id = by_name[str(first)]
+            elif first in agencies and option_id is not None:
+                out[f"{option_id}.{first}.fiscal_roi"] = row[10].value
+                out[f"{option_id}.{first}.roi"] = row[11].value
+        return out
+    finally:
+        workbook.close()
+
+
 def _engine_figures(results: Results) -> dict[str, object]:
     out: dict[str, object] = {}
     for option in results.options:
@@ -122,6 +144,11 @@ def _engine_figures(results: Results) -> dict[str, object]:
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 value = "undefined"
             out[f"{figure}_{option.option_id}"] = value
+        for agency in option.agencies_incremental:
+            for measure in ("fiscal_roi", "roi"):
+                value = getattr(agency, measure)
+                key = f"{option.option_id}.{agency.agency_id}.{measure}"
+                out[key] = "undefined" if value is None else value
     return out
 
 
@@ -165,11 +192,14 @@ def test_benefit_chain_inputs_drive_the_summary(tmp_path: Path) -> None:
     for item, edited in zip(inputs, edited_books, strict=True):
         changed = cba.with_values(scenario, {item.path: item.value})
         expected = _engine_figures(cba.run(changed, sensitivity=False, uncertainty=False))
-        got = _figures(recalculated[edited], options)
+        got = _figures(recalculated[edited], options) | _agency_returns(recalculated[edited], base)
         where = f"{benefit_chain.TITLE}!{item.coordinate} ({item.path} = {item.value:g})"
         if expected[f"NPSV_{options[0]}"] == before[f"NPSV_{options[0]}"]:
             problems.append(f"{where}: the engine's NPSV does not move; choose another edit")
         for name, value in expected.items():
+            if name not in got:
+                problems.append(f"{where}: {name} not found in the workbook")
+                continue
             largest = max(largest, _relative(got[name], value))
             if not _same(got[name], value):
                 problems.append(f"{where}: {name} is {got[name]!r}, the engine gives {value!r}")
