@@ -5,19 +5,31 @@ Present values are ``SUMPRODUCT`` over a visible factor row, never ``NPV()``: Ex
 discounts its first value by a period, and a single rate cannot express the Green Book's
 declining schedule (docs/excel.md). Factors are chained: ``D_0 = 1``, ``D_t = D_(t-1)/(1+r_t)``,
 so a partner who changes a rate cell sees every figure move.
+
+A benefit line's net outcomes per year are the Benefit chain sheet's net outcomes (its first
+year) times the line's year profile, a row of factors fixed at the run (start year, duration
+and drop-off are not editable here): ``net_t = chain_net x profile_t``, the engine's arithmetic
+(``cba.model.compile``), so the yellow fractions on the Benefit chain drive every valued flow.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import NDArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cba.engine.profiles import drop_off_profile
+from cba.io.workbook.benefit_chain import BenefitChainLayout, chain_layout
 from cba.io.workbook.cells import SheetCells, quote_sheet, ref
 from cba.io.workbook.layout import finish_sheet, merge_across, prepare_sheet
 from cba.io.workbook.wording import paid_by_text
 from cba.results import OptionResult, Results
+from cba.spec.scenario import Scenario
+
+FloatArray = NDArray[np.float64]
 
 TITLE = "Cash flows"
 FIRST_YEAR_COLUMN = 7
@@ -38,6 +50,13 @@ class OptionCells:
     discounted_net_row: int = 0
     incremental_rows: tuple[int, int] | None = None
     """(incremental discounted net row, cumulative row), for the chart."""
+    cost_pvs: list[tuple[str, dict[str, float]]] = field(default_factory=list)
+    """Each cost line's PV cell (after optimism bias) and the shares its payers pay."""
+    input_pvs: list[tuple[str, str]] = field(default_factory=list)
+    """Each community input's PV cell and the agency (group) that gives it."""
+    value_pvs: list[tuple[str, str, str | None, bool]] = field(default_factory=list)
+    """Each benefit component's PV cell, value type, agency or beneficiary, and whether it is
+    cashable."""
 
 
 @dataclass
@@ -55,17 +74,36 @@ class CashFlowsLayout:
         return f"{first}:{last}"
 
 
+def benefit_profile(scenario: Scenario, option_id: str, line_id: str, n_years: int) -> FloatArray:
+    """A benefit line's year profile [share of its first year's outcomes], shape (T,), as the
+    engine builds it (``cba.model.compile``: start year, duration and drop-off)."""
+    option = next(o for o in scenario.options if o.id == option_id)
+    line = next(b for b in option.benefits if b.id == line_id)
+    start = 0 if line.start_year is None else line.start_year - scenario.first_year
+    end = n_years - 1 if line.duration_years is None else start + line.duration_years - 1
+    return drop_off_profile(start, end, line.drop_off, n_years)
+
+
 class _Writer:
-    def __init__(self, sheet: Worksheet, cells: SheetCells, results: Results) -> None:
+    def __init__(
+        self, sheet: Worksheet, cells: SheetCells, results: Results, scenario: Scenario
+    ) -> None:
         self.sheet = sheet
         self.cells = cells
         self.results = results
+        self.scenario = scenario
+        self.chain: BenefitChainLayout = chain_layout(results)
         self.n = len(results.years)
         self.last_col = FIRST_YEAR_COLUMN + self.n - 1
 
     def years(self, row: int) -> str:
         """Relative-column range of the year cells of ``row`` (for SUMPRODUCT)."""
         return f"{ref(FIRST_YEAR_COLUMN, row)}:{ref(self.last_col, row)}"
+
+    @staticmethod
+    def absolute(column: int, row: int) -> str:
+        """``'Cash flows'!$F$12``: a cell as other sheets refer to it."""
+        return quote_sheet(TITLE) + ref(column, row, True, True)
 
     @staticmethod
     def factor_row(health: bool) -> int:
@@ -171,6 +209,7 @@ class _Writer:
             for i, amount in enumerate(line.flows_before_optimism_bias):
                 c.value(row, FIRST_YEAR_COLUMN + i, amount, "cba input money")
             cost_rows.append(row)
+            out.cost_pvs.append((self.absolute(COL_PV, row), dict(line.paid_by)))
             row += 1
         public_row = row
         non_public_row = row + 1
@@ -216,6 +255,7 @@ class _Writer:
             for i, amount in enumerate(item.flows):
                 c.value(row, FIRST_YEAR_COLUMN + i, amount, "cba input money")
             input_rows.append(row)
+            out.input_pvs.append((self.absolute(COL_PV, row), item.contributed_by))
             row += 1
         community_row = row
         c.text(community_row, COL_LABEL, "Community inputs, valued (total)", "cba label")
@@ -238,13 +278,28 @@ class _Writer:
         section("Benefits [net outcomes per year; value GBP per year]")
         components: list[tuple[int, bool]] = []  # (row, health)
         for benefit in option.benefits:
-            outcome_row = row
+            profile_row, outcome_row = row, row + 1
             kind = "health schedule" if benefit.health else "standard schedule"
-            c.text(row, COL_LABEL, f"{benefit.name} [{benefit.line_id}]: net outcomes")
-            c.text(row, COL_KIND, kind)
+            c.text(
+                profile_row,
+                COL_LABEL,
+                f"{benefit.name} [{benefit.line_id}]: year profile (share of the first year's "
+                "outcomes; timing and drop-off fixed at the run)",
+            )
+            profile = benefit_profile(self.scenario, option.option_id, benefit.line_id, self.n)
+            for i, share in enumerate(profile):
+                c.value(profile_row, FIRST_YEAR_COLUMN + i, float(share), "cba factor")
+            net = self.chain.net_outcomes(option.option_id, benefit.line_id, len(benefit.chain))
+            c.text(
+                outcome_row,
+                COL_LABEL,
+                f"{benefit.name} [{benefit.line_id}]: net outcomes (Benefit chain x profile)",
+            )
+            c.text(outcome_row, COL_KIND, kind)
             for i, outcomes in enumerate(benefit.net_outcomes):
-                c.value(row, FIRST_YEAR_COLUMN + i, outcomes, "cba count")
-            row += 1
+                col = FIRST_YEAR_COLUMN + i
+                c.formula(outcome_row, col, f"{net}*{ref(col, profile_row)}", outcomes, "cba count")
+            row = outcome_row + 1
             for component in benefit.components:
                 flags = []
                 if component.value_type == "fiscal":
@@ -272,6 +327,14 @@ class _Writer:
                         "cba money",
                     )
                 components.append((row, benefit.health))
+                out.value_pvs.append(
+                    (
+                        self.absolute(COL_PV, row),
+                        component.value_type,
+                        component.agency,
+                        component.cashable,
+                    )
+                )
                 row += 1
         benefits_row = row
         discounted_benefits_row = row + 1
@@ -460,10 +523,13 @@ class _Writer:
         return row
 
 
-def write_cash_flows(sheet: Worksheet, cells: SheetCells, results: Results) -> CashFlowsLayout:
-    """Fill the Cash flows sheet; the counterfactual's block comes first."""
+def write_cash_flows(
+    sheet: Worksheet, cells: SheetCells, results: Results, scenario: Scenario
+) -> CashFlowsLayout:
+    """Fill the Cash flows sheet; the counterfactual's block comes first. ``scenario`` is the
+    one ``results`` were computed from (for the benefit lines' year profiles)."""
     prepare_sheet(sheet)
-    writer = _Writer(sheet, cells, results)
+    writer = _Writer(sheet, cells, results, scenario)
     writer.header()
     ordered = sorted(results.options, key=lambda o: not o.is_counterfactual)
     row = FIRST_BLOCK_ROW

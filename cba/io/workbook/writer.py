@@ -134,7 +134,9 @@ def build_workbook(
     cells = {title: SheetCells(sheet, ledger) for title, sheet in sheets.items()}
 
     front = _front_sheet(workbook, titles)
-    layout = cash_flows.write_cash_flows(sheets[cash_flows.TITLE], cells[cash_flows.TITLE], results)
+    layout = cash_flows.write_cash_flows(
+        sheets[cash_flows.TITLE], cells[cash_flows.TITLE], results, scenario
+    )
     _cash_flow_charts(sheets[cash_flows.TITLE], results, layout)
     headline = summary.write_summary(sheets[summary.TITLE], cells[summary.TITLE], results, layout)
     first = front_page.write_front_page(
@@ -144,7 +146,7 @@ def build_workbook(
     workbook.defined_names[front_page.STORY_NAME] = DefinedName(
         front_page.STORY_NAME, attr_text=f"{quote_sheetname(front.title)}!$A${first}"
     )
-    agencies.write_agencies(sheets[agencies.TITLE], cells[agencies.TITLE], results)
+    agencies.write_agencies(sheets[agencies.TITLE], cells[agencies.TITLE], results, layout)
     community_sheet.write_community(
         sheets[community_sheet.TITLE], cells[community_sheet.TITLE], results, layout
     )

@@ -1,0 +1,209 @@
+"""A cell styled as an input drives the figures that depend on it (issue 11).
+
+For the Balsall Heath example, every input cell of the Benefit chain sheet (found by its style,
+``cba input ...``) is edited in a copy of the workbook, which LibreOffice recalculates; the
+Summary's NPSV, both BCRs and DfT category, and each agency's fiscal ROI and ROI on the Agencies
+sheet, must then be the engine's for the scenario with the same input changed
+(``cba.with_values``). An input whose edit moves nothing fails, as does an
+input cell the test cannot name a parameter for.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import cba
+from cba.io.workbook import benefit_chain
+from cba.io.workbook.writer import write_workbook
+from cba.results import Results
+from tests import libreoffice as lo
+from tests.io.workbook.conftest import ROOT
+
+AGENCIES = "Agencies"
+SCENARIO = ROOT / "scenarios" / "balsall_heath_community_safety.yaml"
+REL = 1e-9
+STEP_PARAMETERS = {
+    "after_deadweight": "deadweight",
+    "after_displacement": "displacement",
+    "after_leakage": "leakage",
+    "after_substitution": "substitution",
+    "after_attribution": "attribution",
+    "after_multiplier": "multiplier",
+    "net": "optimism_bias",
+}
+"""The scenario key behind each step's fraction kept: the fraction is ``1 - key``, except the
+multiplier, which is the fraction itself."""
+FIGURES = ("NPSV", "BCR_public", "BCR_with_community_inputs", "DfT_category")
+MEASURES = {
+    "NPSV": "npsv",
+    "BCR_public": "bcr_public",
+    "BCR_with_community_inputs": "bcr_public_and_community",
+    "DfT_category": "value_for_money",
+}
+
+
+@dataclass(frozen=True)
+class InputCell:
+    coordinate: str
+    path: str
+    """The parameter path the cell stands for."""
+    kept: float
+    edited: float
+    """The fraction written into the edited copy."""
+
+    @property
+    def value(self) -> float:
+        """The parameter's value that the edited fraction means."""
+        key = self.path.rsplit(".", 1)[1]
+        return self.edited if key == "multiplier" else 1.0 - self.edited
+
+
+def _chain_inputs(book: Path, results: Results) -> tuple[list[InputCell], list[str]]:
+    """Every input-styled cell of the Benefit chain sheet with its parameter path, and the
+    cells that could not be given one."""
+    by_name = {o.name: o.option_id for o in results.options}
+    steps = {label: step for step, label in benefit_chain.STEP_LABELS.items()}
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook[benefit_chain.TITLE]
+    found: list[InputCell] = []
+    unnamed: list[str] = []
+    option_id = line_id = None
+    for row in sheet.iter_rows():
+        first = row[0]
+        if first.style == "cba heading":
+            option_id = by_name.get(str(first.value))
+        elif first.style == "cba header":
+            match = re.search(r"\[([^\]]+)\]$", str(first.value))
+            line_id = match.group(1) if match else None
+        for cell in row:
+            if not cell.style.startswith("cba input"):
+                continue
+            step = steps.get(str(first.value))
+            if option_id is None or line_id is None or step not in STEP_PARAMETERS:
+                unnamed.append(f"{cell.coordinate} ({first.value!r})")
+                continue
+            kept = float(cell.value)
+            if step == "after_multiplier":
+                edited = kept + 0.05
+            else:
+                edited = kept + 0.05 if kept + 0.05 <= 1.0 else kept - 0.05
+            path = f"options.{option_id}.benefits.{line_id}.{STEP_PARAMETERS[step]}"
+            found.append(InputCell(cell.coordinate, path, kept, edited))
+    workbook.close()
+    return found, unnamed
+
+
+def _figures(book: Path, options: list[str]) -> dict[str, object]:
+    """The Summary's named figures of each option, read through the workbook's names."""
+    workbook = openpyxl.load_workbook(book, data_only=True)
+    try:
+        out: dict[str, object] = {}
+        for option_id in options:
+            for figure in FIGURES:
+                name = f"{figure}_{option_id}"
+                sheet_title, cell = next(workbook.defined_names[name].destinations)
+                out[name] = workbook[sheet_title][cell.replace("$", "")].value
+        return out
+    finally:
+        workbook.close()
+
+
+def _agency_returns(book: Path, results: Results) -> dict[str, object]:
+    """Each agency's fiscal ROI and ROI on the Agencies sheet, by ``<option>.<agency>.<roi>``."""
+    by_name = {o.name: o.option_id for o in results.options}
+    agencies = {a.id for a in cba.load_scenario(SCENARIO).agencies}
+    workbook = openpyxl.load_workbook(book, data_only=True)
+    try:
+        out: dict[str, object] = {}
+        option_id = None
+        for row in workbook[AGENCIES].iter_rows(min_col=1, max_col=12):
+            first = row[0].value
+            if first in by_name:
+                option_id = by_name[str(first)]
+            elif first in agencies and option_id is not None:
+                out[f"{option_id}.{first}.fiscal_roi"] = row[10].value
+                out[f"{option_id}.{first}.roi"] = row[11].value
+        return out
+    finally:
+        workbook.close()
+
+
+def _engine_figures(results: Results) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for option in results.options:
+        if option.is_counterfactual:
+            continue
+        for figure, measure in MEASURES.items():
+            value = getattr(option.incremental, measure)
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                value = "undefined"
+            out[f"{figure}_{option.option_id}"] = value
+        for agency in option.agencies_incremental:
+            for measure in ("fiscal_roi", "roi"):
+                value = getattr(agency, measure)
+                key = f"{option.option_id}.{agency.agency_id}.{measure}"
+                out[key] = "undefined" if value is None else value
+    return out
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(float(a), float(b), rel_tol=REL, abs_tol=1e-9)
+    return a == b
+
+
+def _relative(a: object, b: object) -> float:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) / max(abs(float(b)), 1e-300)
+    return 0.0
+
+
+def test_benefit_chain_inputs_drive_the_summary(tmp_path: Path) -> None:
+    lo.require_libreoffice()
+    scenario = cba.load_scenario(SCENARIO)
+    base = cba.run(scenario, sensitivity=False, uncertainty=False)
+    book = write_workbook(base, scenario, {}, tmp_path / "base.xlsx").path
+    assert book is not None
+    inputs, unnamed = _chain_inputs(book, base)
+    assert unnamed == [], f"input cells with no parameter behind them: {unnamed}"
+    assert inputs, "the Benefit chain has no input cells"
+    options = [o.option_id for o in base.options if not o.is_counterfactual]
+    before = _engine_figures(base)
+
+    edited_books: list[Path] = []
+    for i, item in enumerate(inputs):
+        workbook = openpyxl.load_workbook(book)
+        workbook[benefit_chain.TITLE][item.coordinate].value = item.edited
+        target = tmp_path / "edited" / f"edit_{i:03d}.xlsx"
+        target.parent.mkdir(exist_ok=True)
+        workbook.save(target)
+        workbook.close()
+        edited_books.append(target)
+    recalculated = lo.recalculate(edited_books, tmp_path / "recalculated")
+
+    problems: list[str] = []
+    largest = 0.0
+    for item, edited in zip(inputs, edited_books, strict=True):
+        changed = cba.with_values(scenario, {item.path: item.value})
+        expected = _engine_figures(cba.run(changed, sensitivity=False, uncertainty=False))
+        got = _figures(recalculated[edited], options) | _agency_returns(recalculated[edited], base)
+        where = f"{benefit_chain.TITLE}!{item.coordinate} ({item.path} = {item.value:g})"
+        if expected[f"NPSV_{options[0]}"] == before[f"NPSV_{options[0]}"]:
+            problems.append(f"{where}: the engine's NPSV does not move; choose another edit")
+        for name, value in expected.items():
+            if name not in got:
+                problems.append(f"{where}: {name} not found in the workbook")
+                continue
+            largest = max(largest, _relative(got[name], value))
+            if not _same(got[name], value):
+                problems.append(f"{where}: {name} is {got[name]!r}, the engine gives {value!r}")
+        if got[f"NPSV_{options[0]}"] == pytest.approx(before[f"NPSV_{options[0]}"], rel=1e-12):
+            problems.append(f"{where}: editing it leaves the NPSV where it was")
+    print(f"{len(inputs)} input cells checked; largest relative difference {largest:.3g}")
+    assert problems == [], "\n".join(problems)
