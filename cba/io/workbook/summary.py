@@ -284,7 +284,9 @@ def paragraph(results: Results, option: OptionResult) -> str:
     )
     parts.append(
         "(This paragraph gives the engine's figures at the time of the run and does not change "
-        "when the workbook is edited; the table below and the front page's verdict do.)"
+        "when the workbook is edited. In the table below the NPSVs, PVs, BCRs and DfT category "
+        "follow an edited input, as does the front page's verdict; the ROIs, payback year, "
+        "IRR and equivalent annual net benefit are the engine's figures.)"
     )
     return " ".join(parts)
 
