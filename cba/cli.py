@@ -778,6 +778,10 @@ def command_scale(args: argparse.Namespace, out: Output, err: Output) -> int:
     return EXIT_OK
 
 
+VERIFY_SHOWN = 20
+"""Calculated figures ``cba verify`` lists without ``--all``."""
+
+
 def command_verify(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Recompute a workbook's scenario and compare every figure."""
     from cba.io.workbook.template import TemplateError
@@ -804,11 +808,44 @@ def command_verify(args: argparse.Namespace, out: Output, err: Output) -> int:
     if outcome.figures_match:
         out.line(f"all {outcome.compared} figures match")
         return EXIT_OK
-    out.line(f"{outcome.differing} of {outcome.compared} figures differ:")
-    for difference in outcome.differences:
-        out.line(f"  {difference}")
-    if outcome.differing > len(outcome.differences):
-        out.line(f"  ... and {outcome.differing - len(outcome.differences)} more")
+    out.line(f"{outcome.differing} of {outcome.compared} figures differ.")
+    if outcome.inputs_differing:
+        out.line(f"Inputs that differ from the scenario ({outcome.inputs_differing}):")
+        for difference in outcome.inputs:
+            out.line(f"  {difference}")
+        if outcome.inputs_differing > len(outcome.inputs):
+            out.line(f"  ... and {outcome.inputs_differing - len(outcome.inputs)} more")
+    others = [d for d in outcome.typed if d not in outcome.inputs]
+    other_count = outcome.typed_differing - outcome.inputs_differing
+    if other_count:
+        shown_others = others if args.all else others[:VERIFY_SHOWN]
+        out.line(
+            f"Other typed values that differ ({other_count}): the engine's figures (and inputs "
+            "it writes as values)" + (":" if shown_others else "")
+        )
+        for difference in shown_others:
+            out.line(f"  {difference}")
+        if other_count > len(shown_others):
+            more = other_count - len(shown_others)
+            out.line(f"  ... and {more} more" + ("" if args.all else " (--all lists them)"))
+    calculated = [d for d in outcome.differences if d not in outcome.typed]
+    if outcome.missing_results and outcome.missing_results == outcome.calculated_differing:
+        out.line(
+            f"{outcome.missing_results} formulas have no stored result: the workbook was saved "
+            "by a program that drops them (openpyxl, for one), so only its typed values are "
+            "compared. Open and save it in a spreadsheet program to store the results."
+        )
+    elif outcome.calculated_differing:
+        shown = calculated if args.all else calculated[:VERIFY_SHOWN]
+        out.line(
+            f"Figures calculated from them that differ ({outcome.calculated_differing})"
+            + (":" if shown else "")
+        )
+        for difference in shown:
+            out.line(f"  {difference}")
+        if outcome.calculated_differing > len(shown):
+            more = outcome.calculated_differing - len(shown)
+            out.line(f"  ... and {more} more" + ("" if args.all else " (--all lists them)"))
     return EXIT_DIFFERS
 
 
@@ -1050,6 +1087,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--rev", metavar="REV", help="use the scenario as it was at this git revision"
     )
     verify.add_argument("--template", metavar="PATH", help="the template the workbook used")
+    verify.add_argument(
+        "--all",
+        action="store_true",
+        help="list every differing figure (default: every input, then the first 20 others)",
+    )
     verify.set_defaults(handler=command_verify)
 
     pack = sub.add_parser(

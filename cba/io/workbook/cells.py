@@ -36,6 +36,8 @@ class FormulaLedger:
     """Every formula written, by sheet title and cell reference, with its expected value."""
 
     expected: dict[str, dict[str, float | str]] = field(default_factory=dict)
+    inputs: dict[str, set[str]] = field(default_factory=dict)
+    """Cells written in an input style ("inputs you may change"), by sheet title."""
     compared_from: dict[str, int] = field(default_factory=dict)
     """Sheets compared by ``cba verify`` only from a row on (the front page below the
     template's branding), by title."""
@@ -87,6 +89,8 @@ class SheetCells:
         cell = self._cell(row, column)
         cell.value = value
         cell.style = style
+        if style.startswith("cba input"):
+            self.ledger.inputs.setdefault(self.sheet.title, set()).add(cell.coordinate)
         return cell
 
     def formula(

@@ -124,6 +124,17 @@ class Verification:
     """The first :data:`MAX_LISTED_DIFFERENCES` differences, sheet by sheet."""
     differing: int = 0
     """How many figures differ, listed or not."""
+    inputs: list[Difference] = field(default_factory=list)
+    """The first differing input cells (styled as inputs you may change): the likely cause."""
+    inputs_differing: int = 0
+    typed: list[Difference] = field(default_factory=list)
+    """The first differing cells that hold typed values (inputs, the engine's figures): what
+    was changed, in the workbook or in the scenario."""
+    typed_differing: int = 0
+    calculated_differing: int = 0
+    """How many differing cells are formulas (figures calculated from the typed ones)."""
+    missing_results: int = 0
+    """Formula cells with no stored result (a program that drops them saved the workbook)."""
 
     @property
     def sha256_matches(self) -> bool:
@@ -744,16 +755,49 @@ def _identical(recorded: _Book, member: str, expected: bytes) -> bool:
 
 
 class _Comparison:
-    def __init__(self, outcome: Verification) -> None:
+    def __init__(
+        self,
+        outcome: Verification,
+        formulas: dict[str, set[str]] | None = None,
+        inputs: dict[str, set[str]] | None = None,
+    ) -> None:
         self.outcome = outcome
+        self.formulas = formulas or {}
+        """Formula cells of the rebuilt workbook by sheet title (``B7``)."""
+        self.inputs = inputs or {}
+        """Input-styled cells of the rebuilt workbook by sheet title."""
 
-    def differ(self, where: str, label: str, recorded: object, recomputed: object) -> None:
-        self.outcome.differing += 1
-        if len(self.outcome.differences) < MAX_LISTED_DIFFERENCES:
-            self.outcome.differences.append(Difference(where, label, recorded, recomputed))
+    def differ(
+        self,
+        where: str,
+        label: str,
+        recorded: object,
+        recomputed: object,
+        formula: bool = False,
+        is_input: bool = False,
+    ) -> None:
+        found = self.outcome
+        found.differing += 1
+        difference = Difference(where, label, recorded, recomputed)
+        if len(found.differences) < MAX_LISTED_DIFFERENCES:
+            found.differences.append(difference)
+        if is_input:
+            found.inputs_differing += 1
+            if len(found.inputs) < MAX_LISTED_DIFFERENCES:
+                found.inputs.append(difference)
+        if formula:
+            found.calculated_differing += 1
+            if recorded is None:
+                found.missing_results += 1
+        else:
+            found.typed_differing += 1
+            if len(found.typed) < MAX_LISTED_DIFFERENCES:
+                found.typed.append(difference)
 
     def sheet(self, title: str, recorded: _Book, rebuilt: _Book, from_row: int = 1) -> None:
         """Compare one sheet cell by cell (from row ``from_row`` on)."""
+        formulas = self.formulas.get(title, set())
+        inputs = self.inputs.get(title, set())
         old_member, new_member = recorded.sheets.get(title), rebuilt.sheets.get(title)
         expected = rebuilt.member_bytes(new_member) if new_member is not None else b""
         if (
@@ -797,10 +841,19 @@ class _Comparison:
                             label or labels.get(key[0], ""),
                             value,
                             expected_cells.get(key),
+                            _cell_name(key) in formulas,
+                            _cell_name(key) in inputs,
                         )
         for key in sorted(expected_cells.keys() - seen):
             self.outcome.compared += 1
-            self.differ(_where(title, key), labels.get(key[0], ""), None, expected_cells[key])
+            self.differ(
+                _where(title, key),
+                labels.get(key[0], ""),
+                None,
+                expected_cells[key],
+                _cell_name(key) in formulas,
+                _cell_name(key) in inputs,
+            )
 
 
 def _template_sha256(template: Path | None) -> str:
@@ -808,6 +861,11 @@ def _template_sha256(template: Path | None) -> str:
     from cba.io.workbook.template import DEFAULT_TEMPLATE, open_template, template_digest
 
     return template_digest(DEFAULT_TEMPLATE) if template is None else open_template(template).sha256
+
+
+def _cell_name(key: tuple[int, int]) -> str:
+    """``B7`` for (row 7, column 2)."""
+    return f"{_column_letters(key[1])}{key[0]}"
 
 
 def _where(title: str, key: tuple[int, int]) -> str:
@@ -913,7 +971,9 @@ def verify_workbook(
             recorded_sha256=props["scenario_sha256"],
             current_sha256=hashlib.sha256(source.data).hexdigest(),
         )
-        comparison = _Comparison(outcome)
+        comparison = _Comparison(
+            outcome, {title: set(cells) for title, cells in ledger.expected.items()}, ledger.inputs
+        )
         titles = [t for t in recorded.sheets if t not in _NOT_COMPARED]
         titles += [t for t in rebuilt.sheets if t not in _NOT_COMPARED and t not in titles]
         # The front page is compared below the template's branding, and only when the

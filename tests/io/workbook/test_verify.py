@@ -109,3 +109,30 @@ def test_bad_input_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     err = capsys.readouterr().err
     assert "not a cba workbook" in err
     assert "Traceback" not in err
+
+
+def test_an_edited_input_is_named_first_and_missing_results_are_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    book = tmp_path / "book.xlsx"
+    _run(SCENARIO, book, tmp_path, monkeypatch)
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook["Benefit chain"]
+    cell = next(
+        c
+        for row in sheet.iter_rows()
+        for c in row
+        if str(c.style).startswith("cba input") and isinstance(c.value, float | int)
+    )
+    cell.value = float(cell.value) * 0.5
+    edited = tmp_path / "edited.xlsx"
+    workbook.save(edited)  # openpyxl keeps formulas but drops their stored results
+    capsys.readouterr()
+    assert main(["verify", str(edited), "--scenario", str(SCENARIO)]) == 3
+    out = capsys.readouterr().out
+    typed = out.index("Inputs that differ from the scenario (1)")
+    assert out.index(f"Benefit chain!{cell.coordinate}", typed) > typed
+    assert "formulas have no stored result" in out
+    assert "Figures calculated from them" not in out
