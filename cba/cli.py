@@ -352,6 +352,14 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
                 overrides["progress"] = progress
             results = run(scenario, **overrides)
         provenance: dict[str, Any] = scenario_provenance(path)
+        if provenance["scenario_file_unchanged_since_commit"] is False:
+            message = (
+                f"{path}: has changes not committed to git: the workbook records its sha256, "
+                "but no commit holds this version (commit it so that it can be rerun)"
+            )
+            if args.strict:
+                raise UsageError(message + "; --strict: nothing was written")
+            err.line(f"warning: {message}")
         # The command that reproduces the figures; output locations do not change them and
         # are left out, so the same scenario gives the same bytes wherever it is written.
         provenance["command"] = shlex.join(
@@ -797,6 +805,14 @@ def command_verify(args: argparse.Namespace, out: Output, err: Output) -> int:
     except (VerifyError, TemplateError) as exc:
         raise UsageError(str(exc)) from None
 
+    if outcome.uncommitted:
+        message = (
+            f"{outcome.scenario}: has changes not committed to git; the figures are compared "
+            "with a version no commit holds"
+        )
+        if args.strict:
+            raise UsageError(message + " (--strict)")
+        err.line(f"warning: {message}")
     out.line(f"scenario: {outcome.scenario}")
     if outcome.sha256_matches:
         out.line(f"scenario sha256 matches the workbook's record ({outcome.current_sha256})")
@@ -968,6 +984,12 @@ def build_parser() -> argparse.ArgumentParser:
         "before anything is computed; rendered after the workbooks and JSON are written; an "
         "existing PDF is replaced only with --force)",
     )
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (exit 2, nothing written) when a scenario file has changes not committed "
+        "to git (for audit pipelines; without it, a warning)",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="do not print the summary")
     run.set_defaults(handler=command_run)
 
@@ -1087,6 +1109,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--rev", metavar="REV", help="use the scenario as it was at this git revision"
     )
     verify.add_argument("--template", metavar="PATH", help="the template the workbook used")
+    verify.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (exit 2) when the scenario file has changes not committed to git",
+    )
     verify.add_argument(
         "--all",
         action="store_true",

@@ -133,6 +133,8 @@ class Verification:
     typed_differing: int = 0
     calculated_differing: int = 0
     """How many differing cells are formulas (figures calculated from the typed ones)."""
+    uncommitted: bool = False
+    """The scenario file recomputed has changes not committed to git."""
     missing_results: int = 0
     """Formula cells with no stored result (a program that drops them saved the workbook)."""
 
@@ -971,6 +973,14 @@ def verify_workbook(
             recorded_sha256=props["scenario_sha256"],
             current_sha256=hashlib.sha256(source.data).hexdigest(),
         )
+        if rev is None:
+            shown = Path(source.shown)
+            file = shown if shown.is_absolute() else workdir / shown
+            if file.is_file():
+                from cba.io.provenance import scenario_provenance
+
+                state = scenario_provenance(file)["scenario_file_unchanged_since_commit"]
+                outcome.uncommitted = state is False
         comparison = _Comparison(
             outcome, {title: set(cells) for title, cells in ledger.expected.items()}, ledger.inputs
         )

@@ -136,3 +136,36 @@ def test_an_edited_input_is_named_first_and_missing_results_are_said(
     assert out.index(f"Benefit chain!{cell.coordinate}", typed) > typed
     assert "formulas have no stored result" in out
     assert "Figures calculated from them" not in out
+
+
+def test_uncommitted_changes_warn_and_strict_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.email=a@b", "-c", "user.name=cba", *args],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+
+    scenario = tmp_path / "s.yaml"
+    shutil.copy(SCENARIO, scenario)
+    git("init", "-q")
+    git("add", "s.yaml")
+    git("commit", "-qm", "v1")
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["run", "s.yaml", "-o", "out/s.xlsx", "-q", "--draws", "200", "--strict"]) == 0
+    assert "warning" not in capsys.readouterr().err  # committed: nothing to say
+    text = scenario.read_text(encoding="utf-8")
+    scenario.write_text(text + "\n# a comment, not committed\n", encoding="utf-8")
+    assert main(["verify", "out/s.xlsx"]) == 0  # the figures still match
+    assert "has changes not committed to git" in capsys.readouterr().err
+    assert main(["verify", "out/s.xlsx", "--strict"]) == 2
+    assert main(["run", "s.yaml", "-o", "out/t.xlsx", "-q", "--draws", "200"]) == 0
+    assert "warning: s.yaml: has changes not committed" in capsys.readouterr().err
+    assert main(["run", "s.yaml", "-o", "out/u.xlsx", "-q", "--draws", "200", "--strict"]) == 2
+    assert not (tmp_path / "out" / "u.xlsx").exists()
