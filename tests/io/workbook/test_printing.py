@@ -13,6 +13,7 @@ import pytest
 
 from cba.io.workbook import cash_flows
 from cba.io.workbook.printing import (
+    FONT_MARGIN,
     MIN_SCALE,
     column_cm,
     printable_width_cm,
@@ -37,7 +38,7 @@ def test_every_sheet_prints_landscape_at_a_readable_scale(
             assert not sheet.sheet_properties.pageSetUpPr.fitToPage, where
             assert MIN_SCALE <= int(setup.scale) <= 100, where
             # a sheet that fits across one page prints at the scale that fits it
-            needed = 100 * printable_width_cm(sheet) / used_width_cm(sheet)
+            needed = 100 * printable_width_cm(sheet) / (FONT_MARGIN * used_width_cm(sheet))
             if needed >= MIN_SCALE:
                 assert int(setup.scale) == int(min(100, needed)), where
             footer = sheet.oddFooter
