@@ -283,6 +283,21 @@ def _influence(x: FloatArray, y: FloatArray) -> float | None:
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
+def _simulation_draws(
+    compiled: CompiledScenario, draws: int | None, seed: int | None
+) -> tuple[int, int, list[Drawn]] | None:
+    """The number of draws and the seed (the ``monte_carlo`` block unless overridden) and every
+    uncertain input's draws; None when the scenario declares no uncertain input."""
+    scenario = compiled.scenario
+    if not scenario.declares_uncertainty:
+        return None
+    settings = scenario.monte_carlo or MonteCarlo()
+    n = settings.draws if draws is None else draws
+    s = settings.seed if seed is None else seed
+    drawn = drawn_inputs(compiled, n, s)
+    return (n, s, drawn) if drawn else None
+
+
 def simulate(
     compiled: CompiledScenario,
     *,
@@ -304,14 +319,10 @@ def simulate(
         evaluations included in the total).
     """
     scenario = compiled.scenario
-    if not scenario.declares_uncertainty:
+    found = _simulation_draws(compiled, draws, seed)
+    if found is None:
         return None
-    settings = scenario.monte_carlo or MonteCarlo()
-    n = settings.draws if draws is None else draws
-    s = settings.seed if seed is None else seed
-    drawn = drawn_inputs(compiled, n, s)
-    if not drawn:
-        return None
+    n, s, drawn = found
     total = n + min(n, SOBOL_ROWS) * (len(drawn) + 2)
     figures = evaluate_draws(
         compiled, drawn, n, chunk, None if progress is None else lambda done: progress(done, total)
@@ -563,14 +574,10 @@ def draw_table(
     figures: a draw's figures do not depend on the chunk), one row each; None when the
     scenario declares no uncertain input."""
     scenario = compiled.scenario
-    if not scenario.declares_uncertainty:
+    found = _simulation_draws(compiled, draws, seed)
+    if found is None:
         return None
-    settings = scenario.monte_carlo or MonteCarlo()
-    n = settings.draws if draws is None else draws
-    s = settings.seed if seed is None else seed
-    drawn = drawn_inputs(compiled, n, s)
-    if not drawn:
-        return None
+    n, s, drawn = found
     cf = scenario.counterfactual
     others = [o.id for o in scenario.options if o.id != cf]
     headers = (
