@@ -105,7 +105,9 @@ def write_benefit_chain(sheet: Worksheet, cells: SheetCells, results: Results) -
         merge_across(sheet, heading, COLUMNS)
         for line in option.benefits:
             row = layout.headers[(option.option_id, line.line_id)]
-            note_row = _write_line(c, line, row)
+            note_row = _write_line(
+                c, line, row, f"options.{option.option_id}.benefits.{line.line_id}"
+            )
             optimism = applied_optimism_text(
                 line.optimism_bias, line.optimism_bias_basis, "reduction"
             )
@@ -123,8 +125,21 @@ def write_benefit_chain(sheet: Worksheet, cells: SheetCells, results: Results) -
     finish_sheet(sheet, cells.ledger)
 
 
-def _write_line(c: SheetCells, line: BenefitLineResult, row: int) -> int:
-    """One line's header and steps from ``row``; returns the row of its note."""
+STEP_KEYS = {
+    "after_deadweight": "deadweight",
+    "after_displacement": "displacement",
+    "after_leakage": "leakage",
+    "after_substitution": "substitution",
+    "after_attribution": "attribution",
+    "after_multiplier": "multiplier",
+    "net": "optimism_bias",
+}
+"""The scenario key behind each step's fraction kept (``1 - key``; the multiplier is itself)."""
+
+
+def _write_line(c: SheetCells, line: BenefitLineResult, row: int, path: str) -> int:
+    """One line's header and steps from ``row``; returns the row of its note. ``path`` is the
+    line's parameter path (``options.<option>.benefits.<line>``)."""
     c.text(row, 1, f"{line.name} [{line.line_id}]", "cba header")
     for j, label in enumerate(
         (
@@ -147,13 +162,20 @@ def _write_line(c: SheetCells, line: BenefitLineResult, row: int) -> int:
             c.value(row, 5, step.pv, "cba money")
             c.value(row, 6, 0.0, "cba money")
         else:
+            key = STEP_KEYS[step.step]
             if step.step == "after_multiplier":
-                style = "cba input number"
+                c.input(row, COL_KEEP, step.factor, "cba input number", f"{path}.{key}")
             elif step.step == "net" and graded_optimism_bias(line):
-                style = "cba percent"
+                c.value(row, COL_KEEP, step.factor, "cba percent")
             else:
-                style = "cba input percent"
-            c.value(row, COL_KEEP, step.factor, style)
+                c.input(
+                    row,
+                    COL_KEEP,
+                    step.factor,
+                    "cba input percent",
+                    f"{path}.{key}",
+                    f"fraction kept = 1 - {key.replace('_', ' ')}",
+                )
             keep = ref(COL_KEEP, row)
             c.formula(
                 row,

@@ -136,7 +136,8 @@ class _Writer:
             1,
             f"Real GBP at {r.price_base_year} prices; flows undiscounted unless named "
             "discounted; present values at the first appraisal year. Yellow cells are inputs: "
-            "change one and every total, PV, NPSV and BCR recalculates.",
+            "change one and every total, PV, NPSV and BCR recalculates. A cost line's public "
+            "share follows from who pays it.",
             "cba note",
         )
         merge_across(self.sheet, 2, COL_PV)
@@ -144,7 +145,7 @@ class _Writer:
             (COL_LABEL, "Line"),
             (COL_KIND, "Type"),
             (COL_WHO, "Paid by / agency"),
-            (COL_D, "Public share / value per outcome [GBP]"),
+            (COL_D, "Public share / value [GBP per outcome or year]"),
             (COL_E, "Optimism bias / counted in PVB"),
             (COL_PV, "Present value [GBP]"),
         ):
@@ -167,9 +168,28 @@ class _Writer:
                 rate_row, 1, f"Discount rate r_t, {kind} ({label}) [fraction per year]", "cba label"
             )
             c.text(factor_row, 1, f"Discount factor D_t, {kind} = D_(t-1) / (1 + r_t)", "cba label")
+            key = "schedule" if rate_row == ROW_STD_RATE else "health_schedule"
+            used = key == "schedule" or any(b.health for o in r.options for b in o.benefits)
+            if not used:
+                c.text(
+                    rate_row,
+                    1,
+                    f"Discount rate r_t, health ({label}) [fraction per year]: no line uses it",
+                    "cba label",
+                )
             for i in range(self.n):
                 col = FIRST_YEAR_COLUMN + i
-                c.value(rate_row, col, schedule.rates[i], "cba input percent")
+                if i == 0 or not used:  # D_0 = 1 whatever r_0 is; unused rates move nothing
+                    c.value(rate_row, col, schedule.rates[i], "cba percent")
+                else:
+                    c.input(
+                        rate_row,
+                        col,
+                        schedule.rates[i],
+                        "cba input percent",
+                        f"discounting.{key}",
+                        f"rate in {r.years[i]} (t = {i})",
+                    )
                 if i == 0:
                     c.formula(factor_row, col, "1", schedule.factors[0], "cba factor")
                 else:
@@ -195,19 +215,27 @@ class _Writer:
         # costs
         section("Costs [GBP per year, before optimism bias]")
         cost_rows = []
+        spec = next(o for o in self.scenario.options if o.id == option.option_id)
         for line in option.costs:
             share = sum(v for k, v in line.paid_by.items() if k in public)
             payers = paid_by_text(line.paid_by)
+            path = f"options.{option.option_id}.costs.{line.line_id}"
+            by_series = next(x for x in spec.costs if x.id == line.line_id).series is not None
             c.text(row, COL_LABEL, f"{line.name} [{line.line_id}]")
             c.text(row, COL_KIND, line.category)
             c.text(row, COL_WHO, payers)
-            c.value(row, COL_D, share, "cba input percent")
-            c.value(row, COL_E, line.optimism_bias, "cba input percent")
+            c.value(row, COL_D, share, "cba percent")
+            c.input(row, COL_E, line.optimism_bias, "cba input percent", f"{path}.optimism_bias")
             c.formula(
                 row, COL_PV, self.pv(row, times=f"*(1+{ref(COL_E, row)})"), line.pv, "cba money"
             )
             for i, amount in enumerate(line.flows_before_optimism_bias):
-                c.value(row, FIRST_YEAR_COLUMN + i, amount, "cba input money")
+                year = self.results.years[i]
+                if by_series:
+                    where, detail = f"{path}.series.{year}", ""
+                else:
+                    where, detail = f"{path}.amount_per_year", f"in {year}"
+                c.input(row, FIRST_YEAR_COLUMN + i, amount, "cba input money", where, detail)
             cost_rows.append(row)
             out.cost_pvs.append((self.absolute(COL_PV, row), dict(line.paid_by)))
             row += 1
@@ -252,8 +280,24 @@ class _Writer:
             c.text(row, COL_KIND, item.kind.replace("_", " "))
             c.text(row, COL_WHO, item.contributed_by)
             c.formula(row, COL_PV, self.pv(row), item.pv, "cba money")
+            # one input, the value per year; each year is that value while the input runs
+            per_year = max(item.flows, key=abs, default=0.0)
+            path = f"options.{option.option_id}.community_inputs.{item.line_id}"
+            if item.kind == "time":
+                c.input(row, COL_D, per_year, "cba input money", path, "value per year")
+            else:
+                c.input(row, COL_D, per_year, "cba input money", f"{path}.value_per_year")
+            per_year_cell = ref(COL_D, row, absolute_column=True)
             for i, amount in enumerate(item.flows):
-                c.value(row, FIRST_YEAR_COLUMN + i, amount, "cba input money")
+                col = FIRST_YEAR_COLUMN + i
+                if amount == 0.0:
+                    c.value(row, col, 0.0, "cba money")
+                elif amount == per_year:
+                    c.formula(row, col, per_year_cell, amount, "cba money")
+                else:
+                    c.formula(
+                        row, col, f"{per_year_cell}*{amount / per_year!r}", amount, "cba money"
+                    )
             input_rows.append(row)
             out.input_pvs.append((self.absolute(COL_PV, row), item.contributed_by))
             row += 1
@@ -300,7 +344,7 @@ class _Writer:
                 col = FIRST_YEAR_COLUMN + i
                 c.formula(outcome_row, col, f"{net}*{ref(col, profile_row)}", outcomes, "cba count")
             row = outcome_row + 1
-            for component in benefit.components:
+            for index, component in enumerate(benefit.components):
                 flags = []
                 if component.value_type == "fiscal":
                     flags.append("cashable" if component.cashable else "non-cashable")
@@ -312,7 +356,14 @@ class _Writer:
                 c.text(row, COL_LABEL, label)
                 c.text(row, COL_KIND, component.value_type)
                 c.text(row, COL_WHO, component.agency or "")
-                c.value(row, COL_D, component.amount_per_outcome, "cba input money")
+                c.input(
+                    row,
+                    COL_D,
+                    component.amount_per_outcome,
+                    "cba input money",
+                    f"options.{option.option_id}.benefits.{benefit.line_id}"
+                    f".unit_values.{index}.amount",
+                )
                 c.value(row, COL_E, 0 if component.transfer else 1, "cba integer")
                 c.formula(
                     row, COL_PV, self.pv(row, health=benefit.health), component.pv, "cba money"

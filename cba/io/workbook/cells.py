@@ -31,13 +31,28 @@ UNDEFINED = "undefined"
 CellValue = float | int | str | bool | None
 
 
+@dataclass(frozen=True)
+class InputCell:
+    """What an input-styled cell stands for in the scenario."""
+
+    path: str
+    """The parameter path (``cba params``) the cell holds, or the line's path when the cell
+    stands for a product of the line's inputs (a community input's value per year)."""
+    detail: str = ""
+    """Which part, when the path alone does not say (``in 2026``, ``value per year``)."""
+
+    def __str__(self) -> str:
+        return f"{self.path}, {self.detail}" if self.detail else self.path
+
+
 @dataclass
 class FormulaLedger:
     """Every formula written, by sheet title and cell reference, with its expected value."""
 
     expected: dict[str, dict[str, float | str]] = field(default_factory=dict)
-    inputs: dict[str, set[str]] = field(default_factory=dict)
-    """Cells written in an input style ("inputs you may change"), by sheet title."""
+    inputs: dict[str, dict[str, InputCell]] = field(default_factory=dict)
+    """Cells written in an input style ("inputs you may change"), by sheet title and cell
+    reference, with what each stands for in the scenario."""
     compared_from: dict[str, int] = field(default_factory=dict)
     """Sheets compared by ``cba verify`` only from a row on (the front page below the
     template's branding), by title."""
@@ -81,7 +96,14 @@ class SheetCells:
         return cell
 
     def value(self, row: int, column: int, value: CellValue, style: str) -> Cell:
-        """Write a number (or text, safely). NaN and None become ``undefined``."""
+        """Write a number (or text, safely). NaN and None become ``undefined``.
+
+        An input style is refused here: an input cell says what it stands for (``input``)."""
+        if style.startswith("cba input"):
+            raise ValueError(f"{self.sheet.title}: write input cells with SheetCells.input")
+        return self._value(row, column, value, style)
+
+    def _value(self, row: int, column: int, value: CellValue, style: str) -> Cell:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return self.text(row, column, UNDEFINED, style)
         if isinstance(value, str):
@@ -89,8 +111,19 @@ class SheetCells:
         cell = self._cell(row, column)
         cell.value = value
         cell.style = style
-        if style.startswith("cba input"):
-            self.ledger.inputs.setdefault(self.sheet.title, set()).add(cell.coordinate)
+        return cell
+
+    def input(
+        self, row: int, column: int, value: float, style: str, path: str, detail: str = ""
+    ) -> Cell:
+        """Write an input a partner may change (``style`` one of the ``cba input`` styles),
+        recording the parameter ``path`` it stands for (``cba verify`` names it)."""
+        if not style.startswith("cba input"):
+            raise ValueError(f"{style!r} is not an input style")
+        cell = self._value(row, column, value, style)
+        self.ledger.inputs.setdefault(self.sheet.title, {})[cell.coordinate] = InputCell(
+            path, detail
+        )
         return cell
 
     def formula(

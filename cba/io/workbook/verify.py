@@ -41,6 +41,7 @@ from xml.parsers import expat
 
 from cba.io.file_kinds import UnreadableFileError, read_regular_file
 from cba.io.workbook import provenance_sheet
+from cba.io.workbook.cells import InputCell
 from cba.io.workbook.template import (
     WORKBOOK,
     XlsxError,
@@ -93,9 +94,13 @@ class Difference:
     label: str
     recorded: object
     recomputed: object
+    stands_for: str = ""
+    """For an input cell, the parameter path it holds (``cba params``), and which part."""
 
     def __str__(self) -> str:
         label = f" ({printable(self.label, 80)})" if self.label else ""
+        if self.stands_for:
+            label = f" [{printable(self.stands_for, 120)}]{label}"
         recorded, recomputed = self.recorded, self.recomputed
         if isinstance(recorded, str) and isinstance(recomputed, str):
             # Long texts differing far in: show both from a little before the first difference.
@@ -761,7 +766,7 @@ class _Comparison:
         self,
         outcome: Verification,
         formulas: dict[str, set[str]] | None = None,
-        inputs: dict[str, set[str]] | None = None,
+        inputs: dict[str, dict[str, InputCell]] | None = None,
     ) -> None:
         self.outcome = outcome
         self.formulas = formulas or {}
@@ -776,14 +781,15 @@ class _Comparison:
         recorded: object,
         recomputed: object,
         formula: bool = False,
-        is_input: bool = False,
+        is_input: InputCell | None = None,
     ) -> None:
         found = self.outcome
         found.differing += 1
-        difference = Difference(where, label, recorded, recomputed)
+        stands_for = str(is_input) if is_input is not None else ""
+        difference = Difference(where, label, recorded, recomputed, stands_for)
         if len(found.differences) < MAX_LISTED_DIFFERENCES:
             found.differences.append(difference)
-        if is_input:
+        if is_input is not None:
             found.inputs_differing += 1
             if len(found.inputs) < MAX_LISTED_DIFFERENCES:
                 found.inputs.append(difference)
@@ -799,7 +805,7 @@ class _Comparison:
     def sheet(self, title: str, recorded: _Book, rebuilt: _Book, from_row: int = 1) -> None:
         """Compare one sheet cell by cell (from row ``from_row`` on)."""
         formulas = self.formulas.get(title, set())
-        inputs = self.inputs.get(title, set())
+        inputs = self.inputs.get(title, {})
         old_member, new_member = recorded.sheets.get(title), rebuilt.sheets.get(title)
         expected = rebuilt.member_bytes(new_member) if new_member is not None else b""
         if (
@@ -844,7 +850,7 @@ class _Comparison:
                             value,
                             expected_cells.get(key),
                             _cell_name(key) in formulas,
-                            _cell_name(key) in inputs,
+                            inputs.get(_cell_name(key)),
                         )
         for key in sorted(expected_cells.keys() - seen):
             self.outcome.compared += 1
@@ -854,7 +860,7 @@ class _Comparison:
                 None,
                 expected_cells[key],
                 _cell_name(key) in formulas,
-                _cell_name(key) in inputs,
+                inputs.get(_cell_name(key)),
             )
 
 

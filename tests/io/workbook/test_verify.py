@@ -133,7 +133,10 @@ def test_an_edited_input_is_named_first_and_missing_results_are_said(
     assert main(["verify", str(edited), "--scenario", str(SCENARIO)]) == 3
     out = capsys.readouterr().out
     typed = out.index("Inputs that differ from the scenario (1)")
-    assert out.index(f"Benefit chain!{cell.coordinate}", typed) > typed
+    line = next(x for x in out[typed:].splitlines() if f"Benefit chain!{cell.coordinate}" in x)
+    # the cell names the scenario input it stands for, by parameter path
+    assert "[options.resident_patrols.benefits.burglary_avoided.deadweight," in line
+    assert "fraction kept = 1 - " in line
     assert "formulas have no stored result" in out
     assert "Figures calculated from them" not in out
 

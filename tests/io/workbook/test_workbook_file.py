@@ -57,7 +57,10 @@ def test_finance_formatting(example_workbooks: dict[str, Path]) -> None:
     book = openpyxl.load_workbook(example_workbooks["balsall_heath_community_safety"])
     flows = book["Cash flows"]
     assert flows.freeze_panes == "G11"
-    styles = {flows.cell(row=r, column=7).style for r in range(1, flows.max_row + 1)}
+    # year 0 (column G) and year 1 (H): year 0's discount rate is not an input (no factor uses it)
+    styles = {
+        flows.cell(row=r, column=c).style for r in range(1, flows.max_row + 1) for c in (7, 8)
+    }
     assert {"cba input percent", "cba input money", "cba factor", "cba money"} <= styles
     assert book["Summary"].sheet_view.showGridLines is False
     for sheet in book.worksheets[1:]:  # the print scale: tests/io/workbook/test_printing.py
