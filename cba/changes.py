@@ -11,6 +11,11 @@ the structure: the old scenario's model for coalitions without the structural pl
 scenario's model for coalitions with it. The Shapley values then add up to the new figure less
 the old one, exactly but for rounding.
 
+The figures attributed, per option against its counterfactual, are the headline figures
+(``FIGURES``: NPSV, PV benefits, PV costs, PV community inputs, both BCRs) and each agency's
+net position (``net_position:<agency id>``, for every agency in either version; undefined on
+the side that lacks the agency, where its shares are undefined too).
+
 With more than ``MAX_PLAYERS`` changed inputs, the inputs are grouped by the line (or block)
 they belong to, and each group is a player.
 """
@@ -46,7 +51,11 @@ FIGURES = (
     ("bcr_public", "BCR over public costs", "ratio"),
     ("bcr_public_and_community", "BCR with community inputs", "ratio"),
 )
-"""Figures attributed, each option against its counterfactual: (name, label, unit)."""
+"""Figures attributed, each option against its counterfactual: (name, label, unit); each
+agency's net position follows (``agency_figures``)."""
+
+NET_POSITION = "net_position:"
+"""Prefix of an agency's net-position figure: ``net_position:<agency id>``."""
 
 
 NEEDED = {
@@ -58,6 +67,7 @@ NEEDED = {
         "pv_community_inputs",
         "bcr_public",
         "bcr_public_and_community",
+        "net_by_agency",
     )
 }
 """The measures each coalition's evaluation computes (the compiled model skips the rest)."""
@@ -109,6 +119,9 @@ class ScenarioDiff:
     attributions: tuple[Attribution, ...]
     method: str
     """How the shares were computed, in words, with the number of evaluations."""
+    figures: tuple[tuple[str, str, str], ...] = FIGURES
+    """The figures attributed per option, (name, label, unit): ``FIGURES``, then each agency's
+    net position (``agency_figures``)."""
 
     def frame(self) -> pd.DataFrame:  # cba.diff(old, new).frame()
         """One row per option, figure and player: old, new, change and share."""
@@ -151,9 +164,32 @@ def _line_of(path: str) -> str:
     return head or path
 
 
-def _figures(compiled: CompiledScenario, values: dict[str, Any], options: Sequence[str]) -> Any:
-    """(coalitions, options, figures) of one batched evaluation."""
+def agency_figures(old: Scenario, new: Scenario) -> tuple[tuple[str, str, str], ...]:
+    """Each agency's net position as a figure, (name, label, unit), for every agency in either
+    version: the old version's agencies in order, then those only the new one has; the label
+    names the agency as the new version does (the old, for an agency removed).
+
+    An agency's net position is what it gains (fiscal and other benefits accruing to it) less
+    what it pays and the community inputs it gives [GBP, present value], the option's against
+    the counterfactual's (docs/methods.md §3.5).
+    """
+    names = {a.id: a.name for a in old.agencies} | {a.id: a.name for a in new.agencies}
+    return tuple(
+        (f"{NET_POSITION}{agency_id}", f"Net position: {name}", "GBP, present value")
+        for agency_id, name in names.items()
+    )
+
+
+def _figures(
+    compiled: CompiledScenario,
+    values: dict[str, Any],
+    options: Sequence[str],
+    agencies: Sequence[str],
+) -> Any:
+    """(coalitions, options, figures) of one batched evaluation: ``FIGURES``, then the net
+    position of each of ``agencies`` (NaN for an agency this version does not have)."""
     evaluation = compiled.evaluate(values, figures=NEEDED)
+    position = {a.id: i for i, a in enumerate(compiled.scenario.agencies)}
     out = []
     for oid in options:
         inc = evaluation.options[oid].incremental
@@ -164,6 +200,11 @@ def _figures(compiled: CompiledScenario, values: dict[str, Any], options: Sequen
             else:
                 value = np.asarray(getattr(inc, name), dtype=np.float64)
             columns.append(value)
+        net = np.asarray(inc.net_by_agency, dtype=np.float64)  # (..., A)
+        for agency_id in agencies:
+            index = position.get(agency_id)
+            missing = np.full(net.shape[:-1], np.nan)
+            columns.append(missing if index is None else net[..., index])
         out.append(np.stack(np.broadcast_arrays(*columns), axis=-1))
     return np.stack(out, axis=-2)
 
@@ -224,17 +265,19 @@ def diff(old: Scenario, new: Scenario) -> ScenarioDiff:
         for o in old.options
         if o.id != cf_old and o.id in {n.id for n in new.options} and o.id != cf_new
     ]
-    parts = [_figures(old_model, values, options)]
+    figures = FIGURES + agency_figures(old, new)
+    agencies = [name.removeprefix(NET_POSITION) for name, _, _ in figures[len(FIGURES) :]]
+    parts = [_figures(old_model, values, options, agencies)]
     if structural:
-        parts.append(_figures(new_model, values, options))
+        parts.append(_figures(new_model, values, options, agencies))
     table = np.concatenate(
-        [np.broadcast_to(p, (2**k_inputs, len(options), len(FIGURES))) for p in parts]
+        [np.broadcast_to(p, (2**k_inputs, len(options), len(figures))) for p in parts]
     )
     shares = shapley_values(table)
     last = table.shape[0] - 1
     attributions = []
     for j, oid in enumerate(options):
-        for f, (name, _, unit) in enumerate(FIGURES):
+        for f, (name, _, unit) in enumerate(figures):
 
             def number(x: float) -> float | None:
                 return float(x) if np.isfinite(x) else None
@@ -268,4 +311,5 @@ def diff(old: Scenario, new: Scenario) -> ScenarioDiff:
         players=tuple(players),
         attributions=tuple(attributions),
         method=method,
+        figures=figures,
     )

@@ -196,3 +196,78 @@ def test_changes_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     capsys.readouterr()
     assert main(["diff", str(old_file), str(new_file), "-o", str(other)]) == 2
     assert "was not written by cba" in capsys.readouterr().err
+
+
+def _positions(scenario: cba.Scenario) -> dict[str, float]:
+    results = cba.run(scenario, sensitivity=False, uncertainty=False)
+    option = results.option("resident_patrols")
+    return {a.agency_id: a.net_position for a in option.agencies_incremental}
+
+
+def test_a_cost_one_agency_pays_moves_that_agencys_net_position_alone() -> None:
+    old = _base()
+    new = cba.with_values(old, {COORDINATOR: 26000})  # the council pays the coordinator
+    found = diff(old, new)
+    costs = found.attribution("resident_patrols", "pv_costs")
+    assert costs.change is not None and costs.change > 0
+    before, after = _positions(old), _positions(new)
+    assert set(before) == {"police", "council", "justice", "forum", "residents"}
+    for agency_id in before:
+        a = found.attribution("resident_patrols", f"net_position:{agency_id}")
+        assert a.old == pytest.approx(before[agency_id], rel=1e-12)
+        assert a.new == pytest.approx(after[agency_id], rel=1e-12)
+        assert a.change is not None
+        shares = [s for _, s in a.contributions]
+        assert sum(s for s in shares if s is not None) == pytest.approx(a.change, abs=1e-6)
+        if agency_id == "council":
+            assert a.change == pytest.approx(-costs.change, rel=1e-12)  # minus the PV of it
+        else:
+            assert a.change == pytest.approx(0.0, abs=1e-6)
+    labels = {name: label for name, label, _ in found.figures}
+    assert labels["net_position:council"] == "Net position: Birmingham City Council"
+
+
+def _with_charity(text: str) -> str:
+    """The scenario file with a new agency, a charity, that pays the patrol coordinator."""
+    agency = "    sector: community\n  - id: charity\n    name: A local charity\n"
+    agency += "    sector: third_sector\n\ncounterfactual:"
+    text = text.replace("    sector: community\n\ncounterfactual:", agency, 1)
+    return text.replace("        paid_by: council\n", "        paid_by: charity\n", 1)
+
+
+@pytest.mark.parametrize("added", [True, False], ids=["agency added", "agency removed"])
+def test_an_agency_in_one_version_only_is_undefined_on_the_other_side(
+    added: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = BALSALL.read_text(encoding="utf-8")
+    texts = (text, _with_charity(text)) if added else (_with_charity(text), text)
+    files = []
+    for version, content in zip(("old", "new"), texts, strict=True):
+        path = tmp_path / f"{version}.yaml"
+        path.write_text(content, encoding="utf-8")
+        files.append(str(path))
+    old, new = (cba.load_scenario(f) for f in files)
+    charity = new if added else old
+    found = diff(old, new)
+    assert found.structural
+    a = found.attribution("resident_patrols", "net_position:charity")
+    held = _positions(charity)["charity"]
+    assert held < 0  # it pays and gains nothing
+    assert (a.old, a.new) == ((None, pytest.approx(held)) if added else (pytest.approx(held), None))
+    assert a.change is None and all(s is None for _, s in a.contributions)
+    council = found.attribution("resident_patrols", "net_position:council")
+    assert council.change is not None and council.change != pytest.approx(0.0)
+    assert sum(s for _, s in council.contributions if s is not None) == pytest.approx(
+        council.change, abs=1e-6
+    )
+    # every output shows the figures, undefined where they are
+    assert main(["diff", *files, "--json", "-o", str(tmp_path / "changes.xlsx")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    shown = next(
+        x
+        for x in doc["attributions"]
+        if x["option_id"] == "resident_patrols" and x["figure"] == "net_position:charity"
+    )
+    assert shown["change"] is None and (shown["old"] is None) is added
+    assert main(["diff", *files]) == 0
+    assert "Net position: A local charity" in capsys.readouterr().out

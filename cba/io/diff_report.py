@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from cba.changes import FIGURES, ScenarioDiff
+from cba.changes import ScenarioDiff
 from cba.io.terminal import Column, fitted_tables, money, plain, ratio, say
 
 if TYPE_CHECKING:
@@ -71,11 +71,14 @@ def print_diff(d: ScenarioDiff, old: str, new: str, console: Console) -> None:
         )
     options = list(dict.fromkeys(a.option_id for a in d.attributions))
     for oid in options:
-        rows = [d.attribution(oid, name) for name, _, _ in FIGURES]
+        rows = [d.attribution(oid, name) for name, _, _ in d.figures]
         for table in fitted_tables(
             [
                 Column(
-                    "figure", tuple(label for _, label, _ in FIGURES), figures=False, justify="left"
+                    "figure",
+                    tuple(label for _, label, _ in d.figures),
+                    figures=False,
+                    justify="left",
                 )
             ],
             [

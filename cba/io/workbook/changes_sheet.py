@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from cba import __version__
-from cba.changes import FIGURES, ScenarioDiff
+from cba.changes import ScenarioDiff
 from cba.io.outputs import CHANGES_FORMAT
 from cba.io.workbook.cells import FormulaLedger, SheetCells, ref, wrapped_note
 from cba.io.workbook.charts import waterfall_chart
@@ -67,7 +67,7 @@ def changes_workbook(d: ScenarioDiff, old: str, new: str) -> bytes:
         row += 1
         for j, label in enumerate(("Figure", "Old", "New", "Change")):
             c.text(row, 1 + j, label, "cba header")
-        for name, label, unit in FIGURES:
+        for name, label, unit in d.figures:
             a = d.attribution(oid, name)
             style = "cba money" if unit.startswith("GBP") else "cba ratio"
             row += 1
