@@ -17,7 +17,16 @@ net position (``net_position:<agency id>``, for every agency in either version; 
 the side that lacks the agency, where its shares are undefined too).
 
 With more than ``MAX_PLAYERS`` changed inputs, the inputs are grouped by the line (or block)
-they belong to, and each group is a player.
+they belong to, and each group is a player. With more than ``MAX_PLAYERS`` players even so, the
+Shapley values are estimated by permutation sampling (Castro, Gomez and Tejada 2009;
+``cba.engine.shapley``): ``SAMPLED_ORDERS`` random orders of the players (the structural player
+among them), in antithetic pairs and from a fixed seed, so the same two versions give the same
+estimates. Each order walks from every player at its old value to every player at its new one,
+switching on one player at a time; each player's estimate is the mean of the change its
+switching made, and its standard error is reported beside it. As each order's changes add up
+to the whole change, so do the estimates, exactly but for rounding. The distinct coalitions
+visited are evaluated once each, in batches of at most ``CHUNK``, on the old or the new model
+as for the exact attribution.
 """
 
 from __future__ import annotations
@@ -27,8 +36,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from cba.engine.shapley import coalition_masks, shapley_values
+from cba.engine.shapley import (
+    FloatArray,
+    coalition_masks,
+    path_masks,
+    permutation_orders,
+    sampled_shapley_values,
+    shapley_values,
+)
 from cba.model.evaluation import CompiledScenario
 from cba.spec.numeric_inputs import NumericInput
 from cba.spec.parameters import apply_values, key_of
@@ -38,7 +55,18 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MAX_PLAYERS = 12
-"""Most players of an exact attribution (4,096 coalitions); beyond, inputs are grouped."""
+"""Most players of an exact attribution (4,096 coalitions); beyond, inputs are grouped by line,
+and beyond that again the shares are estimated by sampling orders."""
+
+SAMPLED_ORDERS = 1_000
+"""Orders of the players sampled for an estimated attribution (500 antithetic pairs)."""
+
+SEED = 20_090_501
+"""Seed of the sampled orders: the same two versions give the same estimates."""
+
+CHUNK = 2**MAX_PLAYERS
+"""Most coalitions per batched evaluation: no more than an exact attribution evaluates at once,
+so an estimate over many players takes no more memory."""
 
 STRUCTURAL = "structural and other changes"
 """The player standing for everything but changed input values."""
@@ -96,6 +124,9 @@ class Attribution:
     new: float | None
     contributions: tuple[tuple[str, float | None], ...]
     """(player, share) in the order of ``ScenarioDiff.players``; None where undefined."""
+    standard_error: tuple[float | None, ...] | None = None
+    """The standard error of each share, aligned with ``contributions``, when the shares are
+    estimated by sampling; None when they are exact."""
 
     @property
     def change(self) -> float | None:
@@ -209,6 +240,61 @@ def _figures(
     return np.stack(out, axis=-2)
 
 
+def _number(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+class _Coalitions:
+    """Figures of coalitions of players (changed inputs or their lines, then the structural
+    player), through the compiled models: the old scenario's for coalitions without the
+    structural player, the new scenario's for those with it."""
+
+    def __init__(
+        self,
+        old_model: CompiledScenario,
+        new_model: CompiledScenario,
+        groups: dict[str, list[InputChange]],
+        structural: bool,
+        options: Sequence[str],
+        figures: Sequence[str],
+    ) -> None:
+        self.models = (old_model, new_model)
+        self.groups = list(groups.values())
+        self.structural = structural
+        self.options = options
+        self.width = len(figures)
+        self.agencies = [
+            n.removeprefix(NET_POSITION) for n in figures if n.startswith(NET_POSITION)
+        ]
+        self.batches = 0
+        """Batched evaluations of a compiled model so far."""
+
+    def figures(self, masks: NDArray[np.bool_]) -> FloatArray:
+        """(coalitions, options, figures) for the coalitions ``masks`` (rows; column i: player
+        i at its new value), ``CHUNK`` coalitions or fewer per batched evaluation."""
+        rows = masks.shape[0]
+        table = np.empty((rows, len(self.options), self.width))
+        k_inputs = len(self.groups)
+        on_new = masks[:, k_inputs] if self.structural else np.zeros(rows, dtype=bool)
+        for model, side in zip(self.models, (~on_new, on_new), strict=True):
+            chosen = np.flatnonzero(side)
+            for start in range(0, chosen.size, CHUNK):
+                batch = chosen[start : start + CHUNK]
+                values: dict[str, Any] = {}
+                for index, members in enumerate(self.groups):
+                    for change in members:
+                        kind = object if isinstance(change.new, str) else np.float64
+                        values[change.path] = np.where(
+                            masks[batch, index],
+                            np.asarray(change.new, dtype=kind),
+                            np.asarray(change.old, dtype=kind),
+                        )
+                found = _figures(model, values, self.options, self.agencies)
+                table[batch] = np.broadcast_to(found, (batch.size, *table.shape[1:]))
+                self.batches += 1
+        return table
+
+
 def diff(old: Scenario, new: Scenario) -> ScenarioDiff:
     """Attribute the change in each option's figures between ``old`` and ``new`` to the
     changed inputs (and, as one player, to everything else that differs)."""
@@ -242,23 +328,7 @@ def diff(old: Scenario, new: Scenario) -> ScenarioDiff:
     for change in evaluable:
         key = change.path if len(evaluable) <= room else _line_of(change.path)
         groups.setdefault(key, []).append(change)
-    if len(groups) > room:
-        raise ValueError(
-            f"{len(groups)} lines changed: an exact attribution takes at most {room}; compare "
-            "fewer changes at a time"
-        )
     players = list(groups) + ([STRUCTURAL] if structural else [])
-    k_inputs = len(groups)
-    masks = coalition_masks(k_inputs)
-    values: dict[str, Any] = {}
-    for index, members in enumerate(groups.values()):
-        for change in members:
-            kind = object if isinstance(change.new, str) else np.float64
-            values[change.path] = np.where(
-                masks[:, index],
-                np.asarray(change.new, dtype=kind),
-                np.asarray(change.old, dtype=kind),
-            )
     cf_old, cf_new = old.counterfactual, new.counterfactual
     options = [
         o.id
@@ -266,41 +336,55 @@ def diff(old: Scenario, new: Scenario) -> ScenarioDiff:
         if o.id != cf_old and o.id in {n.id for n in new.options} and o.id != cf_new
     ]
     figures = FIGURES + agency_figures(old, new)
-    agencies = [name.removeprefix(NET_POSITION) for name, _, _ in figures[len(FIGURES) :]]
-    parts = [_figures(old_model, values, options, agencies)]
-    if structural:
-        parts.append(_figures(new_model, values, options, agencies))
-    table = np.concatenate(
-        [np.broadcast_to(p, (2**k_inputs, len(options), len(figures))) for p in parts]
+    coalitions = _Coalitions(
+        old_model, new_model, groups, structural, options, [n for n, _, _ in figures]
     )
-    shares = shapley_values(table)
-    last = table.shape[0] - 1
+    errors: Any = None
+    if len(players) <= MAX_PLAYERS:
+        table = coalitions.figures(coalition_masks(len(players)))
+        shares = shapley_values(table)
+        old_figures, new_figures = table[0], table[-1]
+        method = (
+            f"exact Shapley values over {len(players)} "
+            f"{'player' if len(players) == 1 else 'players'} "
+            f"({table.shape[0]:,} coalitions in {coalitions.batches} batched "
+            f"{'evaluation' if coalitions.batches == 1 else 'evaluations'} of the compiled model)"
+        )
+    else:
+        orders = permutation_orders(len(players), SAMPLED_ORDERS, np.random.default_rng(SEED))
+        paths = path_masks(orders)  # (m, k + 1, k)
+        flat = paths.reshape(-1, len(players))
+        # each coalition evaluated once (the empty and the full one start and end every path),
+        # found by its bits packed into one key per coalition
+        packed = np.ascontiguousarray(np.packbits(flat, axis=1))
+        keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+        _, first, where = np.unique(keys, return_index=True, return_inverse=True)
+        table = coalitions.figures(flat[first])
+        along = table[where.reshape(paths.shape[:2])]  # (m, k + 1, options, figures)
+        shares, errors = sampled_shapley_values(along, orders)
+        old_figures, new_figures = along[0, 0], along[0, -1]
+        method = (
+            f"estimated Shapley values by permutation sampling over {len(players)} players "
+            f"({SAMPLED_ORDERS:,} orders, {table.shape[0]:,} evaluations; standard errors shown)"
+        )
     attributions = []
     for j, oid in enumerate(options):
         for f, (name, _, unit) in enumerate(figures):
-
-            def number(x: float) -> float | None:
-                return float(x) if np.isfinite(x) else None
-
             attributions.append(
                 Attribution(
                     option_id=oid,
                     figure=name,
                     unit=unit,
-                    old=number(table[0, j, f]),
-                    new=number(table[last, j, f]),
+                    old=_number(old_figures[j, f]),
+                    new=_number(new_figures[j, f]),
                     contributions=tuple(
-                        (player, number(shares[i, j, f])) for i, player in enumerate(players)
+                        (player, _number(shares[i, j, f])) for i, player in enumerate(players)
                     ),
+                    standard_error=None
+                    if errors is None
+                    else tuple(_number(errors[i, j, f]) for i in range(len(players))),
                 )
             )
-    evaluations = table.shape[0]
-    method = (
-        f"exact Shapley values over {len(players)} "
-        f"{'player' if len(players) == 1 else 'players'} "
-        f"({evaluations:,} coalitions in {len(parts)} batched "
-        f"{'evaluation' if len(parts) == 1 else 'evaluations'} of the compiled model)"
-    )
     if any(len(m) > 1 for m in groups.values()):
         method += f"; the {len(evaluable)} changed inputs grouped by line"
     return ScenarioDiff(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cba
+import cba.changes
 from cba.changes import FIGURES, STRUCTURAL, diff
 from cba.cli import main
 
@@ -271,3 +273,102 @@ def test_an_agency_in_one_version_only_is_undefined_on_the_other_side(
     assert shown["change"] is None and (shown["old"] is None) is added
     assert main(["diff", *files]) == 0
     assert "Net position: A local charity" in capsys.readouterr().out
+
+
+OLDER = ROOT / "scenarios" / "older_people_community_support.yaml"
+
+
+def _many_lines(text: str) -> str:
+    """Thirteen lines changed (every cost amount, deadweight and community input's size) and an
+    agency renamed (a structural change): fourteen players, more than an exact attribution."""
+    text = re.sub(
+        r"amount_per_year: (\d+)", lambda m: f"amount_per_year: {int(m[1]) * 5 // 4}", text
+    )
+    text = re.sub(r"deadweight: ([0-9.]+)", lambda m: f"deadweight: {float(m[1]) + 0.05:.2f}", text)
+    for before, after in (
+        ("volunteers: 60", "volunteers: 70"),
+        ("value_per_year: 2000", "value_per_year: 2500"),
+        ("series: {2024: 30000}", "series: {2024: 36000}"),
+        ("name: Good neighbour volunteers", "name: Good neighbour volunteers (befriending)"),
+    ):
+        assert before in text
+        text = text.replace(before, after)
+    return text
+
+
+@pytest.fixture(scope="module")
+def many_lines(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("many")
+    old_file, new_file = folder / "old.yaml", folder / "new.yaml"
+    text = OLDER.read_text(encoding="utf-8")
+    old_file.write_text(text, encoding="utf-8")
+    new_file.write_text(_many_lines(text), encoding="utf-8")
+    return old_file, new_file
+
+
+def test_more_lines_than_an_exact_attribution_takes_are_estimated_by_sampling(
+    many_lines: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old, new = (cba.load_scenario(f) for f in many_lines)
+    found = diff(old, new)
+    assert found.structural and len(found.players) == 14 > cba.changes.MAX_PLAYERS
+    assert len({c.path.rsplit(".", 1)[0] for c in found.changes}) == 13
+    assert re.fullmatch(
+        r"estimated Shapley values by permutation sampling over 14 players \(1,000 orders, "
+        r"[\d,]+ evaluations; standard errors shown\)",
+        found.method,
+    ), found.method
+    runs = [cba.run(s, sensitivity=False, uncertainty=False) for s in (old, new)]
+    npsv = found.attribution("good_neighbours")
+    assert npsv.old == pytest.approx(runs[0].option("good_neighbours").incremental.npsv)
+    assert npsv.new == pytest.approx(runs[1].option("good_neighbours").incremental.npsv)
+    scale = sum(  # the size of the money added up
+        m.pv_benefits + m.pv_public_costs + m.pv_non_public_costs + m.pv_community_inputs
+        for m in (r.option("good_neighbours").gross for r in runs)
+    )
+    for a in found.attributions:
+        assert a.standard_error is not None and len(a.standard_error) == len(found.players)
+        assert all(e is not None and e >= 0 for e in a.standard_error)
+        assert a.change is not None
+        total = sum(s for _, s in a.contributions if s is not None)
+        assert total == pytest.approx(a.change, abs=1e-9 * (scale if a.unit != "ratio" else 1))
+    bcr = found.attribution("good_neighbours", "bcr_public")
+    assert max(e or 0.0 for e in bcr.standard_error or ()) > 0  # a ratio's shares interact
+    assert diff(old, new) == found  # the same seed: the same estimates
+    # against the exact values (2**14 coalitions when the limit is lifted)
+    monkeypatch.setattr(cba.changes, "MAX_PLAYERS", 20)
+    exact = diff(old, new)
+    assert exact.method.startswith("exact Shapley values over 14 players")
+    for a, b in zip(found.attributions, exact.attributions, strict=True):
+        assert (a.option_id, a.figure) == (b.option_id, b.figure)
+        errors = a.standard_error or ()
+        for (_, estimate), (_, share), error in zip(
+            a.contributions, b.contributions, errors, strict=True
+        ):
+            assert estimate is not None and share is not None and error is not None
+            assert abs(estimate - share) <= 4 * error + 1e-9 * max(1.0, abs(share))
+
+
+def test_estimated_shares_in_every_output(
+    many_lines: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    old_file, new_file = (str(f) for f in many_lines)
+    book = tmp_path / "changes.xlsx"
+    assert main(["diff", old_file, new_file, "--json", "-o", str(book)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["method"].startswith("estimated Shapley values by permutation sampling")
+    for a in doc["attributions"]:
+        assert list(a["standard_errors"]) == list(a["shares"]) == doc["players"]
+    sheet = openpyxl.load_workbook(book, data_only=True)["Changes"]
+    texts = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "± s.e." in texts
+    assert main(["diff", old_file, new_file]) == 0
+    out = capsys.readouterr().out
+    assert "s.e." in out and "standard errors shown" in out
+    # an exact attribution shows none
+    assert main(["diff", str(BALSALL), str(BALSALL), "--json"]) == 0
+    assert all(
+        "standard_errors" not in a for a in json.loads(capsys.readouterr().out)["attributions"]
+    )
