@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -372,3 +373,29 @@ def test_estimated_shares_in_every_output(
     assert all(
         "standard_errors" not in a for a in json.loads(capsys.readouterr().out)["attributions"]
     )
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["tables", "json"])
+def test_a_reader_that_stops_early_ends_diff_quietly(
+    many_lines: tuple[Path, Path], as_json: bool
+) -> None:
+    """``cba diff OLD NEW | head -3``: no traceback and no "Exception ignored" on stderr."""
+    from tests.test_cli import closed_pipe_run
+
+    args = ["diff", *(str(f) for f in many_lines), *(["--json"] if as_json else [])]
+    # the reader reads a line, then closes its end while cba may still be writing
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "cba", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    first = reader.stdout.readline()
+    reader.stdout.close()
+    err = reader.stderr.read()
+    reader.stderr.close()
+    code = reader.wait(timeout=300)
+    assert first.strip()  # it did print
+    assert err == b"", err.decode()
+    assert code in (0, 141)  # 0 when every line was in the pipe before the reader went
+    # the reader gone before the first line: always the closed-pipe status, quietly
+    for unbuffered in (False, True):
+        assert closed_pipe_run(*args, cwd=many_lines[0].parent, unbuffered=unbuffered) == (141, "")
