@@ -5,6 +5,9 @@ batched evaluation of the compiled model). Target (issue 12): ``cba.diff`` takes
 ``cba.run`` in-process. Both the bare run (no sensitivity, no uncertainty) and the default run
 (with the sensitivity analysis ``cba run`` does) are quoted; medians of 7 after a warm-up.
 
+Then every cost amount and deadweight changed (more lines than an exact attribution takes: the
+shares are estimated by permutation sampling), timed the same way.
+
 Run alone with ``python benchmarks/diff_benchmark.py``.
 """
 
@@ -42,6 +45,20 @@ def main() -> None:
     npsv = found.attribution("scheme")
     total = sum(s for _, s in npsv.contributions if s is not None)
     print(f"  shares add up: {total:,.6f} vs change {npsv.change:,.6f} GBP")
+    # every cost amount and deadweight changed: more lines than an exact attribution takes
+    many = {p: float(compiled.parameters[p].value) * 1.1 for p in scheme if p.endswith("per_year")}
+    many.update(
+        {
+            p: min(0.9, float(compiled.parameters[p].value) + 0.05)
+            for p in scheme
+            if p.endswith("deadweight")
+        }
+    )
+    changed = cba.with_values(scenario, many)
+    estimated = cba.diff(scenario, changed)
+    sampled_s, _ = median_of(lambda: cba.diff(scenario, changed), RUNS)
+    print(f"cba diff: {len(many)} changed inputs; {estimated.method}")
+    print(f"  cba.diff, estimated                           {sampled_s * 1e3:8.1f} ms")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,22 @@ the structure: the old scenario's model for coalitions without the structural pl
 scenario's model for coalitions with it. The Shapley values then add up to the new figure less
 the old one, exactly but for rounding.
 
+The figures attributed, per option against its counterfactual, are the headline figures
+(``FIGURES``: NPSV, PV benefits, PV costs, PV community inputs, both BCRs) and each agency's
+net position (``net_position:<agency id>``, for every agency in either version; undefined on
+the side that lacks the agency, where its shares are undefined too).
+
 With more than ``MAX_PLAYERS`` changed inputs, the inputs are grouped by the line (or block)
-they belong to, and each group is a player.
+they belong to, and each group is a player. With more than ``MAX_PLAYERS`` players even so, the
+Shapley values are estimated by permutation sampling (Castro, Gomez and Tejada 2009;
+``cba.engine.shapley``): ``SAMPLED_ORDERS`` random orders of the players (the structural player
+among them), in antithetic pairs and from a fixed seed, so the same two versions give the same
+estimates. Each order walks from every player at its old value to every player at its new one,
+switching on one player at a time; each player's estimate is the mean of the change its
+switching made, and its standard error is reported beside it. As each order's changes add up
+to the whole change, so do the estimates, exactly but for rounding. The distinct coalitions
+visited are evaluated once each, in batches of at most ``CHUNK``, on the old or the new model
+as for the exact attribution.
 """
 
 from __future__ import annotations
@@ -22,8 +36,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from cba.engine.shapley import coalition_masks, shapley_values
+from cba.engine.shapley import (
+    FloatArray,
+    coalition_masks,
+    path_masks,
+    permutation_orders,
+    sampled_shapley_values,
+    shapley_values,
+)
 from cba.model.evaluation import CompiledScenario
 from cba.spec.numeric_inputs import NumericInput
 from cba.spec.parameters import apply_values, key_of
@@ -33,7 +55,18 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MAX_PLAYERS = 12
-"""Most players of an exact attribution (4,096 coalitions); beyond, inputs are grouped."""
+"""Most players of an exact attribution (4,096 coalitions); beyond, inputs are grouped by line,
+and beyond that again the shares are estimated by sampling orders."""
+
+SAMPLED_ORDERS = 1_000
+"""Orders of the players sampled for an estimated attribution (500 antithetic pairs)."""
+
+SEED = 20_090_501
+"""Seed of the sampled orders: the same two versions give the same estimates."""
+
+CHUNK = 2**MAX_PLAYERS
+"""Most coalitions per batched evaluation: no more than an exact attribution evaluates at once,
+so an estimate over many players takes no more memory."""
 
 STRUCTURAL = "structural and other changes"
 """The player standing for everything but changed input values."""
@@ -46,7 +79,11 @@ FIGURES = (
     ("bcr_public", "BCR over public costs", "ratio"),
     ("bcr_public_and_community", "BCR with community inputs", "ratio"),
 )
-"""Figures attributed, each option against its counterfactual: (name, label, unit)."""
+"""Figures attributed, each option against its counterfactual: (name, label, unit); each
+agency's net position follows (``agency_figures``)."""
+
+NET_POSITION = "net_position:"
+"""Prefix of an agency's net-position figure: ``net_position:<agency id>``."""
 
 
 NEEDED = {
@@ -58,6 +95,7 @@ NEEDED = {
         "pv_community_inputs",
         "bcr_public",
         "bcr_public_and_community",
+        "net_by_agency",
     )
 }
 """The measures each coalition's evaluation computes (the compiled model skips the rest)."""
@@ -86,6 +124,9 @@ class Attribution:
     new: float | None
     contributions: tuple[tuple[str, float | None], ...]
     """(player, share) in the order of ``ScenarioDiff.players``; None where undefined."""
+    standard_error: tuple[float | None, ...] | None = None
+    """The standard error of each share, aligned with ``contributions``, when the shares are
+    estimated by sampling; None when they are exact."""
 
     @property
     def change(self) -> float | None:
@@ -109,6 +150,9 @@ class ScenarioDiff:
     attributions: tuple[Attribution, ...]
     method: str
     """How the shares were computed, in words, with the number of evaluations."""
+    figures: tuple[tuple[str, str, str], ...] = FIGURES
+    """The figures attributed per option, (name, label, unit): ``FIGURES``, then each agency's
+    net position (``agency_figures``)."""
 
     def frame(self) -> pd.DataFrame:  # cba.diff(old, new).frame()
         """One row per option, figure and player: old, new, change and share."""
@@ -151,9 +195,32 @@ def _line_of(path: str) -> str:
     return head or path
 
 
-def _figures(compiled: CompiledScenario, values: dict[str, Any], options: Sequence[str]) -> Any:
-    """(coalitions, options, figures) of one batched evaluation."""
+def agency_figures(old: Scenario, new: Scenario) -> tuple[tuple[str, str, str], ...]:
+    """Each agency's net position as a figure, (name, label, unit), for every agency in either
+    version: the old version's agencies in order, then those only the new one has; the label
+    names the agency as the new version does (the old, for an agency removed).
+
+    An agency's net position is what it gains (fiscal and other benefits accruing to it) less
+    what it pays and the community inputs it gives [GBP, present value], the option's against
+    the counterfactual's (docs/methods.md §3.5).
+    """
+    names = {a.id: a.name for a in old.agencies} | {a.id: a.name for a in new.agencies}
+    return tuple(
+        (f"{NET_POSITION}{agency_id}", f"Net position: {name}", "GBP, present value")
+        for agency_id, name in names.items()
+    )
+
+
+def _figures(
+    compiled: CompiledScenario,
+    values: dict[str, Any],
+    options: Sequence[str],
+    agencies: Sequence[str],
+) -> Any:
+    """(coalitions, options, figures) of one batched evaluation: ``FIGURES``, then the net
+    position of each of ``agencies`` (NaN for an agency this version does not have)."""
     evaluation = compiled.evaluate(values, figures=NEEDED)
+    position = {a.id: i for i, a in enumerate(compiled.scenario.agencies)}
     out = []
     for oid in options:
         inc = evaluation.options[oid].incremental
@@ -164,8 +231,68 @@ def _figures(compiled: CompiledScenario, values: dict[str, Any], options: Sequen
             else:
                 value = np.asarray(getattr(inc, name), dtype=np.float64)
             columns.append(value)
+        net = np.asarray(inc.net_by_agency, dtype=np.float64)  # (..., A)
+        for agency_id in agencies:
+            index = position.get(agency_id)
+            missing = np.full(net.shape[:-1], np.nan)
+            columns.append(missing if index is None else net[..., index])
         out.append(np.stack(np.broadcast_arrays(*columns), axis=-1))
     return np.stack(out, axis=-2)
+
+
+def _number(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+class _Coalitions:
+    """Figures of coalitions of players (changed inputs or their lines, then the structural
+    player), through the compiled models: the old scenario's for coalitions without the
+    structural player, the new scenario's for those with it."""
+
+    def __init__(
+        self,
+        old_model: CompiledScenario,
+        new_model: CompiledScenario,
+        groups: dict[str, list[InputChange]],
+        structural: bool,
+        options: Sequence[str],
+        figures: Sequence[str],
+    ) -> None:
+        self.models = (old_model, new_model)
+        self.groups = list(groups.values())
+        self.structural = structural
+        self.options = options
+        self.width = len(figures)
+        self.agencies = [
+            n.removeprefix(NET_POSITION) for n in figures if n.startswith(NET_POSITION)
+        ]
+        self.batches = 0
+        """Batched evaluations of a compiled model so far."""
+
+    def figures(self, masks: NDArray[np.bool_]) -> FloatArray:
+        """(coalitions, options, figures) for the coalitions ``masks`` (rows; column i: player
+        i at its new value), ``CHUNK`` coalitions or fewer per batched evaluation."""
+        rows = masks.shape[0]
+        table = np.empty((rows, len(self.options), self.width))
+        k_inputs = len(self.groups)
+        on_new = masks[:, k_inputs] if self.structural else np.zeros(rows, dtype=bool)
+        for model, side in zip(self.models, (~on_new, on_new), strict=True):
+            chosen = np.flatnonzero(side)
+            for start in range(0, chosen.size, CHUNK):
+                batch = chosen[start : start + CHUNK]
+                values: dict[str, Any] = {}
+                for index, members in enumerate(self.groups):
+                    for change in members:
+                        kind = object if isinstance(change.new, str) else np.float64
+                        values[change.path] = np.where(
+                            masks[batch, index],
+                            np.asarray(change.new, dtype=kind),
+                            np.asarray(change.old, dtype=kind),
+                        )
+                found = _figures(model, values, self.options, self.agencies)
+                table[batch] = np.broadcast_to(found, (batch.size, *table.shape[1:]))
+                self.batches += 1
+        return table
 
 
 def diff(old: Scenario, new: Scenario) -> ScenarioDiff:
@@ -201,63 +328,63 @@ def diff(old: Scenario, new: Scenario) -> ScenarioDiff:
     for change in evaluable:
         key = change.path if len(evaluable) <= room else _line_of(change.path)
         groups.setdefault(key, []).append(change)
-    if len(groups) > room:
-        raise ValueError(
-            f"{len(groups)} lines changed: an exact attribution takes at most {room}; compare "
-            "fewer changes at a time"
-        )
     players = list(groups) + ([STRUCTURAL] if structural else [])
-    k_inputs = len(groups)
-    masks = coalition_masks(k_inputs)
-    values: dict[str, Any] = {}
-    for index, members in enumerate(groups.values()):
-        for change in members:
-            kind = object if isinstance(change.new, str) else np.float64
-            values[change.path] = np.where(
-                masks[:, index],
-                np.asarray(change.new, dtype=kind),
-                np.asarray(change.old, dtype=kind),
-            )
     cf_old, cf_new = old.counterfactual, new.counterfactual
     options = [
         o.id
         for o in old.options
         if o.id != cf_old and o.id in {n.id for n in new.options} and o.id != cf_new
     ]
-    parts = [_figures(old_model, values, options)]
-    if structural:
-        parts.append(_figures(new_model, values, options))
-    table = np.concatenate(
-        [np.broadcast_to(p, (2**k_inputs, len(options), len(FIGURES))) for p in parts]
+    figures = FIGURES + agency_figures(old, new)
+    coalitions = _Coalitions(
+        old_model, new_model, groups, structural, options, [n for n, _, _ in figures]
     )
-    shares = shapley_values(table)
-    last = table.shape[0] - 1
+    errors: Any = None
+    if len(players) <= MAX_PLAYERS:
+        table = coalitions.figures(coalition_masks(len(players)))
+        shares = shapley_values(table)
+        old_figures, new_figures = table[0], table[-1]
+        method = (
+            f"exact Shapley values over {len(players)} "
+            f"{'player' if len(players) == 1 else 'players'} "
+            f"({table.shape[0]:,} coalitions in {coalitions.batches} batched "
+            f"{'evaluation' if coalitions.batches == 1 else 'evaluations'} of the compiled model)"
+        )
+    else:
+        orders = permutation_orders(len(players), SAMPLED_ORDERS, np.random.default_rng(SEED))
+        paths = path_masks(orders)  # (m, k + 1, k)
+        flat = paths.reshape(-1, len(players))
+        # each coalition evaluated once (the empty and the full one start and end every path),
+        # found by its bits packed into one key per coalition
+        packed = np.ascontiguousarray(np.packbits(flat, axis=1))
+        keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+        _, first, where = np.unique(keys, return_index=True, return_inverse=True)
+        table = coalitions.figures(flat[first])
+        along = table[where.reshape(paths.shape[:2])]  # (m, k + 1, options, figures)
+        shares, errors = sampled_shapley_values(along, orders)
+        old_figures, new_figures = along[0, 0], along[0, -1]
+        method = (
+            f"estimated Shapley values by permutation sampling over {len(players)} players "
+            f"({SAMPLED_ORDERS:,} orders, {table.shape[0]:,} evaluations; standard errors shown)"
+        )
     attributions = []
     for j, oid in enumerate(options):
-        for f, (name, _, unit) in enumerate(FIGURES):
-
-            def number(x: float) -> float | None:
-                return float(x) if np.isfinite(x) else None
-
+        for f, (name, _, unit) in enumerate(figures):
             attributions.append(
                 Attribution(
                     option_id=oid,
                     figure=name,
                     unit=unit,
-                    old=number(table[0, j, f]),
-                    new=number(table[last, j, f]),
+                    old=_number(old_figures[j, f]),
+                    new=_number(new_figures[j, f]),
                     contributions=tuple(
-                        (player, number(shares[i, j, f])) for i, player in enumerate(players)
+                        (player, _number(shares[i, j, f])) for i, player in enumerate(players)
                     ),
+                    standard_error=None
+                    if errors is None
+                    else tuple(_number(errors[i, j, f]) for i in range(len(players))),
                 )
             )
-    evaluations = table.shape[0]
-    method = (
-        f"exact Shapley values over {len(players)} "
-        f"{'player' if len(players) == 1 else 'players'} "
-        f"({evaluations:,} coalitions in {len(parts)} batched "
-        f"{'evaluation' if len(parts) == 1 else 'evaluations'} of the compiled model)"
-    )
     if any(len(m) > 1 for m in groups.values()):
         method += f"; the {len(evaluable)} changed inputs grouped by line"
     return ScenarioDiff(
@@ -268,4 +395,5 @@ def diff(old: Scenario, new: Scenario) -> ScenarioDiff:
         players=tuple(players),
         attributions=tuple(attributions),
         method=method,
+        figures=figures,
     )

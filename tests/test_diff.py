@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cba
+import cba.changes
 from cba.changes import FIGURES, STRUCTURAL, diff
 from cba.cli import main
 
@@ -196,3 +199,203 @@ def test_changes_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     capsys.readouterr()
     assert main(["diff", str(old_file), str(new_file), "-o", str(other)]) == 2
     assert "was not written by cba" in capsys.readouterr().err
+
+
+def _positions(scenario: cba.Scenario) -> dict[str, float]:
+    results = cba.run(scenario, sensitivity=False, uncertainty=False)
+    option = results.option("resident_patrols")
+    return {a.agency_id: a.net_position for a in option.agencies_incremental}
+
+
+def test_a_cost_one_agency_pays_moves_that_agencys_net_position_alone() -> None:
+    old = _base()
+    new = cba.with_values(old, {COORDINATOR: 26000})  # the council pays the coordinator
+    found = diff(old, new)
+    costs = found.attribution("resident_patrols", "pv_costs")
+    assert costs.change is not None and costs.change > 0
+    before, after = _positions(old), _positions(new)
+    assert set(before) == {"police", "council", "justice", "forum", "residents"}
+    for agency_id in before:
+        a = found.attribution("resident_patrols", f"net_position:{agency_id}")
+        assert a.old == pytest.approx(before[agency_id], rel=1e-12)
+        assert a.new == pytest.approx(after[agency_id], rel=1e-12)
+        assert a.change is not None
+        shares = [s for _, s in a.contributions]
+        assert sum(s for s in shares if s is not None) == pytest.approx(a.change, abs=1e-6)
+        if agency_id == "council":
+            assert a.change == pytest.approx(-costs.change, rel=1e-12)  # minus the PV of it
+        else:
+            assert a.change == pytest.approx(0.0, abs=1e-6)
+    labels = {name: label for name, label, _ in found.figures}
+    assert labels["net_position:council"] == "Net position: Birmingham City Council"
+
+
+def _with_charity(text: str) -> str:
+    """The scenario file with a new agency, a charity, that pays the patrol coordinator."""
+    agency = "    sector: community\n  - id: charity\n    name: A local charity\n"
+    agency += "    sector: third_sector\n\ncounterfactual:"
+    text = text.replace("    sector: community\n\ncounterfactual:", agency, 1)
+    return text.replace("        paid_by: council\n", "        paid_by: charity\n", 1)
+
+
+@pytest.mark.parametrize("added", [True, False], ids=["agency added", "agency removed"])
+def test_an_agency_in_one_version_only_is_undefined_on_the_other_side(
+    added: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = BALSALL.read_text(encoding="utf-8")
+    texts = (text, _with_charity(text)) if added else (_with_charity(text), text)
+    files = []
+    for version, content in zip(("old", "new"), texts, strict=True):
+        path = tmp_path / f"{version}.yaml"
+        path.write_text(content, encoding="utf-8")
+        files.append(str(path))
+    old, new = (cba.load_scenario(f) for f in files)
+    charity = new if added else old
+    found = diff(old, new)
+    assert found.structural
+    a = found.attribution("resident_patrols", "net_position:charity")
+    held = _positions(charity)["charity"]
+    assert held < 0  # it pays and gains nothing
+    assert (a.old, a.new) == ((None, pytest.approx(held)) if added else (pytest.approx(held), None))
+    assert a.change is None and all(s is None for _, s in a.contributions)
+    council = found.attribution("resident_patrols", "net_position:council")
+    assert council.change is not None and council.change != pytest.approx(0.0)
+    assert sum(s for _, s in council.contributions if s is not None) == pytest.approx(
+        council.change, abs=1e-6
+    )
+    # every output shows the figures, undefined where they are
+    assert main(["diff", *files, "--json", "-o", str(tmp_path / "changes.xlsx")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    shown = next(
+        x
+        for x in doc["attributions"]
+        if x["option_id"] == "resident_patrols" and x["figure"] == "net_position:charity"
+    )
+    assert shown["change"] is None and (shown["old"] is None) is added
+    assert main(["diff", *files]) == 0
+    assert "Net position: A local charity" in capsys.readouterr().out
+
+
+OLDER = ROOT / "scenarios" / "older_people_community_support.yaml"
+
+
+def _many_lines(text: str) -> str:
+    """Thirteen lines changed (every cost amount, deadweight and community input's size) and an
+    agency renamed (a structural change): fourteen players, more than an exact attribution."""
+    text = re.sub(
+        r"amount_per_year: (\d+)", lambda m: f"amount_per_year: {int(m[1]) * 5 // 4}", text
+    )
+    text = re.sub(r"deadweight: ([0-9.]+)", lambda m: f"deadweight: {float(m[1]) + 0.05:.2f}", text)
+    for before, after in (
+        ("volunteers: 60", "volunteers: 70"),
+        ("value_per_year: 2000", "value_per_year: 2500"),
+        ("series: {2024: 30000}", "series: {2024: 36000}"),
+        ("name: Good neighbour volunteers", "name: Good neighbour volunteers (befriending)"),
+    ):
+        assert before in text
+        text = text.replace(before, after)
+    return text
+
+
+@pytest.fixture(scope="module")
+def many_lines(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("many")
+    old_file, new_file = folder / "old.yaml", folder / "new.yaml"
+    text = OLDER.read_text(encoding="utf-8")
+    old_file.write_text(text, encoding="utf-8")
+    new_file.write_text(_many_lines(text), encoding="utf-8")
+    return old_file, new_file
+
+
+def test_more_lines_than_an_exact_attribution_takes_are_estimated_by_sampling(
+    many_lines: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old, new = (cba.load_scenario(f) for f in many_lines)
+    found = diff(old, new)
+    assert found.structural and len(found.players) == 14 > cba.changes.MAX_PLAYERS
+    assert len({c.path.rsplit(".", 1)[0] for c in found.changes}) == 13
+    assert re.fullmatch(
+        r"estimated Shapley values by permutation sampling over 14 players \(1,000 orders, "
+        r"[\d,]+ evaluations; standard errors shown\)",
+        found.method,
+    ), found.method
+    runs = [cba.run(s, sensitivity=False, uncertainty=False) for s in (old, new)]
+    npsv = found.attribution("good_neighbours")
+    assert npsv.old == pytest.approx(runs[0].option("good_neighbours").incremental.npsv)
+    assert npsv.new == pytest.approx(runs[1].option("good_neighbours").incremental.npsv)
+    scale = sum(  # the size of the money added up
+        m.pv_benefits + m.pv_public_costs + m.pv_non_public_costs + m.pv_community_inputs
+        for m in (r.option("good_neighbours").gross for r in runs)
+    )
+    for a in found.attributions:
+        assert a.standard_error is not None and len(a.standard_error) == len(found.players)
+        assert all(e is not None and e >= 0 for e in a.standard_error)
+        assert a.change is not None
+        total = sum(s for _, s in a.contributions if s is not None)
+        assert total == pytest.approx(a.change, abs=1e-9 * (scale if a.unit != "ratio" else 1))
+    bcr = found.attribution("good_neighbours", "bcr_public")
+    assert max(e or 0.0 for e in bcr.standard_error or ()) > 0  # a ratio's shares interact
+    assert diff(old, new) == found  # the same seed: the same estimates
+    # against the exact values (2**14 coalitions when the limit is lifted)
+    monkeypatch.setattr(cba.changes, "MAX_PLAYERS", 20)
+    exact = diff(old, new)
+    assert exact.method.startswith("exact Shapley values over 14 players")
+    for a, b in zip(found.attributions, exact.attributions, strict=True):
+        assert (a.option_id, a.figure) == (b.option_id, b.figure)
+        errors = a.standard_error or ()
+        for (_, estimate), (_, share), error in zip(
+            a.contributions, b.contributions, errors, strict=True
+        ):
+            assert estimate is not None and share is not None and error is not None
+            assert abs(estimate - share) <= 4 * error + 1e-9 * max(1.0, abs(share))
+
+
+def test_estimated_shares_in_every_output(
+    many_lines: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    old_file, new_file = (str(f) for f in many_lines)
+    book = tmp_path / "changes.xlsx"
+    assert main(["diff", old_file, new_file, "--json", "-o", str(book)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["method"].startswith("estimated Shapley values by permutation sampling")
+    for a in doc["attributions"]:
+        assert list(a["standard_errors"]) == list(a["shares"]) == doc["players"]
+    sheet = openpyxl.load_workbook(book, data_only=True)["Changes"]
+    texts = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "± s.e." in texts
+    assert main(["diff", old_file, new_file]) == 0
+    out = capsys.readouterr().out
+    assert "s.e." in out and "standard errors shown" in out
+    # an exact attribution shows none
+    assert main(["diff", str(BALSALL), str(BALSALL), "--json"]) == 0
+    assert all(
+        "standard_errors" not in a for a in json.loads(capsys.readouterr().out)["attributions"]
+    )
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["tables", "json"])
+def test_a_reader_that_stops_early_ends_diff_quietly(
+    many_lines: tuple[Path, Path], as_json: bool
+) -> None:
+    """``cba diff OLD NEW | head -3``: no traceback and no "Exception ignored" on stderr."""
+    from tests.test_cli import closed_pipe_run
+
+    args = ["diff", *(str(f) for f in many_lines), *(["--json"] if as_json else [])]
+    # the reader reads a line, then closes its end while cba may still be writing
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "cba", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    first = reader.stdout.readline()
+    reader.stdout.close()
+    err = reader.stderr.read()
+    reader.stderr.close()
+    code = reader.wait(timeout=300)
+    assert first.strip()  # it did print
+    assert err == b"", err.decode()
+    assert code in (0, 141)  # 0 when every line was in the pipe before the reader went
+    # the reader gone before the first line: always the closed-pipe status, quietly
+    for unbuffered in (False, True):
+        assert closed_pipe_run(*args, cwd=many_lines[0].parent, unbuffered=unbuffered) == (141, "")

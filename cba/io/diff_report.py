@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from cba.changes import FIGURES, ScenarioDiff
+from cba.changes import ScenarioDiff
 from cba.io.terminal import Column, fitted_tables, money, plain, ratio, say
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-DIFF_FORMAT = "1.0"
-"""Version of the JSON layout ``cba diff --json`` writes."""
+DIFF_FORMAT = "1.1"
+"""Version of the JSON layout ``cba diff --json`` writes (1.1: ``standard_errors`` beside the
+shares when they are estimated by sampling)."""
 
 
 def _value(x: float | str | None, unit: str) -> str:
@@ -71,11 +72,14 @@ def print_diff(d: ScenarioDiff, old: str, new: str, console: Console) -> None:
         )
     options = list(dict.fromkeys(a.option_id for a in d.attributions))
     for oid in options:
-        rows = [d.attribution(oid, name) for name, _, _ in FIGURES]
+        rows = [d.attribution(oid, name) for name, _, _ in d.figures]
         for table in fitted_tables(
             [
                 Column(
-                    "figure", tuple(label for _, label, _ in FIGURES), figures=False, justify="left"
+                    "figure",
+                    tuple(label for _, label, _ in d.figures),
+                    figures=False,
+                    justify="left",
                 )
             ],
             [
@@ -88,27 +92,40 @@ def print_diff(d: ScenarioDiff, old: str, new: str, console: Console) -> None:
         ):
             console.print(table)
         npsv = d.attribution(oid, "npsv")
+        errors = npsv.standard_error or (None,) * len(npsv.contributions)
         shares = sorted(
-            npsv.contributions, key=lambda item: -abs(item[1]) if item[1] is not None else 0.0
+            ((p, s, e) for (p, s), e in zip(npsv.contributions, errors, strict=True)),
+            key=lambda item: -abs(item[1]) if item[1] is not None else 0.0,
         )
         total = npsv.change
-        for table in fitted_tables(
-            [Column("change", tuple(p for p, _ in shares), figures=False, justify="left")],
-            [
-                Column("share of the NPSV change", tuple(_signed(s, npsv.unit) for _, s in shares)),
-                Column(
-                    "%",
-                    tuple(
-                        "undefined" if s is None or not total else f"{100 * s / total:.0f}%"
-                        for _, s in shares
-                    ),
+        columns = [
+            Column("share of the NPSV change", tuple(_signed(s, npsv.unit) for _, s, _ in shares)),
+        ]
+        if npsv.standard_error is not None:  # estimated by sampling orders
+            columns.append(Column("± s.e.", tuple(_figure(e, npsv.unit) for _, _, e in shares)))
+        columns.append(
+            Column(
+                "%",
+                tuple(
+                    "undefined" if s is None or not total else f"{100 * s / total:.0f}%"
+                    for _, s, _ in shares
                 ),
-            ],
+            )
+        )
+        for table in fitted_tables(
+            [Column("change", tuple(p for p, _, _ in shares), figures=False, justify="left")],
+            columns,
             f"What moved the NPSV of {oid} ({_signed(total, npsv.unit)})",
             console,
         ):
             console.print(table)
     say(console, f"  Method: {d.method}. The shares add up to the change in each figure.")
+    if any(a.standard_error is not None for a in d.attributions):
+        say(
+            console,
+            "  Each estimated share is within about two standard errors (± s.e.) of its exact "
+            "value, 19 times in 20.",
+        )
 
 
 def diff_to_json(d: ScenarioDiff, old: str, new: str) -> str:
@@ -141,6 +158,15 @@ def diff_to_json(d: ScenarioDiff, old: str, new: str) -> str:
                 "new": a.new,
                 "change": a.change,
                 "shares": dict(a.contributions),
+                **(
+                    {}
+                    if a.standard_error is None
+                    else {
+                        "standard_errors": dict(
+                            zip((p for p, _ in a.contributions), a.standard_error, strict=True)
+                        )
+                    }
+                ),
             }
             for a in d.attributions
         ],

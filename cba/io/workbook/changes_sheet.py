@@ -3,7 +3,8 @@ figures old and new, and each change's share of the change in the NPSV, with a w
 chart from the old NPSV through every share to the new one (docs/methods.md §16).
 
 The shares are the engine's figures (exact Shapley values over every combination of the
-changes), written as values; the running totals behind the chart are formulas over them.
+changes, or, with many changes, estimates by sampling orders with their standard errors beside
+them), written as values; the running totals behind the chart are formulas over them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from cba import __version__
-from cba.changes import FIGURES, ScenarioDiff
+from cba.changes import ScenarioDiff
 from cba.io.outputs import CHANGES_FORMAT
 from cba.io.workbook.cells import FormulaLedger, SheetCells, ref, wrapped_note
 from cba.io.workbook.charts import waterfall_chart
@@ -67,7 +68,7 @@ def changes_workbook(d: ScenarioDiff, old: str, new: str) -> bytes:
         row += 1
         for j, label in enumerate(("Figure", "Old", "New", "Change")):
             c.text(row, 1 + j, label, "cba header")
-        for name, label, unit in FIGURES:
+        for name, label, unit in d.figures:
             a = d.attribution(oid, name)
             style = "cba money" if unit.startswith("GBP") else "cba ratio"
             row += 1
@@ -94,6 +95,17 @@ def _waterfall(c: SheetCells, d: ScenarioDiff, oid: str, row: int) -> int:
     for j, label in enumerate((*headers, "takes<0"), start=1):
         cell = c.text(row, j, label, "cba header")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    estimated = npsv.standard_error is not None
+    if estimated:
+        cell = c.text(row, 12, "± s.e.", "cba header")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    errors = dict(
+        zip(
+            (p for p, _ in npsv.contributions),
+            npsv.standard_error or (None,) * len(npsv.contributions),
+            strict=True,
+        )
+    )
     steps: list[tuple[str, float, bool]] = [("Old NPSV", npsv.old or 0.0, True)]
     shares = sorted(
         ((p, s) for p, s in npsv.contributions if s is not None), key=lambda item: -abs(item[1])
@@ -101,6 +113,9 @@ def _waterfall(c: SheetCells, d: ScenarioDiff, oid: str, row: int) -> int:
     prefix = f"options.{oid}."
     steps += [(player.removeprefix(prefix), share, False) for player, share in shares]
     steps.append(("New NPSV", npsv.new or 0.0, True))
+    if estimated:  # each share's standard error, beside it
+        for k, (player, _) in enumerate(shares, start=1):
+            c.value(row + 1 + k, 12, errors[player], "cba money")
     first = row + 1
     start = 0.0
     for k, (label, value, total) in enumerate(steps):
