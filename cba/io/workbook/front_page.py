@@ -20,7 +20,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.io.terminal import money
-from cba.io.workbook.cells import SheetCells, ref
+from cba.io.workbook.cells import SheetCells, merge_row, ref
 from cba.io.workbook.charts import waterfall_chart
 from cba.io.workbook.summary import SummaryCells
 from cba.results import OptionResult, Results
@@ -174,7 +174,7 @@ def write_front_page(
         )
         cell = c.text(row, 1, words, "cba heading")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=COLUMNS)
+        merge_row(sheet, row, 1, COLUMNS)
         sheet.row_dimensions[row].height = _row_height(words, int(span * 0.95))
         row += 2
     cf = results.option(results.counterfactual)
@@ -183,19 +183,19 @@ def write_front_page(
         if index:
             sheet.row_breaks.append(Break(id=row - 1))
         c.text(row, 1, f"{option.name}, against the counterfactual: {cf.name}", "cba heading")
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=COLUMNS)
+        merge_row(sheet, row, 1, COLUMNS)
         row += 1
         formula, text = verdict(results, option, summary.headline[option.option_id])
         cell = c.formula(row, 1, formula, text, "cba text")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=COLUMNS)
+        merge_row(sheet, row, 1, COLUMNS)
         sheet.row_dimensions[row].height = _row_height(text, int(span * 1.05))
         row += 1
         sentence = _uncertainty_sentence(results, option)
         if sentence is not None:
             cell = c.text(row, 1, sentence, "cba note")
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=COLUMNS)
+            merge_row(sheet, row, 1, COLUMNS)
             sheet.row_dimensions[row].height = _row_height(sentence, int(span * 1.15))
             row += 1
         row = _who_pays(c, row + 1, option) + 1
@@ -231,7 +231,7 @@ def _who_pays(c: SheetCells, row: int, option: OptionResult) -> int:
         "Who pays and who gains (GBP, present value, against the counterfactual)",
         "cba heading",
     )
-    c.sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=COLUMNS)
+    merge_row(c.sheet, row, 1, COLUMNS)
     row += 1
     headers = ("Agency or group", "", "Pays", "Gives in time and kind", "Gains", "Net position")
     for j, label in enumerate(headers, start=1):
@@ -240,7 +240,7 @@ def _who_pays(c: SheetCells, row: int, option: OptionResult) -> int:
             cell.alignment = Alignment(
                 wrap_text=True, vertical="top", horizontal="left" if j < 3 else "right"
             )
-    c.sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+    merge_row(c.sheet, row, 1, 2)
     c.sheet.row_dimensions[row].height = 30
     top = row + 1
     for agency in option.agencies_incremental:
@@ -249,7 +249,7 @@ def _who_pays(c: SheetCells, row: int, option: OptionResult) -> int:
             continue
         row += 1
         c.text(row, 1, agency.name)
-        c.sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+        merge_row(c.sheet, row, 1, 2)
         c.value(row, 3, agency.pv_paid, "cba money")
         c.value(row, 4, agency.pv_contributed, "cba money")
         c.value(row, 5, gained, "cba money")
@@ -258,7 +258,7 @@ def _who_pays(c: SheetCells, row: int, option: OptionResult) -> int:
         )
     row += 1
     c.text(row, 1, "All agencies and groups", "cba label")
-    c.sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+    merge_row(c.sheet, row, 1, 2)
     totals = [0.0, 0.0, 0.0]
     for agency in option.agencies_incremental:
         gained = agency.pv_fiscal_gain + agency.pv_other_gain
@@ -275,7 +275,7 @@ def _who_pays(c: SheetCells, row: int, option: OptionResult) -> int:
     )
     cell = c.text(row, 1, note, "cba note")
     cell.alignment = Alignment(wrap_text=True, vertical="top")
-    c.sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=COLUMNS)
+    merge_row(c.sheet, row, 1, COLUMNS)
     c.sheet.row_dimensions[row].height = 32
     return row
 

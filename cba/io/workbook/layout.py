@@ -28,7 +28,7 @@ from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped, unus
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from cba.io.workbook.cells import UNDEFINED, FormulaLedger
+from cba.io.workbook.cells import UNDEFINED, FormulaLedger, merge_row
 from cba.io.workbook.styles import GREY, add_optional_styles
 
 DEFAULT_COLUMN_WIDTH = 8.43
@@ -293,7 +293,7 @@ def merge_across(sheet: Worksheet, row: int, last_column: int) -> None:
     width = sum(column_width(sheet, c) for c in range(1, last_column + 1))
     size = float(first.font.sz or BODY_FONT_SIZE)
     if required_height(text, width, size, bool(first.font.b)) > DEFAULT_ROW_HEIGHT:
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
+        merge_row(sheet, row, 1, last_column)
         return
     style = first.style
     for column in range(2, last_column + 1):

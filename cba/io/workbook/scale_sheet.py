@@ -9,7 +9,7 @@ from openpyxl.chart import Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from cba.io.workbook.cells import SheetCells, ref
+from cba.io.workbook.cells import SheetCells, merge_row, ref
 from cba.io.workbook.charts import scatter_lines
 from cba.io.workbook.layout import finish_sheet, merge_across, prepare_sheet, set_apart
 from cba.results import Results, ScaleCurve
@@ -115,13 +115,13 @@ def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, ro
     c.text(row, 1, "Line", "cba header")
     c.text(row, 2, "Kind", "cba header")
     c.text(row, 3, "How it varies with scale", "cba header")
-    sheet.merge_cells(start_row=row, start_column=3, end_row=row, end_column=LAW_LAST_COLUMN)
+    merge_row(sheet, row, 3, LAW_LAST_COLUMN)
     for law in curve.laws:
         row += 1
         c.text(row, 1, law.line_id)
         c.text(row, 2, law.kind)
         c.text(row, 3, law.law)
-        sheet.merge_cells(start_row=row, start_column=3, end_row=row, end_column=LAW_LAST_COLUMN)
+        merge_row(sheet, row, 3, LAW_LAST_COLUMN)
     row += 2
     header = row
     for j, label in enumerate(COLUMNS):

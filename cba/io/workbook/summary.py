@@ -11,7 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.io.terminal import money
 from cba.io.workbook.cash_flows import CashFlowsLayout
-from cba.io.workbook.cells import SheetCells, quote_sheet, ref, wrapped_note
+from cba.io.workbook.cells import SheetCells, merge_row, quote_sheet, ref, wrapped_note
 from cba.io.workbook.charts import bar_chart
 from cba.results import MEASURE_LABELS, MEASURE_UNITS, OptionResult, Results
 
@@ -308,7 +308,7 @@ def write_summary(
     )
     cell = c.text(2, 1, subtitle, "cba subtitle")
     cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=2 + len(options))
+    merge_row(sheet, 2, 1, 2 + len(options))
     width = SUMMARY_WIDTHS[0] + SUMMARY_WIDTHS[1] + OPTION_WIDTH * len(options)
     sheet.row_dimensions[2].height = 14 * -(-len(subtitle) // int(width * 1.1)) + 2
     row = 4
@@ -325,9 +325,7 @@ def write_summary(
         c.text(row, 1, option.name, "cba heading")
         text = paragraph(results, option)
         c.text(row + 1, 1, text, "cba text")
-        sheet.merge_cells(
-            start_row=row + 1, start_column=1, end_row=row + 1, end_column=2 + len(options)
-        )
+        merge_row(sheet, row + 1, 1, 2 + len(options))
         # Tall enough for the wrapped paragraph: about one character per unit of column
         # width, 15 points a line, and a spare line for long words.
         wrapped = -(-len(text) // max(40, int(width * 0.95))) + 1
