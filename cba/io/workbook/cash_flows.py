@@ -24,9 +24,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from cba.engine.profiles import drop_off_profile
 from cba.io.workbook.benefit_chain import BenefitChainLayout, chain_layout
 from cba.io.workbook.cells import SheetCells, quote_sheet, ref
+from cba.io.workbook.input_names import define_range_name
 from cba.io.workbook.layout import finish_sheet, merge_across, prepare_sheet
 from cba.io.workbook.wording import paid_by_text
-from cba.results import OptionResult, Results
+from cba.results import OptionResult, Results, ScheduleUsed
 from cba.spec.scenario import Scenario
 
 FloatArray = NDArray[np.float64]
@@ -195,6 +196,27 @@ class _Writer:
                 else:
                     formula = f"{ref(col - 1, factor_row)}/(1+{ref(col, rate_row)})"
                     c.formula(factor_row, col, formula, schedule.factors[i], "cba factor")
+            if used:
+                self.name_bands(rate_row, schedule, "" if key == "schedule" else "health_")
+
+    def name_bands(self, rate_row: int, schedule: ScheduleUsed, prefix: str) -> None:
+        """Name each band's input rates ``discount_rate_band_<k>`` (``health_`` before it for
+        the health schedule; k from 1 in the schedule's order): the year cells from the band's
+        first year offset (1 at the earliest: year 0 is not discounted) to the day before the
+        next band's, within the appraisal period. A band wholly outside it is not named."""
+        workbook = self.sheet.parent
+        if workbook is None:
+            return
+        starts = [first for first, _ in schedule.bands]
+        for k, first in enumerate(starts, start=1):
+            end = starts[k] - 1 if k < len(starts) else self.n - 1
+            offsets = range(max(first, 1), min(end, self.n - 1) + 1)
+            define_range_name(
+                workbook,
+                f"{prefix}discount_rate_band_{k}",
+                self.sheet.title,
+                [(rate_row, FIRST_YEAR_COLUMN + i) for i in offsets],
+            )
 
     # --- one option ---------------------------------------------------------------------------
     def option_block(

@@ -24,6 +24,7 @@ from cba.io.workbook import (
     community_sheet,
     draws_sheet,
     front_page,
+    input_names,
     provenance_sheet,
     scale_sheet,
     sensitivity_sheet,
@@ -171,6 +172,7 @@ def build_workbook(
     provenance_sheet.write_provenance(
         sheets[provenance_sheet.TITLE], cells[provenance_sheet.TITLE], workbook, provenance
     )
+    input_names.name_input_cells(workbook, ledger)
     footer_left = f"{results.scenario_id} ({results.price_base_year} prices)"
     sha = str(provenance.get("scenario_sha256", ""))[:12]
     footer_right = f"cba {results.cba_version}" + (f", scenario sha256 {sha}" if sha else "")
