@@ -91,6 +91,8 @@ def write_agencies(
         header = row
         for j, (label, style) in enumerate(HEADERS):
             c.text(row, 1 + j, label, style)
+        # four lines: a substitute font wraps 'PV community inputs given [GBP]' so
+        sheet.row_dimensions[row].height = 60
         for agency in option.agencies_incremental:
             row += 1
             c.text(row, 1, agency.agency_id)
@@ -160,9 +162,9 @@ def write_agencies(
         row += 24
     agencies = [a for o in results.options for a in o.agencies_incremental]
     sheet.column_dimensions["A"].width = max([10, *(len(a.agency_id) + 2 for a in agencies)])
-    sheet.column_dimensions["B"].width = min(56, max([40, *(len(a.name) + 2 for a in agencies)]))
+    sheet.column_dimensions["B"].width = min(40, max([30, *(len(a.name) + 2 for a in agencies)]))
     sheet.column_dimensions["C"].width = 14
     for letter in "DEFGHIJKLM":
-        sheet.column_dimensions[letter].width = 16
+        sheet.column_dimensions[letter].width = 12
     sheet.freeze_panes = "B4"
     finish_sheet(sheet, cells.ledger)

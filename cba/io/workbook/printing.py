@@ -3,28 +3,39 @@ label columns repeated on every page of a long or wide table, and footers that s
 where a page is (docs/workbook.md, Printing).
 
 Spreadsheet programs size a page from column widths: a column of width w (characters of the
-default font) is about 7w + 5 pixels at 96 pixels an inch. A sheet prints at the scale that
-fits its width on one page, but never below ``MIN_SCALE``: a wider sheet (sixty years of cash
-flows) runs on to further pages across, each repeating its label columns and header rows, so
-no figure is ever printed smaller than ``MIN_SCALE`` % of its size on screen.
+default font) is about 7w + 5 pixels at 96 pixels an inch. A sheet whose width fits one page at
+``MIN_SCALE`` % or more is set to fit its width on one page (any number of pages down): the
+program computes the scale with the fonts it really has, so a column never spills onto a page
+of its own. A wider sheet (sixty years of cash flows) prints at ``MIN_SCALE`` % and runs on to
+further pages across, each repeating its label columns and header rows, so no figure is ever
+printed smaller than ``MIN_SCALE`` % of its size on screen.
 """
 
 from __future__ import annotations
 
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 MIN_SCALE = 55
 """Smallest print scale [%]: below it a 10-point font prints under 5.5 points."""
 
-FONT_MARGIN = 1.15
-"""Widths are planned 15% wider than Calibri's: a spreadsheet program without Calibri (or a
-metric twin such as Carlito) draws columns and text in a wider substitute font (DejaVu Sans
-is about 15% wider), and a page planned to the centimetre would then spill onto a second
-page across."""
+FONT_MARGIN = 1.3
+"""Widths are planned 30% wider than Calibri's: a spreadsheet program without Calibri (or a
+metric twin such as Carlito) draws columns and text in a wider substitute font. Measured with
+LibreOffice 7 and DejaVu Sans: the Benefit chain, 27.1 cm of columns in Calibri, spilt a column
+onto a second page across at 83% and fitted at 70%, so the substitute needs between 1.15 and
+1.37 times the width."""
 
 A4_LANDSCAPE_WIDTH_CM = 29.7
+A4_LANDSCAPE_HEIGHT_CM = 21.0
+POINTS_PER_CM = 72 / 2.54
+DEFAULT_ROW_POINTS = 15.0
+"""Height of a row the sheet does not size [points] (Calibri 11)."""
+PAGE_FILL = 0.9
+"""Share of a page's height planned to be used: the program's own row heights and scale may
+differ a little from the plan, and a block must not then spill a row onto the next page."""
 DEFAULT_WIDTH = 8.43
 """Width of a column the sheet does not size [characters]."""
 
@@ -34,9 +45,10 @@ def column_cm(width: float) -> float:
     return (7 * width + 5) / 96 * 2.54
 
 
-def used_width_cm(sheet: Worksheet) -> float:
-    """Width of the sheet's used columns, and of its charts where they reach further [cm]."""
-    columns = max(1, sheet.max_column)
+def used_width_cm(sheet: Worksheet, last_column: int | None = None) -> float:
+    """Width of the sheet's used columns (up to ``last_column`` when given), and of its charts
+    where they reach further [cm]."""
+    columns = max(1, last_column or sheet.max_column)
     widths = [
         float(sheet.column_dimensions[get_column_letter(j)].width or DEFAULT_WIDTH)
         for j in range(1, columns + 1)
@@ -49,10 +61,83 @@ def used_width_cm(sheet: Worksheet) -> float:
     return total
 
 
+def fitting_scale(sheet: Worksheet, last_column: int | None = None) -> float:
+    """The scale [%] at which the sheet's width (to ``last_column``) fits one page across,
+    planned with ``FONT_MARGIN``; may be below ``MIN_SCALE`` or above 100."""
+    return (
+        100.0
+        * printable_width_cm(sheet)
+        / max(FONT_MARGIN * used_width_cm(sheet, last_column), 1.0)
+    )
+
+
 def printable_width_cm(sheet: Worksheet) -> float:
     """The page's width inside its margins, A4 landscape [cm]."""
     margins = sheet.page_margins
     return A4_LANDSCAPE_WIDTH_CM - (float(margins.left) + float(margins.right)) * 2.54
+
+
+def printable_height_cm(sheet: Worksheet) -> float:
+    """The page's height inside its margins, A4 landscape [cm]."""
+    margins = sheet.page_margins
+    return A4_LANDSCAPE_HEIGHT_CM - (float(margins.top) + float(margins.bottom)) * 2.54
+
+
+def _row_cm(sheet: Worksheet, row: int) -> float:
+    dimension = sheet.row_dimensions.get(row) if row in sheet.row_dimensions else None
+    points = dimension.height if dimension is not None and dimension.height else None
+    return float(points or DEFAULT_ROW_POINTS) / POINTS_PER_CM
+
+
+def _occupied_rows(sheet: Worksheet) -> set[int]:
+    """Rows holding a value, and the rows a chart covers (from its anchor down by its
+    height)."""
+    rows = {r for (r, _), cell in sheet._cells.items() if cell.value is not None}
+    for chart in getattr(sheet, "_charts", []):
+        anchor = getattr(chart.anchor, "_from", None)
+        if anchor is None:
+            continue
+        row, covered = anchor.row + 1, 0.0
+        while covered < float(chart.height):
+            rows.add(row)
+            covered += _row_cm(sheet, row)
+            row += 1
+    return rows
+
+
+def keep_blocks_together(sheet: Worksheet, scale: int, title_rows: tuple[int, int] | None) -> int:
+    """Page breaks so that a block (a run of rows with content between empty rows: a table, a
+    paragraph, a chart) that fits on a page is not split across two: a break goes before a
+    block that would cross the bottom of the page. Heights are planned at ``scale`` % with
+    ``PAGE_FILL`` of the page used; repeated ``title_rows`` take their room on every page.
+    Returns the number of breaks set."""
+    occupied = _occupied_rows(sheet)
+    if not occupied:
+        return 0
+    page = printable_height_cm(sheet) * 100.0 / scale * PAGE_FILL
+    if title_rows is not None:
+        page -= sum(_row_cm(sheet, r) for r in range(title_rows[0], title_rows[1] + 1))
+    blocks: list[tuple[int, int]] = []
+    for row in sorted(occupied):
+        if blocks and row == blocks[-1][1] + 1:
+            blocks[-1] = (blocks[-1][0], row)
+        else:
+            blocks.append((row, row))
+    used, previous, breaks = 0.0, 0, 0
+    for first, last in blocks:
+        gap = sum(_row_cm(sheet, r) for r in range(previous + 1, first))
+        height = sum(_row_cm(sheet, r) for r in range(first, last + 1))
+        if used > 0 and used + gap + height > page and height <= page:
+            sheet.row_breaks.append(Break(id=first - 1))
+            breaks += 1
+            used = height
+        else:
+            used += gap
+            for r in range(first, last + 1):  # a block taller than a page breaks where it must
+                row_cm = _row_cm(sheet, r)
+                used = row_cm if used + row_cm > page else used + row_cm
+        previous = last
+    return breaks
 
 
 def lay_out_for_print(
@@ -60,27 +145,39 @@ def lay_out_for_print(
     *,
     title_rows: tuple[int, int] | None = None,
     title_columns: tuple[int, int] | None = None,
+    last_column: int | None = None,
     footer_left: str = "",
     footer_right: str = "",
 ) -> int:
-    """A4 landscape at the scale that fits the sheet's width on one page, at least
-    ``MIN_SCALE``; ``title_rows`` (first, last) and ``title_columns`` repeat on every page.
-    Returns the scale [%]."""
+    """A4 landscape: fitted to one page across when that is at least ``MIN_SCALE`` %, else at
+    ``MIN_SCALE`` % with ``title_columns`` (default: column A) repeated on every page across;
+    ``title_rows`` (first, last) repeat on every page down. With ``last_column``, the columns
+    after it are left out of the printed page (a chart's working columns). Returns the scale
+    [%] planned (a program fitting the width may choose a little less with its own fonts).
+    A sheet one page wide gets page breaks that keep its tables, paragraphs and charts whole
+    (:func:`keep_blocks_together`)."""
     setup = sheet.page_setup
     setup.orientation = "landscape"
     setup.paperSize = sheet.PAPERSIZE_A4
-    fits = 100.0 * printable_width_cm(sheet) / max(FONT_MARGIN * used_width_cm(sheet), 1.0)
-    scale = int(max(MIN_SCALE, min(100.0, fits)))
+    fits = fitting_scale(sheet, last_column)
+    across = fits >= MIN_SCALE  # one page across
+    scale = int(min(100.0, fits)) if across else MIN_SCALE
     setup.scale = scale
-    setup.fitToWidth = None
-    setup.fitToHeight = None
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
+    setup.fitToWidth = 1 if across else None
+    setup.fitToHeight = 0 if across else None  # 0: as many pages down as it takes
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=across)
     sheet.print_options.gridLines = False
+    if last_column is not None:
+        sheet.print_area = f"A1:{get_column_letter(last_column)}{max(1, sheet.max_row)}"
     if title_rows is not None:
         sheet.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
+    if not across and title_columns is None:
+        title_columns = (1, 1)
     if title_columns is not None:
         first, last = (get_column_letter(c) for c in title_columns)
         sheet.print_title_cols = f"{first}:{last}"
+    if across:  # a sheet many pages wide breaks where it must (each break costs a page row)
+        keep_blocks_together(sheet, scale, title_rows)
     footer = sheet.oddFooter
     if footer is not None:
         footer.left.text = footer_left.replace("&", "&&")

@@ -13,6 +13,7 @@ from cba.io.terminal import money
 from cba.io.workbook.cash_flows import CashFlowsLayout
 from cba.io.workbook.cells import SheetCells, merge_row, quote_sheet, ref, wrapped_note
 from cba.io.workbook.charts import bar_chart
+from cba.io.workbook.layout import required_height
 from cba.results import MEASURE_LABELS, MEASURE_UNITS, OptionResult, Results
 
 TITLE = "Summary"
@@ -291,6 +292,14 @@ def paragraph(results: Results, option: OptionResult) -> str:
     return " ".join(parts)
 
 
+def last_printed_column(results: Results) -> int:
+    """The Summary's last printed column: the headline table's option columns and the
+    waterfall table's step, PV, from and to (A to D); the chart series to their right are the
+    front page chart's working columns, on screen but not on the printed page."""
+    options = sum(1 for o in results.options if not o.is_counterfactual)
+    return max(4, 2 + options)
+
+
 def write_summary(
     sheet: Worksheet, cells: SheetCells, results: Results, layout: CashFlowsLayout
 ) -> SummaryCells:
@@ -326,10 +335,8 @@ def write_summary(
         text = paragraph(results, option)
         c.text(row + 1, 1, text, "cba text")
         merge_row(sheet, row + 1, 1, 2 + len(options))
-        # Tall enough for the wrapped paragraph: about one character per unit of column
-        # width, 15 points a line, and a spare line for long words.
-        wrapped = -(-len(text) // max(40, int(width * 0.95))) + 1
-        sheet.row_dimensions[row + 1].height = 15 * wrapped
+        # tall enough for the wrapped paragraph, every line whole
+        sheet.row_dimensions[row + 1].height = required_height(text, width)
         row += 3
 
     c.text(row, 1, "Headline figures against the counterfactual (incremental)", "cba heading")

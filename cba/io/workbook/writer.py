@@ -176,16 +176,19 @@ def build_workbook(
     footer_left = f"{results.scenario_id} ({results.price_base_year} prices)"
     sha = str(provenance.get("scenario_sha256", ""))[:12]
     footer_right = f"cba {results.cba_version}" + (f", scenario sha256 {sha}" if sha else "")
-    repeated: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
+    repeated: dict[str, tuple[tuple[int, int] | None, tuple[int, int]]] = {
         cash_flows.TITLE: ((cash_flows.ROW_YEARS, cash_flows.ROW_OFFSETS), (1, 1)),
         draws_sheet.TITLE: ((draws_sheet.HEADER_ROW, draws_sheet.HEADER_ROW), (1, 1)),
     }
+    repeated[agencies.TITLE] = (None, (1, 2))  # each row's option and agency
+    last_columns = {summary.TITLE: summary.last_printed_column(results)}
     for title, sheet in sheets.items():
         rows, columns = repeated.get(title, (None, None))
         lay_out_for_print(
             sheet,
             title_rows=rows,
             title_columns=columns,
+            last_column=last_columns.get(title),
             footer_left=footer_left,
             footer_right=footer_right,
         )

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils.cell import range_boundaries
 
 from cba.io.workbook import cash_flows
 from cba.io.workbook.printing import (
-    FONT_MARGIN,
     MIN_SCALE,
     column_cm,
+    fitting_scale,
+    keep_blocks_together,
     printable_width_cm,
     used_width_cm,
 )
@@ -35,12 +37,18 @@ def test_every_sheet_prints_landscape_at_a_readable_scale(
             where = f"{stem}: {sheet.title}"
             assert setup.orientation == "landscape", where
             assert str(setup.paperSize) == sheet.PAPERSIZE_A4, where
-            assert not sheet.sheet_properties.pageSetUpPr.fitToPage, where
-            assert MIN_SCALE <= int(setup.scale) <= 100, where
-            # a sheet that fits across one page prints at the scale that fits it
-            needed = 100 * printable_width_cm(sheet) / (FONT_MARGIN * used_width_cm(sheet))
-            if needed >= MIN_SCALE:
-                assert int(setup.scale) == int(min(100, needed)), where
+            last = None
+            if sheet.print_area:
+                last = range_boundaries(str(sheet.print_area).split("!")[-1].replace("$", ""))[2]
+            fits = fitting_scale(sheet, last)
+            if fits >= MIN_SCALE:  # one page across: the program fits the width
+                assert sheet.sheet_properties.pageSetUpPr.fitToPage, where
+                assert setup.fitToWidth == 1 and setup.fitToHeight == 0, where
+                assert int(setup.scale) == int(min(100, fits)), where
+            else:  # wider: the floor scale, label columns repeated on every page across
+                assert not sheet.sheet_properties.pageSetUpPr.fitToPage, where
+                assert int(setup.scale) == MIN_SCALE, where
+                assert sheet.print_title_cols, where
             footer = sheet.oddFooter
             assert stem in footer.left.text, where
             assert "&P of &N" in footer.center.text, where
@@ -74,14 +82,14 @@ def test_column_widths_convert_as_spreadsheets_print_them(width: float, cm: floa
 
 
 PAGE_LIMITS = {
-    "Summary": 5,
+    "Summary": 4,
     "Cash flows": 20,
-    "Agencies": 3,
+    "Agencies": 2,
     "Community inputs": 8,
     "Scale": 8,
     "Sensitivity": 12,
     "Uncertainty": 8,
-    "Benefit chain": 6,
+    "Benefit chain": 3,
     "Assumptions": 8,
     "Provenance": 3,
 }
@@ -133,3 +141,35 @@ def test_examples_print_on_a_sensible_number_of_pages(
             assert sheet in PAGE_LIMITS, (stem, sheet)
             assert count <= PAGE_LIMITS[sheet], (stem, sheet, count)
         assert len(pages) <= 1 + sum(counts.values())
+
+
+def _three_tables() -> openpyxl.worksheet.worksheet.Worksheet:
+    """Three 20-row tables (rows 1-20, 22-41, 43-62) with an empty row between, 1-inch top and
+    bottom margins."""
+    sheet = openpyxl.Workbook().active
+    assert sheet is not None
+    sheet.page_margins.top = sheet.page_margins.bottom = 1.0
+    for first in (1, 22, 43):
+        for row in range(first, first + 20):
+            sheet.cell(row, 1, "x")
+    return sheet
+
+
+def test_a_block_that_would_cross_the_page_starts_a_new_page() -> None:
+    """At 100% an A4 landscape page with 1-inch margins holds 15.9 cm x 0.9 = 14.3 cm, 27
+    rows of 15 points: each 20-row table would cross the page after the one before it, so
+    each starts a page. At 40% the page holds 67 rows: all three fit, no break."""
+    sheet = _three_tables()
+    assert keep_blocks_together(sheet, 100, None) == 2
+    assert [b.id for b in sheet.row_breaks.brk] == [21, 42]
+    assert keep_blocks_together(_three_tables(), 40, None) == 0
+
+
+def test_a_block_taller_than_a_page_is_not_pushed_to_a_new_page() -> None:
+    sheet = openpyxl.Workbook().active
+    assert sheet is not None
+    sheet.page_margins.top = sheet.page_margins.bottom = 1.0
+    sheet.cell(1, 1, "heading")
+    for row in range(3, 63):  # 60 rows: more than a page at 100%
+        sheet.cell(row, 1, "x")
+    assert keep_blocks_together(sheet, 100, None) == 0
