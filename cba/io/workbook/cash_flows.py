@@ -58,6 +58,10 @@ class OptionCells:
     value_pvs: list[tuple[str, str, str | None, bool]] = field(default_factory=list)
     """Each benefit component's PV cell, value type, agency or beneficiary, and whether it is
     cashable."""
+    transfer_pvs: set[str] = field(default_factory=set)
+    """The PV cells of benefit components that are transfers (not counted in PVB)."""
+    health_pvs: set[str] = field(default_factory=set)
+    """The PV cells of benefit components discounted on the health schedule."""
 
 
 @dataclass
@@ -408,6 +412,10 @@ class _Writer:
                         component.cashable,
                     )
                 )
+                if component.transfer:
+                    out.transfer_pvs.add(self.absolute(COL_PV, row))
+                if benefit.health:
+                    out.health_pvs.add(self.absolute(COL_PV, row))
                 row += 1
         benefits_row = row
         discounted_benefits_row = row + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from openpyxl.chart import Reference
@@ -10,8 +11,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.io.terminal import money
-from cba.io.workbook.cash_flows import CashFlowsLayout
-from cba.io.workbook.cells import SheetCells, merge_row, quote_sheet, ref, wrapped_note
+from cba.io.workbook import cash_flows
+from cba.io.workbook.cash_flows import CashFlowsLayout, OptionCells
+from cba.io.workbook.cells import UNDEFINED, SheetCells, merge_row, quote_sheet, ref, wrapped_note
 from cba.io.workbook.charts import bar_chart
 from cba.io.workbook.layout import required_height
 from cba.results import MEASURE_LABELS, MEASURE_UNITS, OptionResult, Results
@@ -56,6 +58,74 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("irr", "cba percent"),
     ("equivalent_annual_net_benefit", "cba money"),
 )
+
+
+RETURNS = (
+    "fiscal_roi",
+    "economic_roi",
+    "public_value_roi",
+    "pv_fiscal_cashable",
+    "pv_fiscal_non_cashable",
+    "equivalent_annual_net_benefit",
+)
+"""Figures that are formulas over the Cash flows sheet's benefit component PVs and the
+headline cells above them (each option less the counterfactual)."""
+
+
+def _component_sum(cells: OptionCells, keep: Callable[[str, str, bool, bool], bool]) -> str:
+    """``A+B+...`` over an option's benefit component PV cells that ``keep(cell, value type,
+    cashable, transfer)`` selects, or ``0``."""
+    chosen = [
+        cell
+        for cell, kind, _, cashable in cells.value_pvs
+        if keep(cell, kind, cashable, cell in cells.transfer_pvs)
+    ]
+    return "+".join(chosen) or "0"
+
+
+def return_formula(
+    name: str,
+    option: OptionCells,
+    cf: OptionCells,
+    rows_of: dict[str, int],
+    column: int,
+    factors: tuple[str, str],
+) -> str:
+    """The formula of a return on investment or fiscal PV in the Summary's ``column``, as the
+    engine computes it (cba.engine.appraisal): fiscal PVs by cashability; fiscal ROI = all
+    fiscal value / PV public costs; economic ROI = (fiscal value counted in PVB + economic
+    value) / PV public costs; public value ROI = PVB / PV public costs; a ratio is
+    ``undefined`` unless PV public costs > 0; the equivalent annual net benefit is each part
+    of the NPSV over the annuity factor of its schedule (the sum of the discount factors in
+    ``factors``: standard, health ranges on the Cash flows sheet)."""
+    selectors: dict[str, Callable[[str, str, bool, bool], bool]] = {
+        "pv_fiscal_cashable": lambda _, kind, cash, __: kind == "fiscal" and cash,
+        "pv_fiscal_non_cashable": lambda _, kind, cash, __: kind == "fiscal" and not cash,
+        "economic_roi": lambda _, kind, __, transfer: (
+            (kind == "fiscal" and not transfer) or kind == "economic"
+        ),
+    }
+    public = ref(column, rows_of["pv_public_costs"])
+    if name == "equivalent_annual_net_benefit":
+        # EANB = (NPSV - PVB_health) / A_s + PVB_health / A_h, A = the sum of the factor row
+        def health(cell: str, _: str, __: bool, transfer: bool) -> bool:
+            return (cell in option.health_pvs or cell in cf.health_pvs) and not transfer
+
+        pvb_health = f"(({_component_sum(option, health)})-({_component_sum(cf, health)}))"
+        npsv = ref(column, rows_of["npsv"])
+        return f"({npsv}-{pvb_health})/SUM({factors[0]})+{pvb_health}/SUM({factors[1]})"
+    if name in ("pv_fiscal_cashable", "pv_fiscal_non_cashable"):
+        keep = selectors[name]
+        return f"({_component_sum(option, keep)})-({_component_sum(cf, keep)})"
+    if name == "fiscal_roi":
+        top = f"{ref(column, rows_of['pv_fiscal_cashable'])}+"
+        top += ref(column, rows_of["pv_fiscal_non_cashable"])
+    elif name == "economic_roi":
+        keep = selectors[name]
+        top = f"({_component_sum(option, keep)})-({_component_sum(cf, keep)})"
+    else:
+        top = ref(column, rows_of["pv_benefits"])
+    return f'IF({public}>0,({top})/{public},"{UNDEFINED}")'
 
 
 WATERFALL_HEADERS = (
@@ -189,6 +259,10 @@ NAMED = {
     "pv_public_costs": "PV_public_costs",
     "pv_non_public_costs": "PV_other_costs",
     "pv_community_inputs": "PV_community_inputs",
+    "fiscal_roi": "Fiscal_ROI",
+    "economic_roi": "Economic_ROI",
+    "public_value_roi": "Public_value_ROI",
+    "equivalent_annual_net_benefit": "EANB",
 }
 """Headline figures given workbook names (``NPSV_<option id>``), so formulas that use them
 read as words."""
@@ -285,9 +359,9 @@ def paragraph(results: Results, option: OptionResult) -> str:
     )
     parts.append(
         "(This paragraph gives the engine's figures at the time of the run and does not change "
-        "when the workbook is edited. In the table below the NPSVs, PVs, BCRs and DfT category "
-        "follow an edited input, as does the front page's verdict; the ROIs, payback year, "
-        "IRR and equivalent annual net benefit are the engine's figures.)"
+        "when the workbook is edited. In the table below the NPSVs, PVs, BCRs, DfT category, "
+        "ROIs and equivalent annual net benefit follow an edited input, as does the front page's "
+        "verdict; the payback year and IRR are the engine's figures.)"
     )
     return " ".join(parts)
 
@@ -346,9 +420,13 @@ def write_summary(
     for j, option in enumerate(options):
         c.text(row, 3 + j, option.name, "cba header")
     row += 1
-    rows_of: dict[str, int] = {}
+    rows_of = {name: row + i for i, (name, _) in enumerate(ROWS)}
+    cf_cells = layout.options[cf.option_id]
+    factors = (
+        quote_sheet(cash_flows.TITLE) + layout.year_range(cash_flows.ROW_STD_FACTOR),
+        quote_sheet(cash_flows.TITLE) + layout.year_range(cash_flows.ROW_HEALTH_FACTOR),
+    )
     for name, style in ROWS:
-        rows_of[name] = row
         c.text(row, 1, MEASURE_LABELS[name])
         c.text(
             row,
@@ -364,6 +442,11 @@ def write_summary(
             elif name == "value_for_money":
                 bcr = ref(3 + j, rows_of["bcr_public"])
                 c.formula(row, 3 + j, category_formula(bcr, results), value, style)
+            elif name in RETURNS:
+                formula = return_formula(
+                    name, layout.options[option.option_id], cf_cells, rows_of, 3 + j, factors
+                )
+                c.formula(row, 3 + j, formula, value, style)
             else:
                 c.value(row, 3 + j, value, style)
         row += 1

@@ -40,13 +40,17 @@ STEP_PARAMETERS = {
 }
 """The scenario key behind each step's fraction kept: the fraction is ``1 - key``, except the
 multiplier, which is the fraction itself."""
-FIGURES = ("NPSV", "BCR_public", "BCR_with_community_inputs", "DfT_category")
 MEASURES = {
     "NPSV": "npsv",
     "BCR_public": "bcr_public",
     "BCR_with_community_inputs": "bcr_public_and_community",
     "DfT_category": "value_for_money",
+    "Fiscal_ROI": "fiscal_roi",
+    "Economic_ROI": "economic_roi",
+    "Public_value_ROI": "public_value_roi",
+    "EANB": "equivalent_annual_net_benefit",
 }
+FIGURES = tuple(MEASURES)
 
 
 @dataclass(frozen=True)
