@@ -29,7 +29,7 @@ from cba.spec.scenario import Scenario
 
 TITLE = "Assumptions"
 COLUMNS = ("Option", "Line", "Assumption", "Value", "Unit", "Source / basis")
-WIDTHS = {"A": 22, "B": 24, "C": 44, "D": 24, "E": 32, "F": 90}
+WIDTHS = {"A": 22, "B": 24, "C": 36, "D": 22, "E": 24, "F": 56}
 """Column widths [characters]; long text wraps within them and its row is made taller."""
 AS_ABOVE = "as above"
 """The source of a table row that shares the first row's source (each source is shown once)."""
