@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import math
+from copy import copy
 from dataclasses import dataclass, field
+from typing import Any
 
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.utils import get_column_letter
@@ -78,6 +80,19 @@ class SheetCells:
     def __init__(self, sheet: Worksheet, ledger: FormulaLedger) -> None:
         self.sheet = sheet
         self.ledger = ledger
+        self._styles: dict[str, Any] = {}
+        """Each named style's style array, once looked up (see :meth:`_style`)."""
+
+    def _style(self, cell: Cell, style: str) -> None:
+        """``cell.style = style``, as openpyxl does it (the named style's array of format ids,
+        copied), with the lookup done once per style: openpyxl searches the workbook's list of
+        named styles by name on every assignment, a tenth of the time of writing a sheet."""
+        known = self._styles.get(style)
+        if known is None:
+            cell.style = style
+            self._styles[style] = copy(cell._style)  # type: ignore[attr-defined]
+        else:
+            cell._style = copy(known)  # type: ignore[attr-defined]
 
     def _cell(self, row: int, column: int) -> Cell:
         cell = self.sheet.cell(row=row, column=column)
@@ -90,7 +105,7 @@ class SheetCells:
         cell = self._cell(row, column)
         cell.value = value
         cell.data_type = "s"
-        cell.style = style
+        self._style(cell, style)
         if value.startswith(FORMULA_TRIGGERS):
             cell.quotePrefix = True
         return cell
@@ -110,7 +125,7 @@ class SheetCells:
             return self.text(row, column, value, style)
         cell = self._cell(row, column)
         cell.value = value
-        cell.style = style
+        self._style(cell, style)
         return cell
 
     def input(
@@ -135,7 +150,7 @@ class SheetCells:
         """
         cell = self._cell(row, column)
         cell.value = "=" + formula
-        cell.style = style
+        self._style(cell, style)
         if expected is None or (isinstance(expected, float) and math.isnan(expected)):
             expected = UNDEFINED
         self.ledger.record(self.sheet.title, cell.coordinate, expected)
@@ -150,8 +165,6 @@ def merge_row(sheet: Worksheet, row: int, first_column: int, last_column: int) -
     each covered cell, carrying the first cell's top and bottom borders (and its right border
     on the last) and its protection. Where something was written in the covered cells,
     ``merge_cells`` does it (it also clears them)."""
-    from copy import copy
-
     from openpyxl.styles.borders import Border
     from openpyxl.worksheet.merge import MergedCellRange
 

@@ -139,14 +139,23 @@ def _alignment(
     wrap_text: bool | None = None,
     indent: int | None = None,
 ) -> None:
-    """Replace some of a cell's alignment settings (those given), keeping the others."""
-    a = cell.alignment
-    cell.alignment = _aligned(
+    """Replace some of a cell's alignment settings (those given), keeping the others.
+
+    Reads and writes the cell's alignment id in the workbook's list of alignments directly
+    (what ``cell.alignment`` does, without building a proxy object each time), and leaves a
+    cell that already has the settings as it is."""
+    alignments = cell.parent.parent._alignments  # type: ignore[union-attr]
+    style = cell._style  # type: ignore[attr-defined]
+    a = alignments[style.alignmentId]
+    new = _aligned(
         a.horizontal if horizontal is None else horizontal,
         a.vertical if vertical is None else vertical,
         a.wrap_text if wrap_text is None else wrap_text,
         a.indent if indent is None else indent,
     )
+    if new is a:
+        return
+    style.alignmentId = alignments.add(new)
 
 
 @functools.lru_cache(maxsize=256)
