@@ -18,6 +18,8 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cba.io.workbook.layout import BODY_FONT_SIZE, column_width, required_height
+
 MIN_SCALE = 55
 """Smallest print scale [%]: below it a 10-point font prints under 5.5 points."""
 
@@ -178,9 +180,60 @@ def lay_out_for_print(
         sheet.print_title_cols = f"{first}:{last}"
     if across:  # a sheet many pages wide breaks where it must (each break costs a page row)
         keep_blocks_together(sheet, scale, title_rows)
+    else:
+        keep_notes_on_the_first_page(sheet, scale)
     footer = sheet.oddFooter
     if footer is not None:
         footer.left.text = footer_left.replace("&", "&&")
         footer.center.text = "&A, page &P of &N"
         footer.right.text = footer_right.replace("&", "&&")
     return scale
+
+
+def first_page_columns(sheet: Worksheet, scale: int) -> int:
+    """How many columns from A print on the first page across at ``scale`` [%] (planned with
+    ``FONT_MARGIN``; at least 1)."""
+    room = printable_width_cm(sheet) * 100.0 / scale / FONT_MARGIN
+    total, last = 0.0, 0
+    for column in range(1, max(1, sheet.max_column) + 1):
+        total += column_cm(column_width(sheet, column))
+        if total > room:
+            break
+        last = column
+    return max(1, last)
+
+
+def keep_notes_on_the_first_page(sheet: Worksheet, scale: int) -> int:
+    """On a sheet that runs across pages, narrow each one-row merged range from column A
+    (a note, a heading) that reaches past the first page to end on it, wrapping its text there
+    and making its row tall enough: a page boundary would otherwise cut the text, as the
+    continuation page repeats only the label column. Returns the number narrowed."""
+    from openpyxl.styles import Alignment
+    from openpyxl.worksheet.merge import MergedCellRange
+
+    last = first_page_columns(sheet, scale)
+    narrowed = 0
+    for merged in list(sheet.merged_cells.ranges):
+        if merged.min_row != merged.max_row or merged.min_col != 1 or merged.max_col <= last:
+            continue
+        row = merged.min_row
+        sheet.merged_cells.remove(merged)
+        for column in range(last + 1, merged.max_col + 1):
+            sheet._cells.pop((row, column), None)  # the placeholders past the new end
+        if last > 1:
+            area = f"A{row}:{get_column_letter(last)}{row}"
+            sheet.merged_cells.add(MergedCellRange(sheet, area))
+        first = sheet.cell(row, 1)
+        if isinstance(first.value, str) and first.value:
+            a = first.alignment
+            first.alignment = Alignment(
+                horizontal=a.horizontal, vertical="top", wrap_text=True, indent=a.indent
+            )
+            width = sum(column_width(sheet, c) for c in range(1, last + 1))
+            size = float(first.font.sz or BODY_FONT_SIZE)
+            needed = required_height(first.value, width / FONT_MARGIN, size, bool(first.font.b))
+            current = sheet.row_dimensions[row].height or DEFAULT_ROW_POINTS
+            if needed > current:
+                sheet.row_dimensions[row].height = needed
+        narrowed += 1
+    return narrowed

@@ -173,3 +173,28 @@ def test_a_block_taller_than_a_page_is_not_pushed_to_a_new_page() -> None:
     for row in range(3, 63):  # 60 rows: more than a page at 100%
         sheet.cell(row, 1, "x")
     assert keep_blocks_together(sheet, 100, None) == 0
+
+
+def test_a_note_past_the_first_page_across_wraps_on_it() -> None:
+    """A sheet 20 columns of width 20 wide prints at the floor scale across pages; a note
+    merged across all 20 columns is narrowed to the columns of the first page, wrapped, and
+    its row made tall enough for the text at that width."""
+    from cba.io.workbook.cells import merge_row
+    from cba.io.workbook.printing import first_page_columns, keep_notes_on_the_first_page
+
+    sheet = openpyxl.Workbook().active
+    assert sheet is not None
+    for column in range(1, 21):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = 20
+        sheet.cell(3, column, 1.0)
+    text = "A note a partner must read whole. " * 12
+    sheet.cell(2, 1, text)
+    merge_row(sheet, 2, 1, 20)
+    last = first_page_columns(sheet, MIN_SCALE)
+    assert 1 < last < 20
+    assert keep_notes_on_the_first_page(sheet, MIN_SCALE) == 1
+    (merged,) = sheet.merged_cells.ranges
+    assert (merged.min_col, merged.max_col) == (1, last)
+    assert sheet.cell(2, 1).alignment.wrap_text
+    assert (sheet.row_dimensions[2].height or 0) > 15
+    assert all((2, c) not in sheet._cells for c in range(last + 1, 21))
