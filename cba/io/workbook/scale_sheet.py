@@ -91,7 +91,11 @@ def has_scale(results: Results) -> bool:
     return any(option.scale is not None for option in results.options)
 
 
-def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, row: int) -> int:
+def _curve(
+    sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, row: int
+) -> tuple[int, int]:
+    """One option's block from ``row``: returns the row after it and the curve table's
+    header row."""
     c = cells
     span = len(COLUMNS) + len(curve.roi_by_agency)
     c.text(row, 1, f"{name}: by {curve.driver} (against the counterfactual)", "cba heading")
@@ -207,11 +211,12 @@ def _curve(sheet: Worksheet, cells: SheetCells, curve: ScaleCurve, name: str, ro
         ],
         f"{chart_column}{header + 24}",
     )
-    return max(last, header + 48) + 3
+    return max(last, header + 48) + 3, header
 
 
-def write_scale(sheet: Worksheet, cells: SheetCells, results: Results) -> None:
-    """One block per swept option."""
+def write_scale(sheet: Worksheet, cells: SheetCells, results: Results) -> int | None:
+    """One block per swept option. Returns the curve table's header row when there is one
+    curve (it repeats on every printed page down), else None."""
     prepare_sheet(sheet)
     cells.text(1, 1, f"Economies and diseconomies of scale: {results.title}", "cba title")
     cells.text(
@@ -225,9 +230,11 @@ def write_scale(sheet: Worksheet, cells: SheetCells, results: Results) -> None:
     )
     merge_across(sheet, 2, len(COLUMNS))
     row = 4
+    headers = []
     for option in results.options:
         if option.scale is not None:
-            row = _curve(sheet, cells, option.scale, option.name, row)
+            row, header = _curve(sheet, cells, option.scale, option.name, row)
+            headers.append(header)
     sheet.column_dimensions["A"].width = 20
     for letter in "BCDEFGHIJKLMN":
         sheet.column_dimensions[letter].width = 16
@@ -236,3 +243,4 @@ def write_scale(sheet: Worksheet, cells: SheetCells, results: Results) -> None:
     for j in range(agencies):
         sheet.column_dimensions[get_column_letter(len(COLUMNS) + 1 + j)].width = ROI_COLUMN_WIDTH
     finish_sheet(sheet, cells.ledger)
+    return headers[0] if len(headers) == 1 else None

@@ -151,8 +151,11 @@ def build_workbook(
     community_sheet.write_community(
         sheets[community_sheet.TITLE], cells[community_sheet.TITLE], results, layout
     )
+    scale_header = None
     if scale_sheet.TITLE in sheets:
-        scale_sheet.write_scale(sheets[scale_sheet.TITLE], cells[scale_sheet.TITLE], results)
+        scale_header = scale_sheet.write_scale(
+            sheets[scale_sheet.TITLE], cells[scale_sheet.TITLE], results
+        )
     if sensitivity_sheet.TITLE in sheets:
         sensitivity_sheet.write_sensitivity(
             sheets[sensitivity_sheet.TITLE], cells[sensitivity_sheet.TITLE], results
@@ -176,11 +179,13 @@ def build_workbook(
     footer_left = f"{results.scenario_id} ({results.price_base_year} prices)"
     sha = str(provenance.get("scenario_sha256", ""))[:12]
     footer_right = f"cba {results.cba_version}" + (f", scenario sha256 {sha}" if sha else "")
-    repeated: dict[str, tuple[tuple[int, int] | None, tuple[int, int]]] = {
+    repeated: dict[str, tuple[tuple[int, int] | None, tuple[int, int] | None]] = {
         cash_flows.TITLE: ((cash_flows.ROW_YEARS, cash_flows.ROW_OFFSETS), (1, 1)),
         draws_sheet.TITLE: ((draws_sheet.HEADER_ROW, draws_sheet.HEADER_ROW), (1, 1)),
     }
     repeated[agencies.TITLE] = (None, (1, 2))  # each row's option and agency
+    if scale_header is not None:  # one curve: its table's headings on every page down
+        repeated[scale_sheet.TITLE] = ((scale_header, scale_header), None)
     last_columns = {summary.TITLE: summary.last_printed_column(results)}
     for title, sheet in sheets.items():
         rows, columns = repeated.get(title, (None, None))

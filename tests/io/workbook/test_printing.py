@@ -198,3 +198,11 @@ def test_a_note_past_the_first_page_across_wraps_on_it() -> None:
     assert sheet.cell(2, 1).alignment.wrap_text
     assert (sheet.row_dimensions[2].height or 0) > 15
     assert all((2, c) not in sheet._cells for c in range(last + 1, 21))
+
+
+def test_a_single_scale_curve_repeats_its_headings(example_workbooks: dict[str, Path]) -> None:
+    sheet = openpyxl.load_workbook(example_workbooks["volunteer_befriending_scale"])["Scale"]
+    assert sheet.print_title_rows
+    row = int(str(sheet.print_title_rows).split(":")[0].strip("$"))
+    assert sheet.cell(row, 2).value == "PV benefits [GBP]"
+    assert str(sheet.cell(row, 1).style).startswith("cba header")
