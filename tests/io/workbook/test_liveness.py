@@ -29,17 +29,8 @@ from tests.io.workbook.conftest import ROOT
 AGENCIES = "Agencies"
 SCENARIO = ROOT / "scenarios" / "balsall_heath_community_safety.yaml"
 REL = 1e-9
-STEP_PARAMETERS = {
-    "after_deadweight": "deadweight",
-    "after_displacement": "displacement",
-    "after_leakage": "leakage",
-    "after_substitution": "substitution",
-    "after_attribution": "attribution",
-    "after_multiplier": "multiplier",
-    "net": "optimism_bias",
-}
-"""The scenario key behind each step's fraction kept: the fraction is ``1 - key``, except the
-multiplier, which is the fraction itself."""
+STEP_PARAMETERS = benefit_chain.STEP_KEYS
+"""The scenario key behind each step's fraction kept (the workbook's own record)."""
 MEASURES = {
     "NPSV": "npsv",
     "BCR_public": "bcr_public",
@@ -169,6 +160,36 @@ def _relative(a: object, b: object) -> float:
     return 0.0
 
 
+def _save_edits(book: Path, title: str, edits: list[tuple[str, float]], out: Path) -> list[Path]:
+    """A copy of ``book`` per (cell, value) edit of sheet ``title``, in ``out``."""
+    out.mkdir(exist_ok=True)
+    paths = []
+    for i, (coordinate, value) in enumerate(edits):
+        workbook = openpyxl.load_workbook(book)
+        workbook[title][coordinate].value = value
+        target = out / f"edit_{i:03d}.xlsx"
+        workbook.save(target)
+        workbook.close()
+        paths.append(target)
+    return paths
+
+
+def _compare(
+    where: str, expected: dict[str, object], got: dict[str, object], problems: list[str]
+) -> float:
+    """Add to ``problems`` each figure the workbook has wrong; return the largest relative
+    difference."""
+    largest = 0.0
+    for name, value in expected.items():
+        if name not in got:
+            problems.append(f"{where}: {name} not found in the workbook")
+            continue
+        largest = max(largest, _relative(got[name], value))
+        if not _same(got[name], value):
+            problems.append(f"{where}: {name} is {got[name]!r}, the engine gives {value!r}")
+    return largest
+
+
 def test_benefit_chain_inputs_drive_the_summary(tmp_path: Path) -> None:
     lo.require_libreoffice()
     scenario = cba.load_scenario(SCENARIO)
@@ -181,15 +202,12 @@ def test_benefit_chain_inputs_drive_the_summary(tmp_path: Path) -> None:
     options = [o.option_id for o in base.options if not o.is_counterfactual]
     before = _engine_figures(base)
 
-    edited_books: list[Path] = []
-    for i, item in enumerate(inputs):
-        workbook = openpyxl.load_workbook(book)
-        workbook[benefit_chain.TITLE][item.coordinate].value = item.edited
-        target = tmp_path / "edited" / f"edit_{i:03d}.xlsx"
-        target.parent.mkdir(exist_ok=True)
-        workbook.save(target)
-        workbook.close()
-        edited_books.append(target)
+    edited_books = _save_edits(
+        book,
+        benefit_chain.TITLE,
+        [(item.coordinate, item.edited) for item in inputs],
+        tmp_path / "edited",
+    )
     recalculated = lo.recalculate(edited_books, tmp_path / "recalculated")
 
     problems: list[str] = []
@@ -201,13 +219,7 @@ def test_benefit_chain_inputs_drive_the_summary(tmp_path: Path) -> None:
         where = f"{benefit_chain.TITLE}!{item.coordinate} ({item.path} = {item.value:g})"
         if expected[f"NPSV_{options[0]}"] == before[f"NPSV_{options[0]}"]:
             problems.append(f"{where}: the engine's NPSV does not move; choose another edit")
-        for name, value in expected.items():
-            if name not in got:
-                problems.append(f"{where}: {name} not found in the workbook")
-                continue
-            largest = max(largest, _relative(got[name], value))
-            if not _same(got[name], value):
-                problems.append(f"{where}: {name} is {got[name]!r}, the engine gives {value!r}")
+        largest = max(largest, _compare(where, expected, got, problems))
         if got[f"NPSV_{options[0]}"] == pytest.approx(before[f"NPSV_{options[0]}"], rel=1e-12):
             problems.append(f"{where}: editing it leaves the NPSV where it was")
     print(f"{len(inputs)} input cells checked; largest relative difference {largest:.3g}")
@@ -340,15 +352,12 @@ def test_cash_flows_inputs_drive_the_summary(tmp_path: Path, name: str) -> None:
         edited = kept + 0.01 if cell.style == "cba input percent" else kept * 1.25 + 100.0
         cases.append((coordinate, stands_for, cell.column, kept, edited))
     workbook.close()
-    edited_books = []
-    for i, (coordinate, _, _, _, edited) in enumerate(cases):
-        workbook = openpyxl.load_workbook(book)
-        workbook[TITLE][coordinate].value = edited
-        target = tmp_path / "edited" / f"edit_{i:03d}.xlsx"
-        target.parent.mkdir(exist_ok=True)
-        workbook.save(target)
-        workbook.close()
-        edited_books.append(target)
+    edited_books = _save_edits(
+        book,
+        TITLE,
+        [(coordinate, edited) for coordinate, _, _, _, edited in cases],
+        tmp_path / "edited",
+    )
     recalculated = lo.recalculate(edited_books, tmp_path / "recalculated")
 
     problems: list[str] = []
@@ -362,12 +371,6 @@ def test_cash_flows_inputs_drive_the_summary(tmp_path: Path, name: str) -> None:
         where = f"{TITLE}!{coordinate} ({stands_for}: {kept:g} -> {edited:g})"
         if all(expected[f"NPSV_{o}"] == before[f"NPSV_{o}"] for o in options):
             problems.append(f"{where}: the engine's NPSV does not move; choose another edit")
-        for name, value in expected.items():
-            if name not in got:
-                problems.append(f"{where}: {name} not found in the workbook")
-                continue
-            largest = max(largest, _relative(got[name], value))
-            if not _same(got[name], value):
-                problems.append(f"{where}: {name} is {got[name]!r}, the engine gives {value!r}")
+        largest = max(largest, _compare(where, expected, got, problems))
     print(f"{len(cases)} input cells checked; largest relative difference {largest:.3g}")
     assert problems == [], "\n".join(problems)
