@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_DIFFERS = 0, 1, 2, 3
 EXIT_NO_PDF = 4
 """``cba run --pdf`` or ``cba pack``: some PDF was not rendered (every other file was written)."""
+EXIT_INFEASIBLE = 5
+"""``cba map``: the strategy map's targets cannot be met within its limits (the report says
+which limits bind)."""
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: what a shell reports for ``yes | head``; ``set -o pipefail`` sees it."""
@@ -786,6 +789,34 @@ def command_scale(args: argparse.Namespace, out: Output, err: Output) -> int:
     return EXIT_OK
 
 
+def command_map(args: argparse.Namespace, out: Output, err: Output) -> int:
+    """Backwards mapping of a strategy map's pathways, the least-cost mix and shadow prices."""
+    import json
+
+    from cba.io.json_results import STRATEGY_MAP_UNITS, plain_data
+    from cba.io.strategy_map_terminal import print_map
+    from cba.strategy_map import appraise_map
+
+    scenario = _one_scenario(args.scenario, err, parse_settings(args.set))
+    if scenario is None:
+        return EXIT_INVALID
+    if scenario.strategy_map is None:
+        raise UsageError(
+            f"{args.scenario}: the scenario has no strategy_map: section, so there is no map to "
+            "compare (see docs/strategy-maps.md)"
+        )
+    appraisal = appraise_map(scenario)
+    if args.json:
+        data = {
+            "scenario": scenario.id,
+            "strategy_map": {"units": STRATEGY_MAP_UNITS, **plain_data(appraisal)},
+        }
+        out.line(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        print_map(appraisal, out.console)
+    return EXIT_OK if appraisal.mix.status != "infeasible" else EXIT_INFEASIBLE
+
+
 VERIFY_SHOWN = 20
 """Calculated figures ``cba verify`` lists without ``--all``."""
 
@@ -882,7 +913,8 @@ def command_schema(args: argparse.Namespace, out: Output, err: Output) -> int:
 
 EXIT_CODES_HELP = (
     "exit codes: 0 success; 2 invalid input; 3 (verify) some figure differs; 4 (--pdf, pack) "
-    "some PDF was not rendered (the other files were written); 1 internal error "
+    "some PDF was not rendered (the other files were written); 5 (map) the targets cannot be met "
+    "within the limits; 1 internal error "
     "(rerun with --debug); 130 interrupted; 141 the output pipe was closed (e.g. `| head`); "
     "143 terminated while writing (nothing partial is left)."
 )
@@ -1093,6 +1125,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="number of sweep points, 2 to 100,000 (default: the scenario's sweep, else 50)",
     )
     scale.set_defaults(handler=command_scale)
+
+    strategy = sub.add_parser(
+        "map",
+        help="compare a strategy map's pathways: backwards mapping, least-cost mix, shadow prices",
+        description="For each pathway of the scenario's strategy map, the inputs it needs to "
+        "reach its outcome's target, their value by contributor, the cost per unit of outcome and "
+        "the share co-produced by users and communities; then the cheapest mix of pathways that "
+        "meets every target within the limits, with shadow prices.",
+        epilog="Exit status 5 when the targets cannot be met within the limits. See "
+        "docs/strategy-maps.md.",
+    )
+    strategy.add_argument("scenario", metavar="SCENARIO")
+    strategy.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=VALUE",
+        help="map a variant with this input changed, e.g. "
+        "strategy_map.limits.volunteer_hours_available.max=5000 (repeatable)",
+    )
+    strategy.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    strategy.set_defaults(handler=command_map)
 
     verify = sub.add_parser(
         "verify",

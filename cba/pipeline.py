@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from cba import __version__
 from cba.engine import appraisal
 from cba.engine.metrics import sign_changes
+from cba.map_results import MapAppraisal
 from cba.model.compile import as_tuple, none_if_nan
 from cba.model.evaluation import CompiledScenario
 from cba.reference.value_for_money import DFT_VALUE_FOR_MONEY, VFM_SOURCE
@@ -298,6 +299,7 @@ def run(
         sensitivity=tested,
         uncertainty=simulated,
         variant=tuple((path, _written(value)) for path, value in (variant or {}).items()),
+        strategy_map=_strategy_map(scenario),
     )
     where = first_non_finite(results)
     if where is not None:
@@ -307,6 +309,16 @@ def run(
             "the inputs behind it; nothing was written"
         )
     return results
+
+
+def _strategy_map(scenario: Scenario) -> MapAppraisal | None:
+    """Backwards mapping and the least-cost mix, when the scenario has a strategy map (scipy
+    is imported only then)."""
+    if scenario.strategy_map is None:
+        return None
+    from cba.strategy_map import appraise_map
+
+    return appraise_map(scenario)
 
 
 class NonFiniteResultError(ValueError):

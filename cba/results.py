@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+    from cba.map_results import MapAppraisal
+
 MEASURE_UNITS: dict[str, str] = {
     "pv_benefits": "GBP, present value",
     "pv_fiscal": "GBP, present value",
@@ -602,6 +604,8 @@ class Results:
     variant: tuple[tuple[str, str], ...] = ()
     """Inputs set on top of the scenario file (``cba run --set``): (path, value as written);
     empty for the scenario as filed."""
+    strategy_map: MapAppraisal | None = None
+    """Backwards mapping of each pathway and the least-cost mix (None without a map)."""
 
     def option(self, option_id: str) -> OptionResult:
         """The result of one option."""

@@ -71,6 +71,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def plain_data(value: Any) -> Any:
+    """Results (dataclasses, tuples, dicts) as JSON-ready data; NaN and infinity as None."""
+    return _plain(value)
+
+
 _SCALARS = frozenset({float, int, str, bool, type(None)})
 
 
@@ -107,6 +112,8 @@ def results_to_dict(
         out["sensitivity"] = sensitivity_to_dict(results.sensitivity)
     if results.uncertainty is not None:
         out["uncertainty"] = {"units": UNCERTAINTY_UNITS, **_plain(results.uncertainty)}
+    if results.strategy_map is not None:
+        out["strategy_map"] = {"units": STRATEGY_MAP_UNITS, **_plain(results.strategy_map)}
     return out
 
 
@@ -145,6 +152,21 @@ UNCERTAINTY_UNITS = {
     "mean_standard_error, probability_standard_error": "Monte Carlo standard error, same unit",
 }
 """Units of the figures in the ``uncertainty`` section."""
+
+
+STRATEGY_MAP_UNITS = {
+    "units_per_year, levels, target, delivered, needed, available, used": (
+        "the node's (or limit's) unit per year"
+    ),
+    "link_flows": "the link's source unit per year",
+    "rate": "the link's target unit per unit of its source",
+    "unit_cost": "GBP per unit of the input, price base year",
+    "value_per_year, total, public, co_produced, by_contributor": "GBP per year, price base year",
+    "cost_per_unit, public_cost_per_unit, marginal_cost": "GBP per year per unit of outcome",
+    "shadow_price": "GBP per year saved per extra unit of the limit",
+    "co_produced_share, approximation": "fraction",
+}
+"""Units of the figures in the ``strategy_map`` section."""
 
 
 def sensitivity_to_dict(sensitivity: SensitivityResults) -> dict[str, Any]:

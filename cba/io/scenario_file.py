@@ -14,6 +14,7 @@ from cba.io.yaml_loader import SourceMap, load_yaml
 from cba.spec.parameters import ParameterPathError, apply_values, id_path, matching_paths
 from cba.spec.scenario import (
     LANGUAGE_VERSION,
+    MAP_LINES_GENERATED,
     Scenario,
     alternative_forms,
     duplicate_ids,
@@ -180,6 +181,9 @@ def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = Fal
             )
             raise ScenarioError([Problem(file, line, col, path_text, text)])
 
+    if any(option.from_strategy_map is not None for option in scenario.options):
+        scenario = _with_map_options(scenario, file, source_map)
+
     major, minor = (int(x) for x in scenario.cba_scenario.split("."))
     ours = tuple(int(x) for x in LANGUAGE_VERSION.split("."))
     if (major, minor) > ours:
@@ -192,3 +196,42 @@ def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = Fal
             stacklevel=3,
         )
     return scenario
+
+
+def _with_map_options(scenario: Scenario, file: str, source_map: SourceMap) -> Scenario:
+    """The scenario with the lines of its options built from the strategy map filled in
+    (cba.strategy_map.option_lines), validated again as a whole."""
+    from cba.strategy_map import MapOptionError, option_lines
+
+    def problem(index: int, message: str) -> ScenarioError:
+        from cba.io.validation_errors import locate
+
+        where = ("options", index, "from_strategy_map")
+        line, col = locate(where, source_map)
+        return ScenarioError(
+            [Problem(file, line, col, f"options[{index}].from_strategy_map", message)]
+        )
+
+    try:
+        lines = option_lines(scenario)
+    except MapOptionError as exc:
+        raise problem(exc.option_index, exc.message) from None
+    data = scenario.to_data()
+    for option in data["options"]:
+        option.update(lines.get(option["id"], {}))
+    token = MAP_LINES_GENERATED.set(True)
+    try:
+        return Scenario.model_validate(data, context=reference_context(data))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = first["loc"]
+        index = loc[1] if len(loc) > 1 and loc[0] == "options" and isinstance(loc[1], int) else 0
+        raise problem(
+            index,
+            "the lines built from the strategy map are not valid: "
+            + ".".join(str(p) for p in loc[2:])
+            + ": "
+            + first["msg"],
+        ) from None
+    finally:
+        MAP_LINES_GENERATED.reset(token)

@@ -422,7 +422,7 @@ def _short(path: str, option_id: str) -> str:
     return path.removeprefix(f"options.{option_id}.")
 
 
-def _prose(console: Console, text: str, style: str = "", indent: int = 0) -> None:
+def prose(console: Console, text: str, style: str = "", indent: int = 0) -> None:
     """Words wrapped at the console's width, each line indented by ``indent`` spaces; a word
     (a figure, a path) is never split."""
     import textwrap
@@ -451,7 +451,7 @@ def print_sensitivity(
         m = central.options[oid].incremental
         console.print(plain(f"Sensitivity: {option.name}", "bold"), soft_wrap=True)
         bcr = None if m.bcr_public != m.bcr_public else float(m.bcr_public)
-        _prose(
+        prose(
             console,
             f"{scenario.id}, {oid} against '{counterfactual.name}': NPSV "
             f"{money(float(m.npsv))}, BCR over public costs {ratio(bcr)}. Inputs are paths "
@@ -464,8 +464,8 @@ def print_sensitivity(
         for item in rows:
             listed = " [listed]" if item.listed else ""
             console.print(plain(f"  {_short(item.parameter, oid)}{listed}"), soft_wrap=True)
-            _prose(console, item.statement, indent=6)
-            _prose(console, item.bcr_statement, "dim", indent=6)
+            prose(console, item.statement, indent=6)
+            prose(console, item.bcr_statement, "dim", indent=6)
         console.print()
         bars = [b for b in sensitivity.tornado if b.option_id == oid]
         shown = bars[:10]
@@ -481,7 +481,7 @@ def print_sensitivity(
             console.print(plain(f"  {_short(bar.parameter, oid)}"), soft_wrap=True)
             low = _input_value(bar.low, bar.unit)
             high = _input_value(bar.high, bar.unit)
-            _prose(
+            prose(
                 console,
                 f"{low} to {high} {bar.unit} ({bar.range_basis} range): "
                 f"{money(bar.npsv_low)} to {money(bar.npsv_high)}, swing {money(bar.npsv_swing)}",
@@ -493,7 +493,7 @@ def print_sensitivity(
             own = " (the scenario's)" if test.is_scenario_schedule else ""
             console.print(plain(f"  {test.schedule}{own}"), soft_wrap=True)
             category = test.value_for_money or "no"
-            _prose(
+            prose(
                 console,
                 f"NPSV {money(test.npsv)}, BCR {ratio(test.bcr_public)}, {category} "
                 "value-for-money category",
@@ -501,5 +501,5 @@ def print_sensitivity(
             )
         console.print()
     for note in sensitivity.notes:
-        _prose(console, note, "dim")
-    _prose(console, f"{sensitivity.evaluations:,} model evaluations.", "dim")
+        prose(console, note, "dim")
+    prose(console, f"{sensitivity.evaluations:,} model evaluations.", "dim")

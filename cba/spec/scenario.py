@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
@@ -20,6 +21,7 @@ from cba.spec.base import (
     Source,
     StrictModel,
     Text,
+    closest,
 )
 from cba.spec.benefits import BenefitLine
 from cba.spec.community import CommunityInput, TimeInput
@@ -28,11 +30,16 @@ from cba.spec.discounting import Discounting
 from cba.spec.optimism import ConfidenceGradeTable
 from cba.spec.scale import MIN_TABLE_RATIO, Coordination, Scale, Table, table_value
 from cba.spec.sensitivity import Sensitivity
+from cba.spec.strategy_map import MapOption, StrategyMap
 from cba.spec.uncertainty import MonteCarlo, Uncertainty
 
 MAX_SWEEP_CELLS = 2_000_000
 """Most line-points one option's sweep may evaluate [lines x points]: the sweep holds a few
 arrays of that size."""
+
+MAP_LINES_GENERATED: ContextVar[bool] = ContextVar("map_lines_generated", default=False)
+"""True while a scenario whose map options carry the lines generated for them is validated
+(``cba.io.scenario_file``); a file's own map options may not list lines."""
 
 LANGUAGE_VERSION = "1.0"
 """The scenario-language version this cba reads. A file for another major version is refused;
@@ -58,6 +65,24 @@ class Option(StrictModel):
     """Impacts not valued in money, shown beside the BCR (GB 2026: the BCR is not pass/fail)."""
     scale: Scale | None = None
     """What grows as the option grows, the scale its amounts describe, and the sweep."""
+    from_strategy_map: MapOption | None = None
+    """Build the option's costs, community inputs and benefits from the scenario's strategy
+    map: ``{pathway: <id>}`` (that pathway at its outcome's target) or ``{mix: true}`` (the
+    least-cost mix). The option then lists no lines of its own."""
+
+    @model_validator(mode="after")
+    def _map_option_has_no_lines(self) -> Option:
+        if self.from_strategy_map is None or MAP_LINES_GENERATED.get():
+            return self
+        for key in ("costs", "community_inputs", "benefits"):
+            if getattr(self, key):
+                raise PydanticCustomError(
+                    "map_option_lines",
+                    "an option built from the strategy map gets its {key} from the map; remove "
+                    "its {key}, or remove from_strategy_map",
+                    {"key": key, AT: (key,)},
+                )
+        return self
 
     @model_validator(mode="after")
     def _scale_consistent(self) -> Option:
@@ -199,6 +224,46 @@ class Scenario(StrictModel):
     monte_carlo: MonteCarlo | None = None
     """Draws and seed of the Monte Carlo simulation. Default (when inputs are uncertain):
     10,000 draws, seed 20260401."""
+    strategy_map: StrategyMap | None = None
+    """How inputs from every sector combine into outcomes, the pathways to compare and the
+    limits of a least-cost mix (`cba map`; docs/strategy-maps.md). Default: none."""
+
+    @model_validator(mode="after")
+    def _map_options(self) -> Self:
+        for index, option in enumerate(self.options):
+            source = option.from_strategy_map
+            if source is None:
+                continue
+            where = ("options", index, "from_strategy_map")
+            if self.strategy_map is None:
+                raise PydanticCustomError(
+                    "no_strategy_map",
+                    "the option is built from the strategy map, but the scenario has no "
+                    "strategy_map: section",
+                    {AT: where},
+                )
+            known = [p.id for p in self.strategy_map.pathways]
+            if source.pathway is not None and source.pathway not in known:
+                guess = closest(source.pathway, known)
+                hint = f" Did you mean '{guess}'?" if guess else ""
+                raise PydanticCustomError(
+                    "unknown_pathway",
+                    "unknown pathway '{value}'.{hint} Pathways: {known}",
+                    {
+                        "value": source.pathway,
+                        "hint": hint,
+                        "known": ", ".join(known),
+                        AT: (*where, "pathway"),
+                    },
+                )
+            if source.mix and not any(f.target for f in self.strategy_map.final_outcomes):
+                raise PydanticCustomError(
+                    "mix_without_target",
+                    "the least-cost mix needs a target on at least one final outcome of the "
+                    "strategy map",
+                    {AT: (*where, "mix")},
+                )
+        return self
 
     @property
     def declares_uncertainty(self) -> bool:
@@ -290,6 +355,11 @@ class Scenario(StrictModel):
         """The scenario as plain data with the keys its author gave (defaults left out): the
         form a scenario file has, and what ``Scenario.model_validate`` takes back."""
         data: dict[str, Any] = self.model_dump(mode="python", exclude_unset=True)
+        for option in data.get("options", []):
+            if option.get("from_strategy_map") is not None:
+                # Lines generated from the map are made again from it, after any change.
+                for key in ("costs", "community_inputs", "benefits"):
+                    option.pop(key, None)
         return data
 
     # A scenario is only ever made by validating all of it: the cross-references (agency and
