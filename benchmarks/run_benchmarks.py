@@ -27,7 +27,8 @@ the same cells: their ratio is the writer's overhead.
 Then the scale sweep (:mod:`scale_sweep_benchmark`) and the what-ifs and sensitivity analysis
 (:mod:`whatif_benchmark`): in-process timings of a synthetic 50-line scenario, with their
 issue targets; and the Monte Carlo simulation of the same scenario with 20 uncertain inputs
-(:mod:`montecarlo_benchmark`).
+(:mod:`montecarlo_benchmark`); the diff (:mod:`diff_benchmark`); and backwards mapping and
+the least-cost mix of a 200-node strategy map (:mod:`strategy_map_benchmark`).
 """
 
 from __future__ import annotations
@@ -129,6 +130,10 @@ def main() -> int:
     import diff_benchmark
 
     diff_benchmark.main()
+    print()
+    import strategy_map_benchmark
+
+    strategy_map_benchmark.main()
     print(f"total benchmark time: {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -794,10 +794,12 @@ def command_map(args: argparse.Namespace, out: Output, err: Output) -> int:
     import json
 
     from cba.io.json_results import STRATEGY_MAP_UNITS, plain_data
+    from cba.io.scenario_file import map_options_left_empty
     from cba.io.strategy_map_terminal import print_map
     from cba.strategy_map import appraise_map
 
-    scenario = _one_scenario(args.scenario, err, parse_settings(args.set))
+    with map_options_left_empty():  # an infeasible mix is reported, not refused
+        scenario = _one_scenario(args.scenario, err, parse_settings(args.set))
     if scenario is None:
         return EXIT_INVALID
     if scenario.strategy_map is None:

@@ -209,6 +209,10 @@ def forward(
     return {compiled.node_ids[i]: float(solution.level[i]) for i in np.flatnonzero(nodes)}
 
 
+def _amount(value: float, unit: str) -> str:
+    return f"£{value:,.0f}" if unit == "£" else f"{value:,.0f} {unit}"
+
+
 def _mix_links(compiled: CompiledMap) -> np.ndarray:
     links: np.ndarray = np.any(compiled.pathway_links[compiled.mix_pathways], axis=0)
     return links
@@ -277,7 +281,8 @@ def least_cost_mix(compiled: CompiledMap) -> MixResult:
         message = (
             "the targets cannot all be met within the limits: "
             + "; ".join(
-                f"{c.name} would need {c.needed:,.0f} {c.unit} (limit {c.available:,.0f})"
+                f"{c.name} would need {_amount(c.needed, c.unit)} "
+                f"(limit {_amount(c.available, c.unit)})"
                 for c in conflicts
             )
             if conflicts

@@ -734,7 +734,9 @@ def captured_at_80_columns(*args: str | Path, cwd: Path) -> subprocess.Completed
 
 
 def printed_tokens(text: str) -> set[str]:
-    return set(re.split(r"[\s│┃]+", text))
+    """Words, and every whole table cell (a figure of two words: "very high")."""
+    cells = {cell.strip() for line in text.splitlines() for cell in re.split("[│┃]", line)}
+    return set(re.split(r"[\s│┃]+", text)) | cells
 
 
 def test_scale_at_80_columns_prints_every_figure_whole(tmp_path: Path) -> None:

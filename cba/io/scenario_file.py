@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,21 @@ from cba.spec.scenario import (
     duplicate_ids,
     reference_context,
 )
+
+BUILD_MAP_OPTIONS: ContextVar[bool] = ContextVar("build_map_options", default=True)
+"""False within :func:`map_options_left_empty`."""
+
+
+@contextmanager
+def map_options_left_empty() -> Iterator[None]:
+    """Within this block, options built from the strategy map (``from_strategy_map``) are
+    loaded without their lines, so a map whose mix is infeasible can still be loaded and
+    reported (``cba map``) instead of being refused."""
+    token = BUILD_MAP_OPTIONS.set(False)
+    try:
+        yield
+    finally:
+        BUILD_MAP_OPTIONS.reset(token)
 
 
 class ScenarioLanguageWarning(UserWarning):
@@ -122,11 +139,38 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
                 raise ScenarioError([Problem(source, 0, 0, path, message)])
             expanded.update(dict.fromkeys(matched, value))
         values = expanded
+    data = scenario.to_data()
+    _detach_map_options(scenario, data, values)
     try:
-        data = apply_values(scenario.to_data(), values, defaults=scenario.model_dump(mode="python"))
+        data = apply_values(data, values, defaults=scenario.model_dump(mode="python"))
     except ParameterPathError as exc:
         raise ScenarioError([Problem(source, 0, 0, exc.path, exc.message)]) from None
     return _validated(data, source, {}, by_id=True)
+
+
+def _detach_map_options(
+    scenario: Scenario, data: dict[str, Any], values: Mapping[str, Any]
+) -> None:
+    """Options built from the map whose lines ``values`` set become ordinary options in
+    ``data``: the lines as built, without ``from_strategy_map`` (so the changed amount is not
+    built again from the map)."""
+    built = {o.id for o in scenario.options if o.from_strategy_map is not None}
+    touched = {
+        path.split(".")[1]
+        for path in values
+        if path.startswith("options.")
+        and path.count(".") >= 3
+        and path.split(".")[1] in built
+        and path.split(".")[2] in ("costs", "community_inputs", "benefits")
+    }
+    if not touched:
+        return
+    full = scenario.model_dump(mode="python", exclude_unset=True)
+    for index, option in enumerate(data["options"]):
+        if option["id"] in touched:
+            detached = full["options"][index]
+            detached.pop("from_strategy_map", None)
+            data["options"][index] = detached
 
 
 def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = False) -> Scenario:
@@ -181,7 +225,7 @@ def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = Fal
             )
             raise ScenarioError([Problem(file, line, col, path_text, text)])
 
-    if any(option.from_strategy_map is not None for option in scenario.options):
+    if BUILD_MAP_OPTIONS.get() and any(o.from_strategy_map is not None for o in scenario.options):
         scenario = _with_map_options(scenario, file, source_map)
 
     major, minor = (int(x) for x in scenario.cba_scenario.split("."))

@@ -57,6 +57,9 @@ def field_docstrings(model: type[BaseModel]) -> dict[str, str]:
                 and isinstance(following.value.value, str)
             ):
                 docs[statement.target.id] = inspect.cleandoc(following.value.value)
+    for name, field in model.model_fields.items():
+        if field.alias and name in docs:
+            docs[field.alias] = docs[name]  # the key a file uses (``from:``)
     return docs
 
 

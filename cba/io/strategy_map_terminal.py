@@ -22,6 +22,10 @@ def _note(console: Console, text: str) -> None:
     prose(console, text, "dim", indent=2)
 
 
+def _amount(value: float, unit: str) -> str:
+    return money(value) if unit == "£" else f"{_units(value)} {unit}"
+
+
 def _share(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:.0%}"
 
@@ -60,8 +64,9 @@ def _pathway_table(rows: list[PathwayMapping], console: Console) -> None:
         for over in p.over_limits:
             _note(
                 console,
-                f"{p.name} alone exceeds a limit: {over.name}, {_units(over.needed)} "
-                f"({over.unit}) a year against {_units(over.available)}.",
+                f"{p.name} alone exceeds a limit: {over.name}, "
+                f"{_amount(over.needed, over.unit)} a year against "
+                f"{_amount(over.available, over.unit)}.",
             )
 
 
@@ -82,13 +87,9 @@ def print_map(appraisal: MapAppraisal, console: Console) -> None:
     console.print()
     console.print(plain("Least-cost mix of pathways", "bold"))
     if mix.status != "optimal":
-        _note(console, f"{mix.message}.")
+        _note(console, f"{mix.message[:1].upper()}{mix.message[1:]}.")
         for conflict in mix.conflicts:
-            _note(
-                console,
-                f"Binding: {conflict.name} (needs {_units(conflict.needed)} {conflict.unit}, "
-                f"limit {_units(conflict.available)}).",
-            )
+            _note(console, f"Binding: {conflict.name}.")
         return
     outcome_keys = [Column("outcome", tuple(o.name for o in mix.outcomes), False, "left")]
     outcome_values = [

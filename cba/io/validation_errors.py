@@ -22,6 +22,7 @@ from cba.io.problems import Problem, visible
 from cba.io.yaml_loader import Location, SourceMap, quoted_scalar
 from cba.spec.base import AT, TAG_PREFIX, Plausible, closest
 from cba.spec.optimism import ProjectCategoryName
+from cba.spec.strategy_map import MAP_PROBLEMS
 
 _KEY_MARK = "[key]"
 
@@ -704,7 +705,7 @@ def _message(error: ErrorDetails, root: type[BaseModel]) -> str:
         return str(error["msg"]).removeprefix("Value error, ")
     if kind == "no_matching_form":
         return f"{error['msg']}; {_no_form(value, _union_at(root, tuple(loc)))}"
-    if kind in CUSTOM_MESSAGES:
+    if kind in CUSTOM_MESSAGES or kind in MAP_PROBLEMS:
         return str(error["msg"])
     message = str(error["msg"])
     return message if "got" in message or value is None else f"{message}; got {got}"

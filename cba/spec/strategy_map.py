@@ -66,6 +66,34 @@ NodeKind = Literal["input", "activity", "intermediate", "final"]
 
 KIND_ORDER: dict[str, int] = {"input": 0, "activity": 1, "intermediate": 2, "final": 3}
 
+MAP_PROBLEMS: frozenset[str] = frozenset(
+    {
+        "cycle",
+        "double_counting",
+        "duplicate_id",
+        "duplicate_link",
+        "empty_limit",
+        "limit_without_input",
+        "link_backwards",
+        "link_into_input",
+        "map_option_lines",
+        "mix_without_target",
+        "no_strategy_map",
+        "pathway_dead_end",
+        "pathway_gap",
+        "pathway_missing_complement",
+        "pathway_two_outcomes",
+        "pathway_without_input",
+        "rate_unit",
+        "returns_not_diminishing",
+        "returns_origin",
+        "units_do_not_chain",
+        "unknown_node",
+        "unknown_pathway",
+    }
+)
+"""Kinds of problem the strategy-map checks raise; their messages are complete as they are."""
+
 MAX_UNIT_COST = 1e9
 MAX_LEVEL = 1e12
 MAX_RATE = 1e9

@@ -39,8 +39,10 @@ def render(width: int, draw: object, *args: object) -> str:
 
 
 def tokens(text: str) -> set[str]:
-    """Everything between spaces and table rules: a figure cut or folded is not among them."""
-    return set(CELL_SEPARATORS.split(text))
+    """Everything between spaces and table rules, and every whole table cell (a figure of two
+    words, "very high"): a figure cut or folded is not among them."""
+    cells = {cell.strip() for line in text.splitlines() for cell in re.split("[│┃]", line)}
+    return set(CELL_SEPARATORS.split(text)) | cells
 
 
 def figures_of_summary(results: Results) -> list[str]:
