@@ -9,9 +9,18 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-NUMERIC_LIBRARIES = ("numpy", "numpy-financial", "pydantic", "ruamel.yaml", "openpyxl")
+NUMERIC_LIBRARIES = (
+    "numpy",
+    "numpy-financial",
+    "pydantic",
+    "ruamel.yaml",
+    "openpyxl",
+    "scipy",
+    "pygraphviz",
+)
 """Libraries whose versions can affect the numbers, the reading of the scenario, or the
-workbook's bytes (openpyxl)."""
+workbook's bytes (openpyxl; scipy's HiGHS solves strategy maps; pygraphviz's Graphviz draws
+them)."""
 
 
 def file_sha256(path: Path) -> str:

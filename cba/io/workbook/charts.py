@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 
@@ -111,6 +112,50 @@ def scatter_lines(
     return chart
 
 
+POINT_COLOURS = ("0072B2", "D55E00", "009E73", "CC79A7", "E69F00", "56B4E9", "000000")
+"""Okabe-Ito colours (safe for colour-blind readers), in turn."""
+
+MARKERS = ("circle", "square", "diamond", "triangle", "x", "star", "plus", "dash", "dot")
+"""Marker shapes, in turn, so that points stay apart in grey print as well as in colour."""
+
+
+def scatter_points(
+    sheet: Worksheet,
+    title: str,
+    x_title: str,
+    y_title: str,
+    points: list[tuple[str, Reference, Reference]],
+    anchor: str,
+) -> ScatterChart:
+    """One marked point per series (name, x cell, y cell), no lines; the legend names them."""
+    chart = ScatterChart()
+    chart.title = title
+    chart.style = 13
+    chart.x_axis.title = x_title
+    chart.y_axis.title = y_title
+    chart.x_axis.number_format = "0%"
+    chart.x_axis.scaling.min = 0
+    chart.x_axis.scaling.max = 1
+    chart.scatterStyle = "marker"
+    for k, (name, x, y) in enumerate(points):
+        point = Series(y, x, title=name)
+        point.smooth = False
+        point.marker.symbol = MARKERS[k % len(MARKERS)]
+        point.marker.size = 10
+        colour = POINT_COLOURS[k % len(POINT_COLOURS)]
+        point.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
+        point.marker.graphicalProperties.line.solidFill = colour
+        point.graphicalProperties.line.noFill = True
+        chart.series.append(point)
+    chart.dataLabels = _no_labels()
+    _axes_visible(chart)
+    if chart.legend is not None:
+        chart.legend.position = "b"
+    chart.width, chart.height = 18, 13
+    sheet.add_chart(chart, anchor)
+    return chart
+
+
 def horizontal_bars(
     sheet: Worksheet,
     title: str,
@@ -132,8 +177,9 @@ def horizontal_bars(
     chart.x_axis.scaling.orientation = "maxMin"  # the largest swing (first row) on top
     chart.x_axis.tickLblPos = "low"  # input names at the left edge, clear of the bars
     chart.y_axis.crosses = "max"  # with the categories reversed, keep the value axis below
-    chart.legend.position = "b"
-    chart.width, chart.height = 24, 12
+    if chart.legend is not None:
+        chart.legend.position = "b"
+    chart.width, chart.height = 18, 13
     sheet.add_chart(chart, anchor)
     return chart
 

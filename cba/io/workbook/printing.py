@@ -13,6 +13,8 @@ printed smaller than ``MIN_SCALE`` % of its size on screen.
 
 from __future__ import annotations
 
+from typing import Any
+
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -57,10 +59,24 @@ def used_width_cm(sheet: Worksheet, last_column: int | None = None) -> float:
     ]
     total = sum(column_cm(w) for w in widths)
     for chart in getattr(sheet, "_charts", []):
-        anchor = getattr(chart.anchor, "_from", None)
-        start = 0.0 if anchor is None else sum(column_cm(w) for w in widths[: anchor.col])
+        anchor = chart_anchor(chart)
+        start = 0.0 if anchor is None else sum(column_cm(w) for w in widths[: anchor[1]])
         total = max(total, start + float(chart.width))
     return total
+
+
+def chart_anchor(chart: Any) -> tuple[int, int] | None:
+    """(row, column), both 0-based, of a chart's top-left cell: its anchor is a cell reference
+    (``"A30"``, as ``Worksheet.add_chart`` leaves it until the file is written) or an anchor
+    object."""
+    anchor = chart.anchor
+    if isinstance(anchor, str):
+        from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+        letters, row = coordinate_from_string(anchor)
+        return row - 1, column_index_from_string(letters) - 1
+    start = getattr(anchor, "_from", None)
+    return None if start is None else (int(start.row), int(start.col))
 
 
 def fitting_scale(sheet: Worksheet, last_column: int | None = None) -> float:
@@ -96,10 +112,10 @@ def _occupied_rows(sheet: Worksheet) -> set[int]:
     height)."""
     rows = {r for (r, _), cell in sheet._cells.items() if cell.value is not None}
     for chart in getattr(sheet, "_charts", []):
-        anchor = getattr(chart.anchor, "_from", None)
+        anchor = chart_anchor(chart)
         if anchor is None:
             continue
-        row, covered = anchor.row + 1, 0.0
+        row, covered = anchor[0] + 1, 0.0
         while covered < float(chart.height):
             rows.add(row)
             covered += _row_cm(sheet, row)

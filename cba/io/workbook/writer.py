@@ -1,5 +1,5 @@
-"""Write the partner workbook: Summary, Cash flows, Agencies, Community inputs, Scale,
-Sensitivity, Uncertainty, Benefit chain, Assumptions, Provenance — formatted, charted, live,
+"""Write the partner workbook: Summary, Cash flows, Agencies, Community inputs, Strategy map,
+Scale, Sensitivity, Uncertainty, Benefit chain, Assumptions, Provenance — formatted, charted, live,
 reproducible."""
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from cba.io.workbook import (
     provenance_sheet,
     scale_sheet,
     sensitivity_sheet,
+    strategy_map_sheet,
     summary,
     uncertainty_sheet,
 )
@@ -49,6 +50,7 @@ SHEETS = (
     cash_flows.TITLE,
     agencies.TITLE,
     community_sheet.TITLE,
+    strategy_map_sheet.TITLE,
     scale_sheet.TITLE,
     sensitivity_sheet.TITLE,
     uncertainty_sheet.TITLE,
@@ -127,6 +129,7 @@ def build_workbook(
         and (t != sensitivity_sheet.TITLE or sensitivity_sheet.has_sensitivity(results))
         and (t != uncertainty_sheet.TITLE or uncertainty_sheet.has_uncertainty(results))
         and (t != draws_sheet.TITLE or draws is not None)
+        and (t != strategy_map_sheet.TITLE or strategy_map_sheet.has_strategy_map(results))
     ]
     for title in titles:
         if title in workbook.sheetnames:
@@ -151,6 +154,10 @@ def build_workbook(
     community_sheet.write_community(
         sheets[community_sheet.TITLE], cells[community_sheet.TITLE], results, layout
     )
+    if strategy_map_sheet.TITLE in sheets:
+        strategy_map_sheet.write_strategy_map(
+            sheets[strategy_map_sheet.TITLE], cells[strategy_map_sheet.TITLE], results
+        )
     scale_header = None
     if scale_sheet.TITLE in sheets:
         scale_header = scale_sheet.write_scale(
