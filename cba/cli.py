@@ -268,6 +268,7 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     from cba.io.json_results import results_to_json
     from cba.io.outputs import Target, check_outputs
     from cba.io.provenance import scenario_provenance
+    from cba.io.strategy_map_figure import diagram_paths, rendered
     from cba.io.terminal import plain, print_notes, print_summary, summary_notes
     from cba.io.workbook.draws_sheet import MAX_DRAWS
     from cba.io.workbook.package import content_digest
@@ -319,6 +320,12 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
         json_given = args.output  # -o FOLDER is the output folder of both
     json_targets = _targets("--json", json_given, names, ".json")
     pdf_targets = [t.with_suffix(".pdf") for t in book_targets] if args.pdf else []
+    # A scenario with a strategy map gets its diagram beside its workbook, as SVG and PNG.
+    diagram_targets = {
+        book: diagram_paths(book)
+        for (_, scenario), book in zip(scenarios, book_targets, strict=True)
+        if scenario.strategy_map is not None
+    }
     template = Path(args.template) if args.template else None
     # Every output path is checked before anything is computed or written.
     check_outputs(
@@ -326,6 +333,7 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
             *(Target(t, "workbook (-o)") for t in book_targets),
             *(Target(t, "JSON results (--json)") for t in json_targets),
             *(Target(t, "PDF (--pdf)", marked=False) for t in pdf_targets),
+            *(Target(t, "strategy-map diagram") for pair in diagram_targets.values() for t in pair),
         ],
         inputs=[*paths, *([template] if template is not None else [])],
         force=args.force,
@@ -405,6 +413,10 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
             "sha256": hashlib.sha256(book).hexdigest(),
         }
         files += [(book_target, book), (json_target, results_to_json(results, provenance, digests))]
+        if book_target in diagram_targets and results.strategy_map is not None:
+            drawn = rendered(results.strategy_map)
+            svg_target, png_target = diagram_targets[book_target]
+            files += [(svg_target, drawn.svg), (png_target, drawn.png)]
         reports.append((results, json_target, book_target, digests["content_digest"]))
     # One commit for the whole run: every workbook and JSON file, or none of them.
     write_files_atomically(files)
@@ -425,6 +437,11 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
             f"  results: {json_target}",
             f"  workbook: {book_target}",
             f"  workbook content digest: {digest}",
+            *(
+                [f"  strategy-map diagram: {', '.join(map(str, diagram_targets[book_target]))}"]
+                if book_target in diagram_targets
+                else []
+            ),
             *([f"  PDF: {pdf_target}"] if pdf_target in written_pdfs else []),
             "",
         ):
@@ -432,14 +449,15 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
     print_notes(notes, out.console)
     folders = list(
         dict.fromkeys(str(t.parent) for t in (*book_targets, *json_targets, *written_pdfs))
-    )
+    )  # diagrams go beside their workbooks
     skipped = f"; {_plural(invalid, 'invalid file')} skipped" if invalid else ""
     pdfs = f", {_plural(len(written_pdfs), 'PDF')}" if args.pdf else ""
+    diagrams = f", {2 * len(diagram_targets)} diagram files" if diagram_targets else ""
     out.line(
         f"{_plural(len(reports), 'scenario')} appraised{skipped}; "
         f"{_plural(len(files) + len(written_pdfs), 'file')} written "
-        f"({_plural(len(book_targets), 'workbook')}, {len(json_targets)} JSON results{pdfs}) in "
-        + " and ".join(folders)
+        f"({_plural(len(book_targets), 'workbook')}, {len(json_targets)} JSON results"
+        f"{diagrams}{pdfs}) in " + " and ".join(folders)
     )
     _report_pdf_failures(failed, len(pdf_targets), err)
     return code

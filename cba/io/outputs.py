@@ -49,6 +49,13 @@ WORKBOOK_PROPERTIES = (
 """The custom document properties ``cba_<key>`` that ``cba run`` writes in every workbook
 (its provenance: :func:`cba.io.provenance.scenario_provenance`, the command, the template)."""
 
+DIAGRAM_SVG_MARK = b"<!-- cba strategy-map diagram -->"
+"""The comment every SVG diagram cba writes carries near its start."""
+DIAGRAM_PNG_MARK = b"cba strategy-map diagram"
+"""The text of the ``tEXt`` chunk (key ``Software``) every PNG diagram cba writes carries."""
+MARK_BYTES = 4096
+"""How far into a diagram file its mark is looked for [bytes]."""
+
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FORMAT = re.compile(r"[0-9]+\.[0-9]+")
 _CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
@@ -190,6 +197,19 @@ def is_cba_results(path: Path) -> bool:
     )
 
 
+def is_cba_diagram(path: Path) -> bool:
+    """Whether the SVG or PNG file at ``path`` is a diagram cba wrote (it carries cba's mark
+    within its first ``MARK_BYTES``)."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(MARK_BYTES)
+    except OSError:
+        return False
+    if path.suffix.lower() == ".svg":
+        return DIAGRAM_SVG_MARK in head
+    return head.startswith(b"\x89PNG") and DIAGRAM_PNG_MARK in head
+
+
 def _key(path: Path) -> str:
     """A path as compared for sameness: absolute, links resolved, case folded (a case-blind
     file system would write both to one file)."""
@@ -224,12 +244,12 @@ def _existing_problem(target: Target, force: bool) -> str | None:
             "cannot tell one it wrote from any other file. Choose another path, or pass --force "
             "to replace it"
         )
-    written_by_cba = (
-        is_cba_workbook(path) or is_cba_changes_workbook(path)
-        if path.suffix.lower() == ".xlsx"
-        else None
-    )
-    if written_by_cba is None:
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        written_by_cba = is_cba_workbook(path) or is_cba_changes_workbook(path)
+    elif suffix in (".svg", ".png"):
+        written_by_cba = is_cba_diagram(path)
+    else:
         written_by_cba = is_cba_results(path)
     if written_by_cba:
         return None

@@ -65,10 +65,14 @@ def used_width_cm(sheet: Worksheet, last_column: int | None = None) -> float:
     return total
 
 
+PIXELS_PER_CM = 96 / 2.54
+"""Screen pixels per centimetre: openpyxl sizes an image in pixels at 96 per inch."""
+
+
 def chart_anchor(chart: Any) -> tuple[int, int] | None:
-    """(row, column), both 0-based, of a chart's top-left cell: its anchor is a cell reference
-    (``"A30"``, as ``Worksheet.add_chart`` leaves it until the file is written) or an anchor
-    object."""
+    """(row, column), both 0-based, of a chart's (or an image's) top-left cell: its anchor is a
+    cell reference (``"A30"``, as ``add_chart`` and ``add_image`` leave it until the file is
+    written) or an anchor object."""
     anchor = chart.anchor
     if isinstance(anchor, str):
         from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
@@ -108,15 +112,19 @@ def _row_cm(sheet: Worksheet, row: int) -> float:
 
 
 def _occupied_rows(sheet: Worksheet) -> set[int]:
-    """Rows holding a value, and the rows a chart covers (from its anchor down by its
-    height)."""
+    """Rows holding a value, and the rows a chart or an image covers (from its anchor down by
+    its height)."""
     rows = {r for (r, _), cell in sheet._cells.items() if cell.value is not None}
-    for chart in getattr(sheet, "_charts", []):
-        anchor = chart_anchor(chart)
+    drawings = [(chart, float(chart.height)) for chart in getattr(sheet, "_charts", [])]
+    drawings += [
+        (image, float(image.height) / PIXELS_PER_CM) for image in getattr(sheet, "_images", [])
+    ]
+    for drawing, height in drawings:
+        anchor = chart_anchor(drawing)
         if anchor is None:
             continue
         row, covered = anchor[0] + 1, 0.0
-        while covered < float(chart.height):
+        while covered < height:
             rows.add(row)
             covered += _row_cm(sheet, row)
             row += 1

@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from cba.io.workbook.cells import SheetCells, ref, wrapped_note
 from cba.io.workbook.charts import scatter_points
 from cba.io.workbook.layout import count_style, finish_sheet, merge_across, prepare_sheet
+from cba.io.workbook.printing import PIXELS_PER_CM, column_cm
 from cba.map_results import InputUse, MapAppraisal, PathwayMapping
 from cba.results import Results
 
@@ -30,6 +31,9 @@ LEVELS_NOTE = (
 
 WIDTHS = (34, 30, 16, 16, 16, 16, 16, 16, 14, 44)
 """Column widths [characters], A to J."""
+
+ROW_PIXELS = 20
+"""Height of a row at the default 15 points, in screen pixels."""
 
 CHART_COLUMNS = ("A", "E")
 """Charts go two abreast, from columns A and E."""
@@ -244,14 +248,26 @@ def _shadow_prices(cells: SheetCells, appraisal: MapAppraisal, row: int) -> int:
     return row + 2
 
 
+def _place_diagram(sheet: Worksheet, png: bytes, row: int) -> int:
+    """The diagram's PNG at ``row``, column A, as wide as the sheet's columns (which print
+    fitted to the page's width). Returns the rows it covers."""
+    import io
+
+    from openpyxl.drawing.image import Image
+
+    image = Image(io.BytesIO(png))
+    width_cm = sum(column_cm(w) for w in WIDTHS)
+    scale = width_cm * PIXELS_PER_CM / float(image.width)
+    image.width = round(float(image.width) * scale)
+    image.height = round(float(image.height) * scale)
+    sheet.add_image(image, f"A{row}")
+    return math.ceil(float(image.height) / ROW_PIXELS) + 1
+
+
 def write_strategy_map(
-    sheet: Worksheet,
-    cells: SheetCells,
-    results: Results,
-    diagram_rows: int = 0,
+    sheet: Worksheet, cells: SheetCells, results: Results, diagram: bytes | None = None
 ) -> None:
-    """The whole sheet; ``diagram_rows`` rows are left under the introduction for the diagram,
-    which the writer places at A4."""
+    """The whole sheet, with the ``diagram`` (a PNG) under the introduction when given."""
     appraisal = results.strategy_map
     assert appraisal is not None
     prepare_sheet(sheet)
@@ -267,7 +283,9 @@ def write_strategy_map(
         10,
         180,
     )
-    row = 4 + diagram_rows
+    row = 4
+    if diagram is not None:
+        row += _place_diagram(sheet, diagram, row)
     row, first, last = _pathway_table(cells, appraisal, row)
     ranked = appraisal.ranked()
     rows = dict(zip((p.pathway_id for p in ranked), range(first, last + 1), strict=True))

@@ -154,9 +154,14 @@ def build_workbook(
     community_sheet.write_community(
         sheets[community_sheet.TITLE], cells[community_sheet.TITLE], results, layout
     )
-    if strategy_map_sheet.TITLE in sheets:
+    if strategy_map_sheet.TITLE in sheets and results.strategy_map is not None:
+        from cba.io.strategy_map_figure import rendered  # draws with Graphviz: only for maps
+
         strategy_map_sheet.write_strategy_map(
-            sheets[strategy_map_sheet.TITLE], cells[strategy_map_sheet.TITLE], results
+            sheets[strategy_map_sheet.TITLE],
+            cells[strategy_map_sheet.TITLE],
+            results,
+            rendered(results.strategy_map).png,
         )
     scale_header = None
     if scale_sheet.TITLE in sheets:

@@ -30,11 +30,16 @@ def test_sheets_in_reading_order(example_workbooks: dict[str, Path]) -> None:
     for stem, path in example_workbooks.items():
         names = openpyxl.load_workbook(path).sheetnames
         swept = stem == "volunteer_befriending_scale"
-        uncertain = cba.load_scenario(ROOT / "scenarios" / f"{stem}.yaml").declares_uncertainty
+        scenario = cba.load_scenario(ROOT / "scenarios" / f"{stem}.yaml")
+        uncertain = scenario.declares_uncertainty
+        mapped = scenario.strategy_map is not None
         expected = [
             s
             for s in SHEETS
-            if (s != "Scale" or swept) and (s != "Uncertainty" or uncertain) and s != "Draws"
+            if (s != "Scale" or swept)
+            and (s != "Uncertainty" or uncertain)
+            and (s != "Strategy map" or mapped)
+            and s != "Draws"
         ]  # Draws only with cba run --full-draws
         assert names == ["Cover", *expected]
 
