@@ -318,6 +318,14 @@ def test_run_default_output_is_out_id_json(
     assert load_json(written)["scenario_id"] == scenario_id(ONE)
 
 
+def suffixes(path: Path) -> tuple[str, ...]:
+    """What cba run writes for the scenario at ``path``: JSON and workbook, and the strategy
+    map's diagram (SVG and PNG) when it has one."""
+    mapped = cba.load_scenario(path).strategy_map is not None
+    diagrams = (".strategy-map.svg", ".strategy-map.png") if mapped else ()
+    return (".json", ".xlsx", *diagrams)
+
+
 def test_run_default_output_for_a_folder(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -325,9 +333,7 @@ def test_run_default_output_for_a_folder(
     code, _, err = cli(capsys, "run", SCENARIO_DIR.resolve(), "-q")
     assert code == 0, err
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == sorted(
-        f"{scenario_id(p)}{suffix}" for p in SCENARIOS for suffix in (".json", ".xlsx")
-    )
+    assert names == sorted(f"{scenario_id(p)}{suffix}" for p in SCENARIOS for suffix in suffixes(p))
 
 
 # --------------------------------------------------------------------------------------------
@@ -794,9 +800,11 @@ def test_run_several_scenarios_notes_once_and_one_closing_line(
         assert sum(line.startswith(fragment) for line in lines) == 1, fragment
     discounting = [line for line in lines if line.startswith("Discounting:")]
     assert len(discounting) == len(set(discounting)) == 2  # the lower-rate example differs
+    mapped = sum(len(suffixes(p)) - 2 for p in SCENARIOS)
     assert lines[-1] == (
-        f"{len(SCENARIOS)} scenarios appraised; {2 * len(SCENARIOS)} files written "
-        f"({len(SCENARIOS)} workbooks, {len(SCENARIOS)} JSON results) in {folder}"
+        f"{len(SCENARIOS)} scenarios appraised; {2 * len(SCENARIOS) + mapped} files written "
+        f"({len(SCENARIOS)} workbooks, {len(SCENARIOS)} JSON results, {mapped} diagram files) "
+        f"in {folder}"
     )
 
 
@@ -817,9 +825,11 @@ def test_run_output_folder_holds_the_json_too(
         code, _, err = cli(capsys, "run", *scenarios, "-o", folder, "-q")
         assert code == 0, err
         ids = [scenario_id(p) for p in (SCENARIOS if scenarios == [SCENARIO_DIR] else [ONE])]
+        chosen = SCENARIOS if scenarios == [SCENARIO_DIR] else [ONE]
         assert sorted(p.name for p in folder.iterdir()) == sorted(
-            f"{i}{suffix}" for i in ids for suffix in (".json", ".xlsx")
+            f"{scenario_id(p)}{suffix}" for p in chosen for suffix in suffixes(p)
         )
+        assert len(ids) == len(chosen)
     assert not (tmp_path / "out").exists()
 
 

@@ -236,7 +236,9 @@ def check_outcome(code: int, err: str, out_folder: Path, where: str, writes: boo
         return
     books = [p for p in written if p.suffix == ".xlsx"]
     results = [p for p in written if p.suffix == ".json"]
-    assert len(books) == len(results) == 1 and len(written) == 2, f"{where}: {written}"
+    diagrams = [p for p in written if p.name.endswith((".strategy-map.svg", ".strategy-map.png"))]
+    assert len(books) == len(results) == 1, f"{where}: {written}"
+    assert len(written) == 2 + len(diagrams) and len(diagrams) in (0, 2), f"{where}: {written}"
     book, json_path = books[0], results[0]
     assert book.stem == json_path.stem
     data = book.read_bytes()

@@ -42,12 +42,18 @@ WORKBOOK_PROPERTIES = (
     "libraries_pydantic",
     "libraries_ruamel.yaml",
     "libraries_openpyxl",
+    "libraries_scipy",
+    "libraries_pygraphviz",
     "command",
     "template_sha256",
     "random_seed",
 )
 """The custom document properties ``cba_<key>`` that ``cba run`` writes in every workbook
 (its provenance: :func:`cba.io.provenance.scenario_provenance`, the command, the template)."""
+
+LATER_PROPERTIES = frozenset({"libraries_scipy", "libraries_pygraphviz"})
+"""Properties added after the first release: a workbook an earlier cba wrote lacks them and is
+still recognised as cba's."""
 
 DIAGRAM_SVG_MARK = b"<!-- cba strategy-map diagram -->"
 """The comment every SVG diagram cba writes carries near its start."""
@@ -159,7 +165,7 @@ def is_cba_workbook(path: Path) -> bool:
     its creator and docProps/custom.xml holds every property in :data:`WORKBOOK_PROPERTIES`,
     each once, the digests as sha256 digests and the command as a ``cba run`` command."""
     properties = workbook_properties(path)
-    if properties is None or not set(WORKBOOK_PROPERTIES) <= set(properties):
+    if properties is None or not set(WORKBOOK_PROPERTIES) - LATER_PROPERTIES <= set(properties):
         return False
     return (
         all(_SHA256.fullmatch(properties[k]) for k in ("scenario_sha256", "template_sha256"))

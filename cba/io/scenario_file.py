@@ -202,6 +202,9 @@ def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = Fal
         unique = {(p.path, p.message): p for p in problems}
         raise ScenarioError(list(unique.values()))
 
+    if BUILD_MAP_OPTIONS.get() and any(o.from_strategy_map is not None for o in scenario.options):
+        scenario = _with_map_options(scenario, file, source_map)
+
     if not by_id and scenario.declares_uncertainty:
         # A file's value must agree with its distribution; a what-if (with_values, --set) may
         # move a value away from it (the simulation still draws from the distribution).
@@ -224,9 +227,6 @@ def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = Fal
                 "."
             )
             raise ScenarioError([Problem(file, line, col, path_text, text)])
-
-    if BUILD_MAP_OPTIONS.get() and any(o.from_strategy_map is not None for o in scenario.options):
-        scenario = _with_map_options(scenario, file, source_map)
 
     major, minor = (int(x) for x in scenario.cba_scenario.split("."))
     ours = tuple(int(x) for x in LANGUAGE_VERSION.split("."))
@@ -267,15 +267,31 @@ def _with_map_options(scenario: Scenario, file: str, source_map: SourceMap) -> S
     try:
         return Scenario.model_validate(data, context=reference_context(data))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = first["loc"]
-        index = loc[1] if len(loc) > 1 and loc[0] == "options" and isinstance(loc[1], int) else 0
-        raise problem(
-            index,
-            "the lines built from the strategy map are not valid: "
-            + ".".join(str(p) for p in loc[2:])
-            + ": "
-            + first["msg"],
-        ) from None
+        from cba.io.validation_errors import problems_from_validation
+
+        # Problems in the built lines are the map's; any other (an uncertainty or sensitivity
+        # entry naming a built line wrongly) is the file's own, located in it.
+        built = {
+            f"options[{i}].{key}": i
+            for i, option in enumerate(scenario.options)
+            if option.from_strategy_map is not None
+            for key in ("costs", "community_inputs", "benefits")
+        }
+        problems: list[Problem] = []
+        for found in problems_from_validation(exc, file, data, source_map, Scenario):
+            owner = next((i for prefix, i in built.items() if found.path.startswith(prefix)), None)
+            if owner is None:
+                problems.append(found)
+            else:
+                problems.extend(
+                    problem(
+                        owner,
+                        "the lines built from the strategy map are not valid: "
+                        + found.path.removeprefix(f"options[{owner}].")
+                        + ": "
+                        + found.message,
+                    ).problems
+                )
+        raise ScenarioError(list({(p.path, p.message): p for p in problems}.values())) from None
     finally:
         MAP_LINES_GENERATED.reset(token)

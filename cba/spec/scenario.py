@@ -266,6 +266,15 @@ class Scenario(StrictModel):
         return self
 
     @property
+    def map_lines_pending(self) -> bool:
+        """True while options built from the strategy map have no lines yet: the paths of
+        uncertainty and sensitivity entries are checked once they have (a built line's path,
+        ``options.<id>.costs.<input>.amount_per_year``, may be named)."""
+        return not MAP_LINES_GENERATED.get() and any(
+            option.from_strategy_map is not None for option in self.options
+        )
+
+    @property
     def declares_uncertainty(self) -> bool:
         """True when the scenario gives any distribution (in the ``uncertainty:`` block, in a
         line's ``uncertain:`` mapping, or by confidence grade), a correlation or a group."""
@@ -281,7 +290,7 @@ class Scenario(StrictModel):
 
     @model_validator(mode="after")
     def _uncertainty_paths(self) -> Self:
-        if not self.declares_uncertainty:
+        if not self.declares_uncertainty or self.map_lines_pending:
             return self
         from cba.spec.numeric_inputs import numeric_inputs, uncertain_entries, uncertainty_problems
 
@@ -311,7 +320,7 @@ class Scenario(StrictModel):
 
     @model_validator(mode="after")
     def _sensitivity_paths(self) -> Self:
-        if not self.sensitivity.parameters:
+        if not self.sensitivity.parameters or self.map_lines_pending:
             return self
         from cba.spec.numeric_inputs import numeric_inputs, sensitivity_problem
 
@@ -355,6 +364,8 @@ class Scenario(StrictModel):
         """The scenario as plain data with the keys its author gave (defaults left out): the
         form a scenario file has, and what ``Scenario.model_validate`` takes back."""
         data: dict[str, Any] = self.model_dump(mode="python", exclude_unset=True)
+        # ``cba.scenario_from_dict(data)`` builds them again; ``Scenario.model_validate(data)``
+        # validates without building them (it solves no strategy map).
         for option in data.get("options", []):
             if option.get("from_strategy_map") is not None:
                 # Lines generated from the map are made again from it, after any change.

@@ -27,7 +27,10 @@ def test_scenario_from_dict_equals_the_file() -> None:
 
 def test_to_data_round_trips_every_example(scenario_path: Path) -> None:
     scenario = cba.load_scenario(scenario_path)
-    assert Scenario.model_validate(scenario.to_data()) == scenario
+    if not any(o.from_strategy_map for o in scenario.options):
+        # Options built from a strategy map are built again by scenario_from_dict (it solves
+        # the map); Scenario.model_validate only validates.
+        assert Scenario.model_validate(scenario.to_data()) == scenario
     assert scenario_from_dict(scenario.to_data()) == scenario
 
 
