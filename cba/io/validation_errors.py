@@ -241,6 +241,8 @@ FORMS_ELSEWHERE: dict[str, str] = {
     "costs: it is accepted on cost lines only",
     "mitigation": "Mott MacDonald mitigation is an uplift on costs: it is accepted on cost "
     "lines only",
+    "upper_bound": "An upper bound with mitigation ({upper_bound: ..., mitigation: ...}) is an "
+    "uplift on costs: it is accepted on cost lines only",
 }
 """Keys of a form accepted in another place, and what to say when they are given here."""
 

@@ -35,7 +35,7 @@ from cba.spec.benefits import BenefitLine, FiscalValue
 from cba.spec.community import InKindInput, TimeInput
 from cba.spec.costs import CostLine
 from cba.spec.discounting import ConstantRate, CustomBands, Schedule
-from cba.spec.optimism import GradedCorrection, MottMacDonaldUplift
+from cba.spec.optimism import GradedCorrection, MottMacDonaldUplift, UpperBoundUplift
 from cba.spec.scenario import Option, Scenario
 
 FloatArray = NDArray[np.float64]
@@ -240,6 +240,13 @@ class OptionModel:
             uplift = category.upper_bound * (1.0 - mitigation)
             return uplift, (
                 f"Mott MacDonald (2002) {ob.category}: upper bound {category.upper_bound:g} x "
+                f"(1 - mitigation {ob.mitigation:g})"
+            )
+        if isinstance(ob, UpperBoundUplift):
+            bound = self.value(f"{path}.upper_bound", ob.upper_bound)
+            mitigation = self.value(f"{path}.mitigation", ob.mitigation)
+            return bound * (1.0 - mitigation), (
+                f"upper bound {ob.upper_bound:g} given in the scenario x "
                 f"(1 - mitigation {ob.mitigation:g})"
             )
         if isinstance(ob, GradedCorrection):

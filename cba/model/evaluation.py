@@ -70,6 +70,7 @@ KINDS: dict[str, str] = {
     "value_per_hour": "value of time",
     "optimism_bias": "optimism bias",
     "mitigation": "optimism bias",
+    "upper_bound": "optimism bias",
     "corrections": "optimism bias",
     "drop_off": "drop-off",
     "duration_years": "timing",

@@ -76,7 +76,8 @@ class CostLine(AnnualAmount):
     """Who bears the cost: an agency id or shares by agency."""
     optimism_bias: CostOptimismBias = 0.0
     """Uplift for optimism bias: a fraction (0.24), a Mott MacDonald category with mitigation,
-    or a confidence grade. Default 0 (GB §5.43-5.46)."""
+    an upper bound with mitigation ({upper_bound: 0.2, mitigation: 0.5, source: ...}), or a
+    confidence grade. Default 0 (GB §5.43-5.46)."""
     source: Source
     """Where the amount comes from."""
     scaling: ScalingLaw | None = None

@@ -38,6 +38,20 @@ class MottMacDonaldUplift(StrictModel):
     """Share of the upper bound removed by evidenced risk mitigation [fraction] (GB §5.46)."""
 
 
+class UpperBoundUplift(StrictModel):
+    """Cost uplift from an upper bound the scenario gives, with mitigation: upper bound x
+    (1 - mitigation) (GB §5.43-5.46: start from the upper bound for the project type, reduce it
+    as risks are mitigated). For an upper bound from a source other than Mott MacDonald (2002):
+    a department's own data or a later study."""
+
+    upper_bound: CostUplift
+    """Uplift before mitigation [fraction of cost], up to 2.0 (200%)."""
+    mitigation: Fraction = 0.0
+    """Share of the upper bound removed by evidenced risk mitigation [fraction] (GB §5.46)."""
+    source: Source
+    """Where the upper bound (and the mitigation claimed) come from."""
+
+
 class GradedCorrection(StrictModel):
     """Correction read from the scenario's confidence-grade table (LP2014)."""
 
@@ -56,6 +70,8 @@ def _cost_form(value: Any) -> str | None:
     if isinstance(value, dict):
         if "category" in value:
             return tag("mott_macdonald")
+        if "upper_bound" in value:
+            return tag("upper_bound")
         if "confidence_grade" in value:
             return tag("grade")
     return None
@@ -73,15 +89,16 @@ def _benefit_form(value: Any) -> str | None:
 CostOptimismBias = Annotated[
     Annotated[CostUplift, Tag(tag("uplift"))]
     | Annotated[MottMacDonaldUplift, Tag(tag("mott_macdonald"))]
+    | Annotated[UpperBoundUplift, Tag(tag("upper_bound"))]
     | Annotated[GradedCorrection, Tag(tag("grade"))],
     discriminator(
         _cost_form,
         "an uplift fraction (0.24), {category: standard_buildings, mitigation: 0.5}, "
-        "or {confidence_grade: 3}",
+        "{upper_bound: 0.2, mitigation: 0.5, source: ...} or {confidence_grade: 3}",
     ),
 ]
-"""Cost optimism bias: an uplift fraction, a Mott MacDonald category with mitigation, or a
-confidence grade."""
+"""Cost optimism bias: an uplift fraction, a Mott MacDonald category with mitigation, an upper
+bound with mitigation, or a confidence grade."""
 
 BenefitOptimismBias = Annotated[
     Annotated[Fraction, Tag(tag("reduction"))] | Annotated[GradedCorrection, Tag(tag("grade"))],

@@ -37,6 +37,7 @@ def cost_line(draw: st.DrawFn, index: int, n_years: int) -> dict[str, Any]:
                 fraction,
                 st.just({"confidence_grade": 3}),
                 st.just({"category": "standard_buildings", "mitigation": 0.5}),
+                st.just({"upper_bound": 0.3, "mitigation": 0.25, "source": "test"}),
             )
         ),
         "source": "test",

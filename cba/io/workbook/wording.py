@@ -17,6 +17,7 @@ from cba.spec.optimism import (
     CostOptimismBias,
     GradedCorrection,
     MottMacDonaldUplift,
+    UpperBoundUplift,
 )
 
 
@@ -81,6 +82,8 @@ def cost_optimism_fraction(ob: CostOptimismBias, table: ConfidenceGradeTable) ->
     """
     if isinstance(ob, MottMacDonaldUplift):
         return MOTT_MACDONALD_2002[ob.category].upper_bound * (1.0 - ob.mitigation)
+    if isinstance(ob, UpperBoundUplift):
+        return ob.upper_bound * (1.0 - ob.mitigation)
     if isinstance(ob, GradedCorrection):
         return table.corrections.get(ob.confidence_grade, math.nan)
     return float(ob)
@@ -117,6 +120,13 @@ def cost_optimism_text(ob: CostOptimismBias, table: ConfidenceGradeTable) -> str
         return (
             f"Mott MacDonald (2002) {_category_text(ob.category)}, {percent_text(bound)} upper "
             f"bound, {percent_text(ob.mitigation)} mitigated ({percent_text(uplift)} uplift)"
+        )
+    if isinstance(ob, UpperBoundUplift):
+        uplift = cost_optimism_fraction(ob, table)
+        return (
+            f"{percent_text(ob.upper_bound)} upper bound given in the scenario, "
+            f"{percent_text(ob.mitigation)} mitigated ({percent_text(uplift)} uplift; "
+            f"{ob.source})"
         )
     if isinstance(ob, GradedCorrection):
         return _grade_text(ob.confidence_grade, table, "uplift")
