@@ -78,7 +78,8 @@ class Costs:
 
 @dataclass(frozen=True)
 class OverLimit:
-    """A limit that a pathway alone would exceed."""
+    """A limit a solution would exceed: by a pathway alone (backwards mapping), or one of the
+    limits in conflict with the targets (an infeasible mix)."""
 
     limit_id: str
     name: str
@@ -157,17 +158,6 @@ class PathwayUse:
 
 
 @dataclass(frozen=True)
-class Conflict:
-    """A limit the targets cannot be met within."""
-
-    limit_id: str
-    name: str
-    unit: str
-    needed: float
-    available: float
-
-
-@dataclass(frozen=True)
 class MixResult:
     """The least-cost mix of pathways meeting every target within the limits."""
 
@@ -178,13 +168,25 @@ class MixResult:
     costs: Costs
     outcomes: tuple[OutcomeDelivered, ...]
     limits: tuple[LimitPrice, ...]
-    conflicts: tuple[Conflict, ...]
+    conflicts: tuple[OverLimit, ...]
+    """The limits that must give for the targets to be met (an infeasible mix)."""
     levels: dict[str, float]
     link_flows: dict[str, float]
     approximation: float
     binding: tuple[str, ...]
     """Names of the binding constraints: limits used up or with a shadow price, and targets
     that cost more to raise."""
+
+    @classmethod
+    def unsolved(
+        cls,
+        status: Literal["infeasible", "no_targets"],
+        message: str,
+        conflicts: tuple[OverLimit, ...] = (),
+    ) -> MixResult:
+        """A mix with no solution: why, and the limits in conflict if known."""
+        empty = Costs(0.0, 0.0, 0.0, (), float("nan"))
+        return cls(status, message, (), (), empty, (), (), conflicts, {}, {}, 0.0, ())
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ import numpy as np
 
 from cba.engine.strategy_map import FINAL, INPUT, FlowSolution, MapArrays, solve_flows
 from cba.map_results import (
-    Conflict,
     Costs,
     InputUse,
     LimitPrice,
@@ -131,6 +130,21 @@ def exact_output(compiled: CompiledMap, link: int, flow: float) -> float:
     return float(rate * law.n0 * laws.piecewise(flow, law.n0, xs, ys))
 
 
+def _over_limits(compiled: CompiledMap, use: np.ndarray) -> tuple[OverLimit, ...]:
+    """The limits ``use`` (L,) [each limit's unit] exceeds."""
+    return tuple(
+        OverLimit(
+            limit,
+            compiled.limit_names[k],
+            compiled.limit_units[k],
+            float(use[k]),
+            float(compiled.limit_max[k]),
+        )
+        for k, limit in enumerate(compiled.limit_ids)
+        if use[k] > compiled.limit_max[k] * (1 + TOLERANCE)
+    )
+
+
 def backwards(compiled: CompiledMap, pathway: int, target: float | None = None) -> PathwayMapping:
     """What pathway ``pathway`` needs to reach ``target`` units a year of its outcome (default:
     the outcome's target, or 1 unit without one), with no limits applied."""
@@ -143,19 +157,7 @@ def backwards(compiled: CompiledMap, pathway: int, target: float | None = None) 
     solution = solve_flows(map_arrays(compiled), compiled.pathway_links[pathway], targets=targets)
     inputs = _inputs(compiled, solution.level)
     costs = _costs(inputs)
-    over: list[OverLimit] = []
-    if solution.status == "optimal":
-        for k, limit in enumerate(compiled.limit_ids):
-            if solution.limit_use[k] > compiled.limit_max[k] * (1 + TOLERANCE):
-                over.append(
-                    OverLimit(
-                        limit,
-                        compiled.limit_names[k],
-                        compiled.limit_units[k],
-                        float(solution.limit_use[k]),
-                        float(compiled.limit_max[k]),
-                    )
-                )
+    over = _over_limits(compiled, solution.limit_use) if solution.status == "optimal" else ()
     nodes = compiled.pathway_nodes[pathway]
     return PathwayMapping(
         pathway_id=compiled.pathway_ids[pathway],
@@ -178,7 +180,7 @@ def backwards(compiled: CompiledMap, pathway: int, target: float | None = None) 
         public_cost_per_unit=costs.public / level_wanted
         if solution.status == "optimal"
         else np.nan,
-        over_limits=tuple(over),
+        over_limits=over,
         approximation=_approximation(compiled, solution),
     )
 
@@ -224,21 +226,9 @@ def least_cost_mix(compiled: CompiledMap) -> MixResult:
     arrays = map_arrays(compiled)
     links = _mix_links(compiled)
     targets = np.where(compiled.kind == FINAL, compiled.target, np.nan)
-    empty = Costs(0.0, 0.0, 0.0, (), float("nan"))
     if not np.any(np.nan_to_num(targets) > 0):
-        return MixResult(
-            "no_targets",
-            "no final outcome has a target, so there is no mix to find",
-            (),
-            (),
-            empty,
-            (),
-            (),
-            (),
-            {},
-            {},
-            0.0,
-            (),
+        return MixResult.unsolved(
+            "no_targets", "no final outcome has a target, so there is no mix to find"
         )
     reachable = np.zeros(compiled.kind.size, dtype=bool)
     reachable[compiled.destination[links]] = True
@@ -248,36 +238,13 @@ def least_cost_mix(compiled: CompiledMap) -> MixResult:
         if not reachable[v]
     ]
     if unreachable:
-        return MixResult(
-            "infeasible",
-            "no pathway of the mix leads to " + ", ".join(unreachable),
-            (),
-            (),
-            empty,
-            (),
-            (),
-            (),
-            {},
-            {},
-            0.0,
-            (),
+        return MixResult.unsolved(
+            "infeasible", "no pathway of the mix leads to " + ", ".join(unreachable)
         )
     solution = solve_flows(arrays, links, targets=targets, use_limits=True)
     if solution.status != "optimal":
-        conflicts: list[Conflict] = []
         elastic = solve_flows(arrays, links, targets=targets, slack_limits=True)
-        if elastic.status == "optimal":
-            for k, limit in enumerate(compiled.limit_ids):
-                if elastic.limit_use[k] > compiled.limit_max[k] * (1 + TOLERANCE):
-                    conflicts.append(
-                        Conflict(
-                            limit,
-                            compiled.limit_names[k],
-                            compiled.limit_units[k],
-                            float(elastic.limit_use[k]),
-                            float(compiled.limit_max[k]),
-                        )
-                    )
+        conflicts = _over_limits(compiled, elastic.limit_use) if elastic.status == "optimal" else ()
         message = (
             "the targets cannot all be met within the limits: "
             + "; ".join(
@@ -288,20 +255,7 @@ def least_cost_mix(compiled: CompiledMap) -> MixResult:
             if conflicts
             else f"the targets cannot be met: {solution.message}"
         )
-        return MixResult(
-            "infeasible",
-            message,
-            (),
-            (),
-            empty,
-            (),
-            (),
-            tuple(conflicts),
-            {},
-            {},
-            0.0,
-            (),
-        )
+        return MixResult.unsolved("infeasible", message, conflicts)
     # Outcomes the mix's inputs deliver: the most, with the inputs fixed at the solution.
     finals = compiled.kind == FINAL
     scale = np.where(np.isfinite(compiled.target) & finals, compiled.target, 1.0)
