@@ -23,8 +23,8 @@ run: $(VENV)/.run-installed
 	$(BIN)/cba run $(SCENARIOS)
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check cba tests benchmarks templates
-	$(BIN)/ruff format --check cba tests benchmarks templates
+	$(BIN)/ruff check cba tests benchmarks templates tools
+	$(BIN)/ruff format --check cba tests benchmarks templates tools
 	$(BIN)/mypy
 
 # Deterministic: the same Hypothesis examples everywhere, nothing saved between runs (this is

@@ -363,6 +363,11 @@ def command_run(args: argparse.Namespace, out: Output, err: Output) -> int:
                 overrides["progress"] = progress
             results = run(scenario, **overrides)
         provenance: dict[str, Any] = scenario_provenance(path)
+        if results.references:
+            # Each shipped table the figures came from, by the hash of its file's bytes.
+            provenance["reference_tables"] = {
+                use.table: use.table_sha256 for use in results.references
+            }
         if provenance["scenario_file_unchanged_since_commit"] is False:
             message = (
                 f"{path}: has changes not committed to git: the workbook records its sha256, "
@@ -672,6 +677,61 @@ def command_params(args: argparse.Namespace, out: Output, err: Output) -> int:
         return EXIT_OK
     print_params(compiled, out.console)
     return EXIT_OK
+
+
+def command_reference(args: argparse.Namespace, out: Output, err: Output) -> int:
+    """List, show or search the shipped reference tables."""
+    import json
+
+    from cba.io import reference_terminal as view
+    from cba.reference.library import REFERENCE_FORM, ReferenceLookupError, reference_library
+
+    library = reference_library()
+    words = " ".join(args.words).strip()
+    try:
+        if args.action == "list":
+            if words:
+                raise UsageError("cba reference list takes no words: use cba reference search")
+            if args.json:
+                tables = [view.table_summary(s) for s in library.tables]
+                out.line(json.dumps({"tables": tables}, indent=2))
+            else:
+                view.print_table_list(library.tables, out.console)
+            return EXIT_OK
+        if args.action == "show":
+            match = REFERENCE_FORM.match(words)
+            if not words or match is None or match["field"] is not None:
+                raise UsageError(
+                    "cba reference show takes one table: NAME, NAME@VINTAGE or "
+                    "NAME@VINTAGE:ENTRY (cba reference list names them)"
+                )
+            shipped = library.table(match["table"], match["vintage"])
+            entry = match["entry"]
+            if entry is not None and entry not in shipped.table.entries:
+                library.value(f"{shipped.table.label}:{entry}")  # raises, with a did-you-mean
+            if args.json:
+                names = [entry] if entry else list(shipped.table.entries)
+                data = {
+                    **view.table_summary(shipped),
+                    "entries": [view.entry_data(shipped, name) for name in names],
+                }
+                out.line(json.dumps(data, indent=2))
+            else:
+                view.print_table(shipped, out.console, entry)
+            return EXIT_OK
+        if not words:
+            raise UsageError("cba reference search needs words to find, e.g. burglary")
+        found = library.search(words)
+        if args.json:
+            rows = [
+                view.entry_data(s, e) if e is not None else view.table_summary(s) for s, e in found
+            ]
+            out.line(json.dumps({"search": words, "found": rows}, indent=2))
+        else:
+            view.print_search(found, words, out.console)
+        return EXIT_OK
+    except ReferenceLookupError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _ranges(params: list[str], ranges: list[str] | None) -> list[tuple[float, float] | None]:
@@ -1220,6 +1280,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace existing PDFs (never a folder or a device)"
     )
     pack.set_defaults(handler=command_pack)
+
+    reference = sub.add_parser(
+        "reference",
+        help="the shipped reference tables (unit costs, deflators, carbon and wellbeing values)",
+        description="List, show and search the reference tables shipped with cba: each is one "
+        "edition of one publication (table@vintage), with its source, price year and how "
+        "confidently each figure was read. A scenario names a value as "
+        "{ref: table@vintage:entry.field}.",
+        epilog="See docs/reference-values.md.",
+    )
+    reference.add_argument(
+        "action", choices=("list", "show", "search"), help="list every table, show one, or search"
+    )
+    reference.add_argument(
+        "words",
+        nargs="*",
+        metavar="NAME|WORDS",
+        help="show: TABLE, TABLE@VINTAGE or TABLE@VINTAGE:ENTRY; search: words to find",
+    )
+    reference.add_argument("--json", action="store_true", help="print JSON instead of text")
+    reference.set_defaults(handler=command_reference)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the scenario language")
     schema.add_argument("-o", "--output", metavar="PATH", help="write to a file instead")

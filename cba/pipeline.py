@@ -262,6 +262,7 @@ def run(
             f"Optimism bias uses the confidence-grade table '{scenario.confidence_grades.name}', "
             "which is not marked verified: " + scenario.confidence_grades.source
         )
+    caveats.extend(_reference_caveats(scenario))
     distinct = [schedules.standard]
     if schedules.health.label != schedules.standard.label:
         distinct.append(schedules.health)
@@ -300,6 +301,7 @@ def run(
         uncertainty=simulated,
         variant=tuple((path, _written(value)) for path, value in (variant or {}).items()),
         strategy_map=_strategy_map(scenario),
+        references=scenario.references,
     )
     where = first_non_finite(results)
     if where is not None:
@@ -309,6 +311,26 @@ def run(
             "the inputs behind it; nothing was written"
         )
     return results
+
+
+def _reference_caveats(scenario: Scenario) -> list[str]:
+    """A caveat for each reference value cba's copy did not read in the publication, or that
+    its publisher grades red."""
+    caveats = []
+    for use in scenario.references:
+        if use.read == "RECALLED/VERIFY":
+            caveats.append(
+                f"{use.path} uses {use.reference}, a figure not read in the publication "
+                "(RECALLED/VERIFY): check it before relying on the result."
+            )
+        elif use.note and "UPRATING" in use.note:
+            caveats.append(f"{use.path} uses {use.reference}: {use.note}")
+        elif use.grade is not None and use.grade.upper() in ("R", "RED"):
+            caveats.append(
+                f"{use.path} uses {use.reference}, which its publisher grades red (old data or "
+                "a weak method)."
+            )
+    return caveats
 
 
 def _strategy_map(scenario: Scenario) -> MapAppraisal | None:

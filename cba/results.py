@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
+from cba.reference.records import ReferenceUse
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -606,6 +608,9 @@ class Results:
     empty for the scenario as filed."""
     strategy_map: MapAppraisal | None = None
     """Backwards mapping of each pathway and the least-cost mix (None without a map)."""
+    references: tuple[ReferenceUse, ...] = ()
+    """Values taken from shipped reference tables (``{ref: ...}``), as resolved: the table and
+    vintage, the published value, its price year and the rebasing factor."""
 
     def option(self, option_id: str) -> OptionResult:
         """The result of one option."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction as F
 
 from cba.reference.discount_schedules import NAMED_SCHEDULES
-from cba.reference.optimism_bias import MOTT_MACDONALD_2002
+from cba.reference.optimism_bias import mott_macdonald_2002
 from cba.spec.benefits import FiscalValue
 from cba.spec.community import TimeInput
 from cba.spec.discounting import ConstantRate
@@ -65,7 +65,7 @@ def option_totals(s: Scenario, option: Option) -> Totals:
     for c in option.costs:
         ob = c.optimism_bias
         if isinstance(ob, MottMacDonaldUplift):
-            up = F(MOTT_MACDONALD_2002[ob.category].upper_bound) * (1 - F(ob.mitigation))
+            up = F(mott_macdonald_2002()[ob.category].upper_bound) * (1 - F(ob.mitigation))
         elif isinstance(ob, GradedCorrection):
             up = F(grades[ob.confidence_grade])
         else:

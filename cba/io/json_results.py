@@ -94,6 +94,21 @@ def measures_to_dict(measures: Measures) -> dict[str, Any]:
     return out
 
 
+REFERENCE_UNITS: dict[str, str] = {
+    "original": "as the reference's 'unit' says, at from_price_year prices; a series is "
+    "[year, value] pairs",
+    "value": "as 'unit' (x times), at to_price_year prices (original x deflator_factor x "
+    "real_income_factor x share x times)",
+    "deflator_factor": "dimensionless (deflator[to_price_year] / deflator[from_price_year])",
+    "real_income_factor": "dimensionless ((real GDP per head[to] / [from]) ** elasticity)",
+    "share": "fraction",
+    "times": "dimensionless multiplier (52: per week to per year)",
+    "from_price_year": "year (the table's year basis)",
+    "to_price_year": "year",
+}
+"""Units of the figures in the ``references`` section."""
+
+
 def results_to_dict(
     results: Results,
     provenance: dict[str, Any] | None = None,
@@ -105,7 +120,7 @@ def results_to_dict(
         "cba_results": RESULTS_FORMAT,
         "provenance": _plain(provenance or {}),
         **({"workbook": dict(workbook)} if workbook is not None else {}),
-        "units": {"measures": MEASURE_UNITS, "lines": LINE_UNITS},
+        "units": {"measures": MEASURE_UNITS, "lines": LINE_UNITS, "references": REFERENCE_UNITS},
         **_plain(results),
     }
     if results.sensitivity is not None:

@@ -40,6 +40,13 @@ so that editors with the YAML language server complete keys and check values aga
 - **Money** is in pounds (GBP), real terms, at `price_base_year` prices. An amount priced in
   another year carries `price_year:` and is rebased with the scenario's `deflator:` (HM
   Treasury GDP deflator; name its vintage): `value x index[price_base_year] / index[price_year]`.
+- **Reference values**: wherever a number (or a series by year) goes, a scenario may name a
+  value in a table shipped with cba instead: `{{ref: gmca_unit_costs@1.4:cr8_7_1.fiscal}}`,
+  optionally with `share:` (a fraction of it) or `year:` (one year of a series). The value is
+  rebased from its published price year to the line's prices with the scenario's deflator
+  (itself `deflator: {{ref: gdp_deflator_fy@2026-03}}` or typed) and recorded, with its table,
+  vintage and factor, in the results. `cba reference list | show | search` lists the tables;
+  docs/reference-values.md explains them.
 - **Costs and benefits are positive amounts**; the line's role gives the sign.
 - **Fractions are fractions**: 0.035, not 3.5. A value above 1 where a fraction is expected is
   refused with a hint.

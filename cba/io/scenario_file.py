@@ -145,7 +145,25 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
         data = apply_values(data, values, defaults=scenario.model_dump(mode="python"))
     except ParameterPathError as exc:
         raise ScenarioError([Problem(source, 0, 0, exc.path, exc.message)]) from None
-    return _validated(data, source, {}, by_id=True)
+    changed = _validated(data, source, {}, by_id=True)
+    kept = tuple(use for use in scenario.references if not _sets(values, use.path))
+    return changed.with_references(kept) if kept else changed
+
+
+def _follows_from(path: str, unresolved_at: set[str]) -> bool:
+    """True for a validation problem at ``path`` that only repeats an unresolved reference."""
+    if "deflator" in unresolved_at and path.endswith("price_year"):
+        return True
+    return any(path == at or path.startswith((at + ".", at + "[")) for at in unresolved_at)
+
+
+def _sets(values: Mapping[str, Any], path: str) -> bool:
+    """True when a what-if's ``values`` change the input at ``path`` (or part of it, or all of
+    it): that input no longer holds the referenced value."""
+    return any(
+        changed == path or changed.startswith(path + ".") or path.startswith(changed + ".")
+        for changed in values
+    )
 
 
 def _detach_map_options(
@@ -178,17 +196,31 @@ def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = Fal
     by parameter path (``options.resident_patrols.costs.coordinator.amount_per_year``) rather
     than by position (``options[1].costs[0].amount_per_year``), for data that has no file."""
     problems: list[Problem] = []
-    found = [*duplicate_ids(data), *alternative_forms(data)]
+    from cba.spec.references import REFERENCE_KEYS, resolve_references
+
+    uses, unresolved = resolve_references(data)
+    found = [
+        *((p.loc, p.message) for p in unresolved),
+        *duplicate_ids(data),
+        *alternative_forms(data),
+    ]
     if found:
         from cba.io.validation_errors import locate  # explaining errors: imported when needed
+
+    def path_of(loc: tuple[Any, ...]) -> str:
+        if by_id:
+            return id_path(data, tuple(loc))
+        return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
     for loc, message in found:
         line, col = locate(loc, source_map)
-        path_text = (
-            id_path(data, tuple(loc))
-            if by_id
-            else "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-        )
-        problems.append(Problem(file, line, col, path_text, message))
+        problems.append(Problem(file, line, col, path_of(loc), message))
+    # A reference that could not be resolved is still a mapping where a number goes: the
+    # validation errors that follow from it (and, for the deflator, every price year it could
+    # not rebase) say nothing more, so they are left out.
+    unresolved_at = {
+        path_of(p.loc[:-1] if p.loc and p.loc[-1] in REFERENCE_KEYS else p.loc) for p in unresolved
+    }
 
     scenario: Scenario | None = None
     try:
@@ -197,13 +229,19 @@ def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = Fal
         from cba.io.validation_errors import problems_from_validation
 
         names = (lambda loc: id_path(data, tuple(loc))) if by_id else None
-        problems.extend(problems_from_validation(exc, file, data, source_map, Scenario, names))
+        problems.extend(
+            found
+            for found in problems_from_validation(exc, file, data, source_map, Scenario, names)
+            if not _follows_from(found.path, unresolved_at)
+        )
     if problems or scenario is None:
         unique = {(p.path, p.message): p for p in problems}
         raise ScenarioError(list(unique.values()))
 
     if BUILD_MAP_OPTIONS.get() and any(o.from_strategy_map is not None for o in scenario.options):
         scenario = _with_map_options(scenario, file, source_map)
+    if uses:
+        scenario = scenario.with_references(tuple(uses))
 
     if not by_id and scenario.declares_uncertainty:
         # A file's value must agree with its distribution; a what-if (with_values, --set) may

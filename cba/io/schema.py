@@ -17,9 +17,83 @@ from cba.spec.scenario import LANGUAGE_VERSION, Scenario
 SCHEMA_ID = "https://cba.invalid/schema/cba-scenario-{version}.schema.json"
 
 
+REFERENCE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "A value from a shipped reference table (cba reference list): "
+        "{ref: table@vintage:entry.field}, rebased from its price year to the line's prices "
+        "with the scenario's deflator and recorded in the results (docs/reference-values.md)."
+    ),
+    "properties": {
+        "ref": {
+            "type": "string",
+            "pattern": (
+                r"^[a-z][a-z0-9_]*@[0-9A-Za-z][0-9A-Za-z.\-]*"
+                r"(:[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?)?$"
+            ),
+            "description": "table@vintage:entry.field, e.g. gmca_unit_costs@1.4:cr8_7_1.fiscal",
+        },
+        "share": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 1,
+            "description": "Share of the published value to use [fraction]. Default 1.",
+        },
+        "times": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 1000000,
+            "description": "Multiplier from the published unit (52: per week to per year).",
+        },
+        "year": {
+            "type": "integer",
+            "description": "The year to take from a series by year.",
+        },
+    },
+    "required": ["ref"],
+    "additionalProperties": False,
+}
+"""The schema of ``{ref: ...}``, allowed wherever the scenario language takes a number or a
+series by year (cba.spec.references resolves it before validation)."""
+
+
+def with_references(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with every numeric property, and every series by year, also accepting a
+    reference to a shipped table."""
+    alternative = {"$ref": "#/$defs/Reference"}
+
+    def widen(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in list(node.items()):
+                if key == "properties" and isinstance(value, dict):
+                    for name, prop in value.items():
+                        value[name] = _or_reference(name, prop, alternative)
+                widen(value)
+        elif isinstance(node, list):
+            for item in node:
+                widen(item)
+
+    widen(schema)
+    schema.setdefault("$defs", {})["Reference"] = REFERENCE_SCHEMA
+    return schema
+
+
+def _or_reference(name: str, prop: Any, alternative: dict[str, str]) -> Any:
+    if not isinstance(prop, dict):
+        return prop
+    numeric = prop.get("type") == "number"
+    series = prop.get("type") == "object" and (name.endswith("series") or name == "index")
+    if not (numeric or series):
+        return prop
+    outer = {k: prop[k] for k in ("title", "description", "default") if k in prop}
+    inner = {k: v for k, v in prop.items() if k not in outer}
+    return {**outer, "anyOf": [inner, alternative]}
+
+
 def scenario_json_schema() -> str:
     """The schema as deterministic JSON text (for editors: yaml-language-server)."""
     schema = with_field_descriptions(Scenario.model_json_schema(mode="validation"))
+    schema = GenerateJsonSchema().sort(with_references(schema))
     document = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID.format(version=LANGUAGE_VERSION),

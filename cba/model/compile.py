@@ -22,7 +22,7 @@ from cba.engine.additionality import CHAIN_STEPS, benefit_chain, gross_outcomes
 from cba.engine.discounting import discount_factors, present_value, rates_by_year
 from cba.engine.profiles import active_years, drop_off_profile
 from cba.reference.discount_schedules import NAMED_SCHEDULES
-from cba.reference.optimism_bias import MOTT_MACDONALD_2002
+from cba.reference.optimism_bias import mott_macdonald_2002
 from cba.results import (
     BenefitLineResult,
     ChainStep,
@@ -235,7 +235,7 @@ class OptionModel:
         ob = line.optimism_bias
         path = f"{self.prefix}.costs.{line.id}.optimism_bias"
         if isinstance(ob, MottMacDonaldUplift):
-            category = MOTT_MACDONALD_2002[ob.category]
+            category = mott_macdonald_2002()[ob.category]
             mitigation = self.value(f"{path}.mitigation", ob.mitigation)
             uplift = category.upper_bound * (1.0 - mitigation)
             return uplift, (

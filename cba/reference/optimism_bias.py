@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 
 @dataclass(frozen=True)
 class ProjectCategory:
-    """One Mott MacDonald project category with its capital-expenditure uplift bounds."""
+    """One Mott MacDonald project category with its uplift bounds."""
 
     name: str
     upper_bound: float
@@ -15,26 +16,41 @@ class ProjectCategory:
     lower_bound: float
     """Uplift once all risks are mitigated [fraction of cost]."""
     applies_to: str
+    duration_upper: float | None
+    """Works duration uplift before mitigation [fraction of duration]; None where not given."""
+    duration_lower: float | None
+    """Works duration uplift once all risks are mitigated [fraction of duration]."""
 
 
 MM2002_SOURCE = (
-    "Mott MacDonald (2002), Review of Large Public Procurement in the UK, for HM Treasury; "
-    "reproduced in the Green Book supplementary guidance on optimism bias (capital expenditure "
-    "bounds; outsourcing on operating expenditure)"
+    "Mott MacDonald (2002), Review of Large Public Procurement in the UK, for HM Treasury, "
+    "Table 2; reproduced in the Green Book supplementary guidance on optimism bias (capital "
+    "expenditure bounds; outsourcing on operating expenditure). Shipped reference table "
+    "mott_macdonald_optimism_bias@2002"
 )
+MM2002_TABLE = ("mott_macdonald_optimism_bias", "2002")
+"""The shipped table the bounds are read from (name, vintage)."""
 
-MOTT_MACDONALD_2002: dict[str, ProjectCategory] = {
-    c.name: c
-    for c in (
-        ProjectCategory("standard_buildings", 0.24, 0.02, "capital expenditure"),
-        ProjectCategory("non_standard_buildings", 0.51, 0.04, "capital expenditure"),
-        ProjectCategory("standard_civil_engineering", 0.44, 0.03, "capital expenditure"),
-        ProjectCategory("non_standard_civil_engineering", 0.66, 0.06, "capital expenditure"),
-        ProjectCategory("equipment_development", 2.00, 0.10, "capital expenditure"),
-        ProjectCategory("outsourcing", 0.41, 0.00, "operating expenditure"),
-    )
-}
-"""Mott MacDonald categories by name. Uplift = upper bound x (1 - mitigation) (GB §5.43-5.46)."""
+
+@cache
+def mott_macdonald_2002() -> dict[str, ProjectCategory]:
+    """Mott MacDonald categories by name, read from the shipped table. Uplift = upper bound x
+    (1 - mitigation) (GB §5.43-5.46)."""
+    from cba.reference.library import reference_library
+
+    table = reference_library().table(*MM2002_TABLE).table
+    categories = {}
+    for name, entry in table.entries.items():
+        values = {k: float(v) for k, v in entry.values.items() if not isinstance(v, dict)}
+        categories[name] = ProjectCategory(
+            name,
+            values["capex_upper"],
+            values["capex_lower"],
+            "operating expenditure" if name == "outsourcing" else "capital expenditure",
+            values.get("duration_upper"),
+            values.get("duration_lower"),
+        )
+    return categories
 
 
 LP2014_GRADE_SOURCE = (

@@ -5,9 +5,10 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, PrivateAttr, StringConstraints, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
+from cba.reference.records import ReferenceUse
 from cba.spec.agencies import Agency
 from cba.spec.base import (
     AT,
@@ -273,6 +274,21 @@ class Scenario(StrictModel):
         return not MAP_LINES_GENERATED.get() and any(
             option.from_strategy_map is not None for option in self.options
         )
+
+    _references: tuple[ReferenceUse, ...] = PrivateAttr(default=())
+
+    @property
+    def references(self) -> tuple[ReferenceUse, ...]:
+        """The values taken from shipped reference tables (``{ref: ...}`` in the file), as
+        resolved: where, what, the published value and the rebasing factor."""
+        return self._references
+
+    def with_references(self, uses: tuple[ReferenceUse, ...]) -> Self:
+        """This scenario, recording ``uses`` as its reference values (the values themselves are
+        already in the fields)."""
+        copy = self.model_copy()
+        copy._references = tuple(uses)
+        return copy
 
     @property
     def declares_uncertainty(self) -> bool:

@@ -21,7 +21,8 @@ from cba.io.workbook.wording import (
     cost_optimism_text,
     paid_by_text,
 )
-from cba.reference.optimism_bias import MM2002_SOURCE, MOTT_MACDONALD_2002
+from cba.reference.optimism_bias import MM2002_SOURCE, mott_macdonald_2002
+from cba.reference.records import ReferenceUse
 from cba.results import Results
 from cba.spec.benefits import FiscalValue
 from cba.spec.community import TimeInput
@@ -259,6 +260,27 @@ def write_assumptions(
                     "cba money pence",
                 )
 
+    if results.references:
+        t.heading("Reference values from shipped tables")
+        for use in results.references:
+            if use.path == "deflator":
+                continue  # the deflator's table is named in its own heading below
+            parts = use.path.split(".")
+            in_option = parts[0] == "options" and len(parts) > 3
+            what = ".".join(parts[4:]) if in_option else use.path
+            t.add(
+                parts[1] if in_option else "",
+                parts[3] if in_option else "",
+                f"{what} = {use.reference} ({use.entry_label})",
+                use.value if isinstance(use.value, float) else "series by year",
+                _price_unit(
+                    use.unit if use.times == 1.0 else f"{use.unit} x {use.times:g}",
+                    use.to_price_year,
+                ),
+                _reference_basis(use),
+                "cba money pence" if use.from_price_year is not None else "cba number",
+            )
+
     t.heading("Discount schedules")
     for schedule in results.schedules:
         for k, (start, rate) in enumerate(schedule.bands):
@@ -271,17 +293,20 @@ def write_assumptions(
                 schedule.source if k == 0 else AS_ABOVE,
                 "cba percent",
             )
-    t.heading("Optimism bias: Mott MacDonald (2002) upper bounds")
-    for k, category in enumerate(MOTT_MACDONALD_2002.values()):
-        t.add(
-            "",
-            category.name.replace("_", " "),
-            f"Upper bound ({category.applies_to})",
-            category.upper_bound,
-            "fraction",
-            MM2002_SOURCE if k == 0 else AS_ABOVE,
-            "cba percent",
-        )
+    t.heading("Optimism bias: Mott MacDonald (2002) upper and lower bounds")
+    for k, category in enumerate(mott_macdonald_2002().values()):
+        for j, (bound, uplift) in enumerate(
+            (("Upper bound", category.upper_bound), ("Lower bound", category.lower_bound))
+        ):
+            t.add(
+                "",
+                category.name.replace("_", " "),
+                f"{bound} ({category.applies_to})",
+                uplift,
+                "fraction",
+                MM2002_SOURCE if k == j == 0 else AS_ABOVE,
+                "cba percent",
+            )
     t.heading(
         f"Confidence grades: table '{scenario.confidence_grades.name}'"
         + ("" if scenario.confidence_grades.verified else " (VERIFY)")
@@ -298,9 +323,14 @@ def write_assumptions(
         )
     if scenario.deflator is not None:
         t.heading(f"GDP deflator: {scenario.deflator.vintage}")
-        for k, (year, index) in enumerate(sorted(scenario.deflator.index.items())):
+        index = sorted(scenario.deflator.index.items())
+        if any(use.path == "deflator" for use in results.references):
+            # A shipped series holds decades; the years the scenario rebases between are shown.
+            used = _price_years(scenario, results)
+            index = [(year, value) for year, value in index if year in used]
+        for k, (year, index_value) in enumerate(index):
             source = scenario.deflator.source if k == 0 else AS_ABOVE
-            t.add("", str(year), "Index", index, "index", source)
+            t.add("", str(year), "Index", index_value, "index", source)
     t.heading("DfT value-for-money categories")
     for k, band in enumerate(results.value_for_money_bands):
         t.add(
@@ -316,3 +346,46 @@ def write_assumptions(
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A4"
     finish_sheet(sheet, cells.ledger)
+
+
+def _price_unit(unit: str, price_year: int | None) -> str:
+    return f"{unit}, {price_year} prices" if price_year is not None else unit
+
+
+def _reference_basis(use: ReferenceUse) -> str:
+    """How a reference value was brought to the scenario's prices, and where it is from."""
+    if isinstance(use.original, float):
+        published = f"{use.original:,.2f}"
+    else:
+        published = f"a series ({len(use.original)} years)"
+    steps = [f"Published {published} {use.unit}"]
+    if use.from_price_year is not None:
+        steps[0] += f" at {use.from_price_year} prices"
+    if use.deflator_factor != 1.0:
+        steps.append(f"x {use.deflator_factor:.6f} (deflator {use.deflator})")
+    if use.real_income_factor != 1.0:
+        steps.append(f"x {use.real_income_factor:.6f} (real income growth)")
+    if use.share != 1.0:
+        steps.append(f"x share {use.share:g}")
+    if use.times != 1.0:
+        steps.append(f"x {use.times:g}")
+    grade = f"; publisher's grade {use.grade}" if use.grade else ""
+    note = f"; {use.note}" if use.note else ""
+    return (
+        " ".join(steps)
+        + f". {use.publisher}, {use.title} ({use.edition}); {use.source} Read: {use.read}"
+        + f"{grade}{note}. {use.url}"
+    )
+
+
+def _price_years(scenario: Scenario, results: Results) -> set[int]:
+    """Every year the scenario's amounts are rebased from or to."""
+    years = {scenario.price_base_year}
+    for option in scenario.options:
+        for lines in (option.costs, option.community_inputs, option.benefits):
+            for item in lines:
+                if item.price_year is not None:
+                    years.add(item.price_year)
+    for use in results.references:
+        years.update(y for y in (use.from_price_year, use.to_price_year) if y is not None)
+    return years

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from cba.reference.optimism_bias import MOTT_MACDONALD_2002
+from cba.reference.optimism_bias import mott_macdonald_2002
 from cba.spec.optimism import (
     BenefitOptimismBias,
     ConfidenceGradeTable,
@@ -81,7 +81,7 @@ def cost_optimism_fraction(ob: CostOptimismBias, table: ConfidenceGradeTable) ->
     gives the grade's correction in ``table`` (NaN if the table lacks the grade).
     """
     if isinstance(ob, MottMacDonaldUplift):
-        return MOTT_MACDONALD_2002[ob.category].upper_bound * (1.0 - ob.mitigation)
+        return mott_macdonald_2002()[ob.category].upper_bound * (1.0 - ob.mitigation)
     if isinstance(ob, UpperBoundUplift):
         return ob.upper_bound * (1.0 - ob.mitigation)
     if isinstance(ob, GradedCorrection):
@@ -115,7 +115,7 @@ def cost_optimism_text(ob: CostOptimismBias, table: ConfidenceGradeTable) -> str
         lp2014 table)"``.
     """
     if isinstance(ob, MottMacDonaldUplift):
-        bound = MOTT_MACDONALD_2002[ob.category].upper_bound
+        bound = mott_macdonald_2002()[ob.category].upper_bound
         uplift = cost_optimism_fraction(ob, table)
         return (
             f"Mott MacDonald (2002) {_category_text(ob.category)}, {percent_text(bound)} upper "
