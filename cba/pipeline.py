@@ -314,22 +314,27 @@ def run(
 
 
 def _reference_caveats(scenario: Scenario) -> list[str]:
-    """A caveat for each reference value cba's copy did not read in the publication, or that
-    its publisher grades red."""
-    caveats = []
+    """A caveat for each reference value cba's copy did not read in the publication, that its
+    publisher grades red, or whose publisher's uprating rule was not applied in full (one
+    caveat per reference, naming every input that uses it)."""
+    paths: dict[tuple[str, str], list[str]] = {}
     for use in scenario.references:
         if use.read == "RECALLED/VERIFY":
-            caveats.append(
-                f"{use.path} uses {use.reference}, a figure not read in the publication "
-                "(RECALLED/VERIFY): check it before relying on the result."
+            why = (
+                "a figure not read in the publication (RECALLED/VERIFY): check it before "
+                "relying on the result"
             )
         elif use.note and "UPRATING" in use.note:
-            caveats.append(f"{use.path} uses {use.reference}: {use.note}")
+            why = use.note[use.note.index("UPRATING") :]
         elif use.grade is not None and use.grade.upper() in ("R", "RED"):
-            caveats.append(
-                f"{use.path} uses {use.reference}, which its publisher grades red (old data or "
-                "a weak method)."
-            )
+            why = "which its publisher grades red (old data or a weak method)"
+        else:
+            continue
+        paths.setdefault((use.reference, why), []).append(use.path)
+    caveats = []
+    for (reference, why), where in paths.items():
+        verb = "uses" if len(where) == 1 else "use"
+        caveats.append(f"{' and '.join(where)} {verb} {reference}, {why}.")
     return caveats
 
 

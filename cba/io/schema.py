@@ -74,6 +74,18 @@ def with_references(schema: dict[str, Any]) -> dict[str, Any]:
                 widen(item)
 
     widen(schema)
+    for definition in schema.get("$defs", {}).values():
+        # A mapping whose value is a reference may leave out its source: cba cites the table.
+        properties = definition.get("properties", {})
+        takes_reference = any(alternative in prop.get("anyOf", []) for prop in properties.values())
+        if takes_reference and "source" in definition.get("required", []):
+            definition["required"] = [k for k in definition["required"] if k != "source"]
+            source = properties["source"]
+            source["description"] = (
+                source.get("description", "")
+                + " Required, unless a value of this mapping is a reference to a shipped table "
+                "(cba then cites the table)."
+            ).strip()
     schema.setdefault("$defs", {})["Reference"] = REFERENCE_SCHEMA
     return schema
 
@@ -83,6 +95,8 @@ def _or_reference(name: str, prop: Any, alternative: dict[str, str]) -> Any:
         return prop
     numeric = prop.get("type") == "number"
     series = prop.get("type") == "object" and (name.endswith("series") or name == "index")
+    if name == "deflator" and "anyOf" in prop:  # a whole deflator table
+        return {**prop, "anyOf": [*prop["anyOf"], alternative]}
     if not (numeric or series):
         return prop
     outer = {k: prop[k] for k in ("title", "description", "default") if k in prop}

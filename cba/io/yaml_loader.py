@@ -648,8 +648,10 @@ _PLAIN_FIRST = re.compile(r"[\w(£$€.+/]|-(?=[\w.])")
 
 _CONTINUATION_FIRST = re.compile(r"[\w(£$€]")
 
-_FLOW_PLAIN = re.compile(r"(?:[A-Za-z0-9_.+]|-(?=[0-9.]))[^,\[\]{}#:'\"]*")
-"""A plain scalar inside a one-line ``{...}`` or ``[...]``."""
+_FLOW_PLAIN = re.compile(r"(?:[A-Za-z0-9_.+]|-(?=[0-9.]))(?:[^,\[\]{}#:'\"]|:(?=[^\s,\[\]{}]))*")
+"""A plain scalar inside a one-line ``{...}`` or ``[...]``; a colon belongs to it when a
+character that can start a scalar follows (``gmca_unit_costs@1.4:cr8_7.fiscal``), as in YAML
+1.2's flow context."""
 
 
 class _FastReader:

@@ -42,13 +42,14 @@ def is_reference(value: Any) -> bool:
     return isinstance(value, dict) and "ref" in value
 
 
-def _contains_reference(node: Any) -> bool:
+def contains_reference(node: Any) -> bool:
+    """True when ``node`` (loaded scenario data) holds a reference anywhere."""
     if is_reference(node):
         return True
     if isinstance(node, dict):
-        return any(_contains_reference(v) for v in node.values())
+        return any(contains_reference(v) for v in node.values())
     if isinstance(node, list):
-        return any(_contains_reference(v) for v in node)
+        return any(contains_reference(v) for v in node)
     return False
 
 
@@ -408,7 +409,7 @@ def resolve_references(data: Any) -> tuple[list[ReferenceUse], list[ReferencePro
         One :class:`ReferenceUse` per resolved reference (the deflator first), and every
         reference that could not be resolved, located in ``data``.
     """
-    if not isinstance(data, dict) or not _contains_reference(data):
+    if not isinstance(data, dict) or not contains_reference(data):
         return [], []
     resolver = _Resolver(data)
     resolver.deflator()

@@ -23,6 +23,7 @@ from cba.spec.base import (
     StrictModel,
     Text,
     closest,
+    escaped,
 )
 from cba.spec.benefits import BenefitLine
 from cba.spec.community import CommunityInput, TimeInput
@@ -394,12 +395,26 @@ class Scenario(StrictModel):
     # the duplicate-id checks. Pydantic's other ways in are routed through that or refused.
 
     def __init__(self, /, **data: Any) -> None:
-        """Validate ``data`` as a whole scenario, exactly as a file is validated."""
+        """Validate ``data`` as a whole scenario, exactly as a file is validated (references
+        to shipped tables resolved first)."""
         __tracebackhide__ = True
+        data, uses = _with_references_resolved(data)
         self.__pydantic_validator__.validate_python(
             data, self_instance=self, context=reference_context(data)
         )
         _raise_duplicates(data)
+        self._references = uses
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is equal. Which values came from reference tables is a record
+        of how they were written, not part of the scenario: a scenario rebuilt from its data
+        (``to_data``) holds the same values and is equal."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return super().__hash__()
 
     @classmethod
     def model_validate(cls, obj: Any, *, context: Any | None = None, **kwargs: Any) -> Self:
@@ -411,8 +426,10 @@ class Scenario(StrictModel):
         """
         if context is not None:
             return super().model_validate(obj, context=context, **kwargs)
+        obj, uses = _with_references_resolved(obj)
         scenario = super().model_validate(obj, context=reference_context(obj), **kwargs)
         _raise_duplicates(obj)
+        scenario._references = uses
         return scenario
 
     @classmethod
@@ -429,6 +446,34 @@ class Scenario(StrictModel):
         raise TypeError(
             "Scenario.model_validate_strings is not supported; use cba.scenario_from_dict(data)"
         )
+
+
+def _with_references_resolved(raw: Any) -> tuple[Any, tuple[ReferenceUse, ...]]:
+    """A copy of ``raw`` with its references to shipped tables resolved, and their records;
+    a ValidationError for any that cannot be (``raw`` itself is left as it is)."""
+    from cba.spec.references import contains_reference, resolve_references
+
+    if not isinstance(raw, dict) or not contains_reference(raw):
+        return raw, ()
+    import copy
+
+    data = copy.deepcopy(raw)
+    uses, problems = resolve_references(data)
+    if problems:
+        raise ValidationError.from_exception_data(
+            "Scenario",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        "unresolved_reference", "{message}", {"message": escaped(p.message)}
+                    ),
+                    loc=p.loc,
+                    input=None,
+                )
+                for p in problems
+            ],
+        )
+    return data, tuple(uses)
 
 
 def _raise_duplicates(raw: Any) -> None:

@@ -39,8 +39,8 @@ PINNED_SHA256 = {
     "gdp_deflator_fy@2026-03.yaml": (
         "adef0381f7a13ab894cf1c4ae74578c6c7dfdef7ecfd74025485ee5ee8446508"
     ),
-    "gmca_unit_costs@1.4.yaml": (
-        "fab6cb838c104076e56ad0c9498c7269c201968e26826d273fdad595e78b157a"
+    "gmca_unit_costs@1.4.json": (
+        "8db7c3dec95783d6f49e1b163e34854abd118fe1817e9ff01702b24c9704ea88"
     ),
     "green_book_distributional_weights@2022.yaml": (
         "b29ea796a9f90a47aa421a9fe459ed5f3fb5fdf227df387e6cbf78fb9bb043a1"
@@ -67,7 +67,7 @@ PINNED_SHA256 = {
 """A shipped vintage never changes. Changing a file's values fails here: ship the new values as
 a new vintage, with a CHANGELOG "Results-affecting" entry, and pin its hash."""
 
-FILES = sorted(TABLES_DIR.glob("*.yaml"))
+FILES = sorted([*TABLES_DIR.glob("*.yaml"), *TABLES_DIR.glob("*.json")])
 
 
 def value(reference: str) -> float:
@@ -90,7 +90,7 @@ def test_each_shipped_vintage_is_pinned_by_its_bytes(path: Path) -> None:
 
 
 def test_every_pinned_vintage_is_still_shipped() -> None:
-    assert sorted(PINNED_SHA256) == [p.name for p in FILES]
+    assert sorted(PINNED_SHA256) == sorted(p.name for p in FILES)
 
 
 def test_every_table_loads_with_metadata_units_and_sources() -> None:
@@ -98,7 +98,7 @@ def test_every_table_loads_with_metadata_units_and_sources() -> None:
     assert len(library.tables) == len(FILES)
     for shipped in library.tables:
         t = shipped.table
-        assert shipped.path.name == f"{t.name}@{t.vintage}.yaml"
+        assert shipped.path.name == f"{t.name}@{t.vintage}{shipped.path.suffix}"
         for text in (t.title, t.publisher, t.edition, t.published, t.url, t.licence, t.copy_read):
             assert text.strip()
         for name, entry in t.entries.items():
@@ -124,6 +124,22 @@ def test_a_table_with_a_duplicate_key_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(DuplicateKeyError):
         module.ReferenceLibrary([module.read_table(path)])
+
+
+def test_a_json_table_with_a_duplicate_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "t@1.json"
+    path.write_text('{"name": "t", "name": "u"}', encoding="utf-8")
+    from cba.reference import library as module
+
+    with pytest.raises(ValueError, match="duplicate key 'name'"):
+        module.read_table(path)
+
+
+def test_vintages_sort_in_publication_order() -> None:
+    library = reference_library()
+    for name in {s.table.name for s in library.tables}:
+        dates = [library.table(name, v).table.published for v in library.vintages(name)]
+        assert dates == sorted(dates), name
 
 
 def test_a_file_must_be_named_after_its_table_and_vintage(tmp_path: Path) -> None:
