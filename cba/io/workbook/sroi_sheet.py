@@ -1,0 +1,404 @@
+"""The SROI sheet: Social Return on Investment on the SROI guide's conventions, beside (never
+instead of) the Green Book BCR, worked out with live formulas from the Cash flows sheet.
+
+For each option against the counterfactual, year by year: the benefits counted in PVB (split
+by discount schedule when health lines use their own), public costs, other costs and valued
+community inputs, all read from the Cash flows sheet; the discount factors under the chosen
+convention, built from the Cash flows rates and factors and a 1/0 switch (discount the first
+year's benefits or not); the present values, the value of the inputs, and the SROI and net SROI
+ratios. A partner who changes a rate or an amount on the Cash flows sheet, or the switch here,
+sees every figure move. Text from the scenario file is written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from cba.io.workbook import cash_flows
+from cba.io.workbook.cash_flows import FIRST_YEAR_COLUMN, CashFlowsLayout, OptionCells
+from cba.io.workbook.cells import SheetCells, quote_sheet, ref, wrapped_note
+from cba.io.workbook.layout import finish_sheet, merge_across, prepare_sheet
+from cba.results import Results, SroiFigures
+
+TITLE = "SROI"
+
+RATIO_FORMAT = '0.00" : 1"'
+"""An SROI ratio as partners write it: 3.20 : 1."""
+
+COL_PV = 2
+"""Column B: each flow's present value, and the convention switch."""
+FIRST_YEAR = 3
+"""Column C holds the first appraisal year (the Cash flows sheet's column G)."""
+NOTE_COLUMNS = 8
+"""Notes span columns A to H (the summary table's width)."""
+SHIFT = FIRST_YEAR_COLUMN - FIRST_YEAR
+"""Columns from a year's cell here to the same year's cell on the Cash flows sheet."""
+ROW_SWITCH = 6
+ROW_SUMMARY = 8
+
+
+def has_sroi(results: Results) -> bool:
+    """Whether the results carry an SROI view with an option to show."""
+    return results.sroi is not None and bool(results.sroi.incremental)
+
+
+class _Writer:
+    def __init__(
+        self, sheet: Worksheet, cells: SheetCells, results: Results, layout: CashFlowsLayout
+    ) -> None:
+        self.sheet = sheet
+        self.c = cells
+        self.results = results
+        self.layout = layout
+        self.n = len(results.years)
+        self.last_col = FIRST_YEAR + self.n - 1
+        assert results.sroi is not None
+        self.view = results.sroi
+        self.health = any(b.health for option in results.options for b in option.benefits)
+
+    def years(self, row: int) -> str:
+        return f"{ref(FIRST_YEAR, row)}:{ref(self.last_col, row)}"
+
+    def fixed_years(self, row: int) -> str:
+        first = ref(FIRST_YEAR, row, absolute_row=True, absolute_column=True)
+        last = ref(self.last_col, row, absolute_row=True, absolute_column=True)
+        return f"{first}:{last}"
+
+    @staticmethod
+    def flows(col: int, row: int) -> str:
+        """The Cash flows sheet's cell of the year in column ``col`` here, on ``row``."""
+        return quote_sheet(cash_flows.TITLE) + ref(col + SHIFT, row)
+
+    def benefit_sum(self, col: int, cells: OptionCells, health: bool | None) -> str:
+        """An option's benefits counted in PVB in one year, from the Cash flows sheet: the
+        total row, or the components on one schedule (column E: 1 counted, 0 a transfer)."""
+        if health is None:
+            return self.flows(col, cells.flow_rows["benefits"])
+        terms = [
+            f"{self.flows(col, row)}*{quote_sheet(cash_flows.TITLE)}"
+            f"{ref(cash_flows.COL_E, row, True, True)}"
+            for row, on_health in cells.component_rows
+            if on_health == health
+        ]
+        return "(" + "+".join(terms) + ")" if terms else "0"
+
+    def write(self) -> None:
+        c, view, results = self.c, self.view, self.results
+        cf = results.option(results.counterfactual)
+        wrapped_note(c, 1, f"SROI view: {results.title}", NOTE_COLUMNS, 90, "cba title")
+        wrapped_note(
+            c,
+            2,
+            "A different convention from the Green Book BCR on the Summary sheet: shown beside "
+            "it, never instead of it. SROI ratio = present value of the benefits / value of the "
+            "inputs, where the inputs are every contributor's costs and the valued community "
+            "inputs (volunteer time and in-kind help), which SROI counts as investment. The "
+            "benefits are the same net impact as PVB (after deadweight, displacement, "
+            "attribution, drop-off and optimism bias; transfers excluded). Each option against "
+            f"the counterfactual ({cf.name}), year by year; real GBP at "
+            f"{results.price_base_year} prices.",
+            NOTE_COLUMNS,
+            140,
+        )
+        wrapped_note(c, 3, f"Convention: {view.convention}", NOTE_COLUMNS, 140)
+        wrapped_note(c, 4, f"Source: {view.source}", NOTE_COLUMNS, 140)
+        c.text(5, 1, "Convention", "cba header")
+        c.text(
+            ROW_SWITCH,
+            1,
+            "Discount the first year's benefits (1 = yes, the SROI guide's worked example; "
+            "0 = no, as the Green Book)",
+        )
+        c.value(ROW_SWITCH, COL_PV, 1 if view.discount_first_year else 0, "cba integer")
+        switch = ref(COL_PV, ROW_SWITCH, True, True)
+
+        options = list(view.incremental)
+        row = ROW_SUMMARY
+        c.text(row, 1, "Each option against the counterfactual", "cba header")
+        heads = (
+            "PV benefits [GBP]",
+            "Public costs [GBP]",
+            "Other costs [GBP]",
+            "Community inputs [GBP]",
+            "Value of inputs [GBP]",
+            "SROI ratio",
+            "Net SROI ratio",
+        )
+        for j, label in enumerate(heads):
+            c.text(row, 2 + j, label, "cba header")
+        summary_rows = {item.option_id: ROW_SUMMARY + 1 + k for k, item in enumerate(options)}
+        row = ROW_SUMMARY + len(options) + 2
+
+        # years, rates and factors
+        years_row, offsets_row = row, row + 1
+        c.text(years_row, 1, "Calendar year")
+        c.text(offsets_row, 1, "Year offset t")
+        for i, year in enumerate(results.years):
+            col = FIRST_YEAR + i
+            c.value(years_row, col, year, "cba year")
+            c.value(offsets_row, col, i, "cba integer")
+        row = offsets_row + 1
+        factor_rows: dict[str, int] = {}
+        schedules = [("standard", cash_flows.ROW_STD_RATE, cash_flows.ROW_STD_FACTOR)]
+        if self.health:
+            schedules.append(("health", cash_flows.ROW_HEALTH_RATE, cash_flows.ROW_HEALTH_FACTOR))
+        for kind, rate_row, green_book_row in schedules:
+            label = view.standard_schedule if kind == "standard" else view.health_schedule
+            c.text(row, 1, f"Discount rate r_t, {kind} schedule ({label}), from Cash flows")
+            c.text(row + 1, 1, f"Green Book factor D_t, {kind} (start of year), from Cash flows")
+            c.text(
+                row + 2,
+                1,
+                f"Factor for benefits, {kind}: D_t / (1 + r_t) ^ switch",
+                "cba label",
+            )
+            expected = (
+                view.benefit_factors_standard if kind == "standard" else view.benefit_factors_health
+            )
+            schedule = next(
+                s
+                for s in results.schedules
+                if s.label
+                == (view.standard_schedule if kind == "standard" else view.health_schedule)
+            )
+            for i in range(self.n):
+                col = FIRST_YEAR + i
+                c.formula(row, col, self.flows(col, rate_row), schedule.rates[i], "cba percent")
+                c.formula(
+                    row + 1, col, self.flows(col, green_book_row), schedule.factors[i], "cba factor"
+                )
+                c.formula(
+                    row + 2,
+                    col,
+                    f"{ref(col, row + 1)}/(1+{ref(col, row)})^{switch}",
+                    expected[i],
+                    "cba factor",
+                )
+            factor_rows[kind] = row + 2
+            if kind == "standard":
+                factor_rows["inputs"] = row + 1
+            row += 3
+        c.text(
+            row,
+            1,
+            "Inputs are valued at the start of each year on the standard schedule (D_t: the "
+            "first year's not discounted), under either convention.",
+            "cba note",
+        )
+        merge_across(self.sheet, row, NOTE_COLUMNS)
+        row += 2
+
+        block_cells: dict[str, dict[str, str]] = {}
+        for item in options:
+            row, block_cells[item.option_id] = self.option_block(row, item, factor_rows)
+            row += 1
+
+        for item in options:
+            r = summary_rows[item.option_id]
+            cells_of = block_cells[item.option_id]
+            c.text(r, 1, item.name)
+            for j, (name, style) in enumerate(
+                (
+                    ("pv_benefits", "cba money"),
+                    ("pv_public_costs", "cba money"),
+                    ("pv_non_public_costs", "cba money"),
+                    ("pv_community_inputs", "cba money"),
+                    ("value_of_inputs", "cba money"),
+                    ("ratio", "cba ratio"),
+                    ("net_ratio", "cba ratio"),
+                )
+            ):
+                cell = c.formula(r, 2 + j, cells_of[name], getattr(item, name), style)
+                if name == "ratio":
+                    cell.number_format = RATIO_FORMAT
+        self.years_rows = (years_row, offsets_row)
+
+    def option_block(
+        self, row: int, item: SroiFigures, factor_rows: dict[str, int]
+    ) -> tuple[int, dict[str, str]]:
+        c = self.c
+        cf = self.results.option(self.results.counterfactual)
+        own = self.layout.options[item.option_id]
+        base = self.layout.options[cf.option_id]
+        c.text(row, 1, f"{item.name} against the counterfactual ({cf.name})", "cba heading")
+        merge_across(self.sheet, row, max(NOTE_COLUMNS, self.last_col))
+        row += 1
+        c.text(row, 1, "Flow [GBP per year, option minus counterfactual]", "cba header")
+        c.text(row, COL_PV, "Present value [GBP]", "cba header")
+        row += 1
+
+        lines: list[tuple[str, str, tuple[float, ...], str, float, str]] = []
+        if self.health:
+            lines.append(
+                (
+                    "Benefits counted in PVB, standard schedule",
+                    "standard",
+                    item.benefits_standard,
+                    "benefits",
+                    float("nan"),
+                    "standard",
+                )
+            )
+            lines.append(
+                (
+                    "Benefits counted in PVB, health schedule",
+                    "health",
+                    item.benefits_health,
+                    "benefits",
+                    float("nan"),
+                    "health",
+                )
+            )
+        else:
+            lines.append(
+                (
+                    "Benefits counted in PVB (transfers excluded)",
+                    "all",
+                    tuple(
+                        a + b
+                        for a, b in zip(item.benefits_standard, item.benefits_health, strict=True)
+                    ),
+                    "benefits",
+                    float("nan"),
+                    "standard",
+                )
+            )
+        lines += [
+            (
+                "Public costs, after optimism bias",
+                "public_costs",
+                item.public_costs,
+                "inputs",
+                item.pv_public_costs,
+                "inputs",
+            ),
+            (
+                "Other costs (non-public), after optimism bias",
+                "non_public_costs",
+                item.non_public_costs,
+                "inputs",
+                item.pv_non_public_costs,
+                "inputs",
+            ),
+            (
+                "Community inputs, valued (volunteer time, in-kind)",
+                "community_inputs",
+                item.community_inputs,
+                "inputs",
+                item.pv_community_inputs,
+                "inputs",
+            ),
+        ]
+        benefit_pvs: list[str] = []
+        input_pvs: list[str] = []
+        pv_rows: dict[str, int] = {}
+        health_share = sum(
+            f * d
+            for f, d in zip(item.benefits_health, self.view.benefit_factors_health, strict=True)
+        )
+        standard_share = item.pv_benefits - health_share
+        for label, key, values, group, pv, factor_key in lines:
+            c.text(row, 1, label)
+            for i, value in enumerate(values):
+                col = FIRST_YEAR + i
+                if key in ("all", "standard", "health"):
+                    on = None if key == "all" else key == "health"
+                    formula = f"{self.benefit_sum(col, own, on)}-{self.benefit_sum(col, base, on)}"
+                else:
+                    mine, theirs = own.flow_rows[key], base.flow_rows[key]
+                    formula = f"{self.flows(col, mine)}-{self.flows(col, theirs)}"
+                c.formula(row, col, formula, value, "cba money")
+            if group == "benefits":
+                pv = (
+                    health_share
+                    if key == "health"
+                    else (standard_share if key == "standard" else item.pv_benefits)
+                )
+            c.formula(
+                row,
+                COL_PV,
+                f"SUMPRODUCT({self.years(row)},{self.fixed_years(factor_rows[factor_key])})",
+                pv,
+                "cba money",
+            )
+            (benefit_pvs if group == "benefits" else input_pvs).append(ref(COL_PV, row))
+            pv_rows[key] = row
+            row += 1
+
+        out: dict[str, str] = {}
+
+        def put(name: str, label: str, formula: str, expected: float | None, style: str) -> str:
+            nonlocal row
+            c.text(row, 1, label)
+            cell = c.formula(row, COL_PV, formula, expected, style)
+            if name == "ratio":
+                cell.number_format = RATIO_FORMAT
+            here = ref(COL_PV, row)
+            out[name] = ref(COL_PV, row, True, True)
+            row += 1
+            return here
+
+        for key in ("public_costs", "non_public_costs", "community_inputs"):
+            out[f"pv_{key}"] = ref(COL_PV, pv_rows[key], True, True)
+        b = put(
+            "pv_benefits",
+            "PV of the benefits",
+            "+".join(benefit_pvs),
+            item.pv_benefits,
+            "cba total money",
+        )
+        i = put(
+            "value_of_inputs",
+            "Value of the inputs (all costs and community inputs)",
+            "+".join(input_pvs),
+            item.value_of_inputs,
+            "cba total money",
+        )
+        put(
+            "net_present_value",
+            "Net present value = PV of the benefits - value of the inputs",
+            f"{b}-{i}",
+            item.net_present_value,
+            "cba money",
+        )
+        put(
+            "ratio",
+            "SROI ratio = PV of the benefits / value of the inputs",
+            f'IF({i}>0,{b}/{i},"undefined")',
+            item.ratio,
+            "cba highlight",
+        )
+        put(
+            "net_ratio",
+            "Net SROI ratio = net present value / value of the inputs",
+            f'IF({i}>0,({b}-{i})/{i},"undefined")',
+            item.net_ratio,
+            "cba ratio",
+        )
+        for name, reason in item.undefined.items():
+            c.text(
+                row,
+                1,
+                f"{'SROI ratio' if name == 'ratio' else 'Net SROI ratio'} undefined: {reason}",
+                "cba note",
+            )
+            row += 1
+        return row, out
+
+
+def write_sroi(
+    sheet: Worksheet, cells: SheetCells, results: Results, layout: CashFlowsLayout
+) -> tuple[int, int]:
+    """Fill the SROI sheet; returns its (calendar year, year offset) rows, to repeat on every
+    printed page."""
+    prepare_sheet(sheet)
+    writer = _Writer(sheet, cells, results, layout)
+    writer.write()
+    sheet.column_dimensions["A"].width = 56
+    sheet.column_dimensions["B"].width = 16
+    width = min(16.0, max(15.0, cash_flows.year_column_width(results)))
+    for i in range(max(len(results.years), NOTE_COLUMNS - FIRST_YEAR + 1)):
+        sheet.column_dimensions[get_column_letter(FIRST_YEAR + i)].width = width
+    finish_sheet(sheet, cells.ledger)
+    return writer.years_rows
