@@ -588,6 +588,8 @@ SROI_UNITS: dict[str, str] = {
     "benefit_factors_standard": "dimensionless",
     "benefit_factors_health": "dimensionless",
     "input_factors": "dimensionless",
+    "next_rates_standard": "fraction per year (the following year's rate)",
+    "next_rates_health": "fraction per year (the following year's rate)",
 }
 """Unit of each field of ``SroiFigures`` and of the factors of ``SroiView``."""
 
@@ -648,6 +650,10 @@ class SroiView:
     benefit_factors_health: tuple[float, ...]
     input_factors: tuple[float, ...]
     """Factors applied to the inputs (start of year, the Green Book D_t) [dimensionless]."""
+    next_rates_standard: tuple[float, ...]
+    """The following year's rate r_(t+1) on the standard schedule, by year [fraction]."""
+    next_rates_health: tuple[float, ...]
+    """The same on the health schedule [fraction]."""
     incremental: tuple[SroiFigures, ...]
     """Each option other than the counterfactual, against it."""
     gross: tuple[SroiFigures, ...]

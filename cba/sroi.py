@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cba.engine import sroi as engine
+from cba.engine.discounting import rates_by_year
 from cba.model.compile import as_tuple, none_if_nan
 from cba.model.evaluation import CompiledScenario
 from cba.results import SroiFigures, SroiView
@@ -21,9 +22,9 @@ from cba.results import SroiFigures, SroiView
 FloatArray = NDArray[np.float64]
 
 END_OF_YEAR = (
-    "SROI guide convention: each year's benefits are discounted as at the end of the year "
-    "(the first year by one year, value / (1 + r)); inputs are valued at the start of each "
-    "year (the first year's not discounted)."
+    "SROI guide convention: each year's benefits are discounted as at the end of the year, "
+    "with the factor of the year after (the first year by one year, value / (1 + r)); inputs "
+    "are valued at the start of each year (the first year's not discounted)."
 )
 START_OF_YEAR = (
     "Green Book timing: each year's benefits and inputs are discounted as at the start of the "
@@ -40,6 +41,13 @@ def _benefits_by_schedule(engine_inputs: dict[str, Any]) -> tuple[FloatArray, Fl
     standard = np.sum(flows[..., np.flatnonzero(counted & ~health), :], axis=-2)
     on_health = np.sum(flows[..., np.flatnonzero(counted & health), :], axis=-2)
     return standard, on_health
+
+
+def next_rates(bands: tuple[tuple[int, float], ...], n_years: int) -> FloatArray:
+    """``r_(t+1)`` for t = 0 .. T-1 [fraction per year]: each year's following year's rate,
+    the last from the band the year after the appraisal period falls in."""
+    rates = rates_by_year([b[0] for b in bands], [b[1] for b in bands], n_years + 1)
+    return np.asarray(rates[1:], dtype=np.float64)
 
 
 def _reason(value_of_inputs: float) -> str:
@@ -68,8 +76,9 @@ def sroi_view(compiled: CompiledScenario) -> SroiView:
     scenario = compiled.scenario
     settings = scenario.sroi
     standard, health = compiled.schedules.standard, compiled.schedules.health
-    d_standard, r_standard = np.array(standard.factors), np.array(standard.rates)
-    d_health, r_health = np.array(health.factors), np.array(health.rates)
+    n_years = scenario.appraisal_period_years
+    d_standard, r_standard = np.array(standard.factors), next_rates(standard.bands, n_years)
+    d_health, r_health = np.array(health.factors), next_rates(health.bands, n_years)
     first = settings.discount_first_year
     totals = compiled.base_totals()
 
@@ -98,9 +107,9 @@ def sroi_view(compiled: CompiledScenario) -> SroiView:
             non_public_costs=parts[3],
             community_inputs=parts[4],
             standard_factors=d_standard,
-            standard_rates=r_standard,
+            standard_next_rates=r_standard,
             health_factors=d_health,
-            health_rates=r_health,
+            health_next_rates=r_health,
             discount_first_year=first,
         )
         inputs = float(found.value_of_inputs)
@@ -135,6 +144,8 @@ def sroi_view(compiled: CompiledScenario) -> SroiView:
         standard_schedule=standard.label,
         health_schedule=health.label,
         benefit_factors_standard=as_tuple(engine.benefit_factors(d_standard, r_standard, first)),
+        next_rates_standard=as_tuple(r_standard),
+        next_rates_health=as_tuple(r_health),
         benefit_factors_health=as_tuple(engine.benefit_factors(d_health, r_health, first)),
         input_factors=as_tuple(d_standard),
         incremental=tuple(

@@ -19,38 +19,42 @@ from cba.engine.metrics import ratio_over_positive
 FloatArray = NDArray[np.float64]
 
 
-def end_of_year_factors(factors: ArrayLike, rates: ArrayLike) -> FloatArray:
+def end_of_year_factors(factors: ArrayLike, next_rates: ArrayLike) -> FloatArray:
     """Discount factors for values counted at the end of each year.
 
     Parameters
     ----------
     factors : array_like, shape (..., T)
         Green Book factors ``D_t`` [dimensionless], ``D_0 = 1`` (values at the start of year t).
-    rates : array_like, shape (..., T)
-        ``r_t`` [fraction per year], the rate of the band year offset t falls in.
+    next_rates : array_like, shape (..., T)
+        ``r_(t+1)`` [fraction per year]: the rate of the band the *next* year offset falls in
+        (for the last year, the year after the appraisal period).
 
     Returns
     -------
     ndarray, shape (..., T)
-        ``E_t = D_t / (1 + r_t)`` [dimensionless]: the start-of-year factor of the next year,
-        so year offset 0 is discounted by one year at its own rate (``E_0 = 1 / (1 + r_0)``).
+        ``E_t = D_t / (1 + r_(t+1)) = D_(t+1)`` [dimensionless]: the end of year t is the start
+        of year t + 1, discounted on the Green Book's chain (``D_t = D_(t-1) / (1 + r_t)``).
 
     Notes
     -----
     At a constant rate ``r``, ``E_t = (1 + r)^-(t+1)``: the SROI guide's worked example, which
-    divides year 1's value by ``(1 + r)`` and year n's by ``(1 + r)^n``.
+    divides year 1's value by ``(1 + r)`` and year n's by ``(1 + r)^n``. Across a band edge the
+    step from year t to t + 1 uses the rate of year t + 1, as the Green Book's chain does.
     """
     d = np.asarray(factors, dtype=np.float64)
-    r = np.asarray(rates, dtype=np.float64)
+    r = np.asarray(next_rates, dtype=np.float64)
     result: FloatArray = d / (1.0 + r)
     return result
 
 
-def benefit_factors(factors: ArrayLike, rates: ArrayLike, discount_first_year: bool) -> FloatArray:
+def benefit_factors(
+    factors: ArrayLike, next_rates: ArrayLike, discount_first_year: bool
+) -> FloatArray:
     """The factors the SROI view discounts benefits with [dimensionless], shape (..., T):
     ``E_t`` (end of year) when ``discount_first_year``, else the Green Book ``D_t``."""
     if discount_first_year:
-        return end_of_year_factors(factors, rates)
+        return end_of_year_factors(factors, next_rates)
     return np.asarray(factors, dtype=np.float64)
 
 
@@ -83,9 +87,9 @@ def sroi_figures(
     non_public_costs: ArrayLike,
     community_inputs: ArrayLike,
     standard_factors: ArrayLike,
-    standard_rates: ArrayLike,
+    standard_next_rates: ArrayLike,
     health_factors: ArrayLike,
-    health_rates: ArrayLike,
+    health_next_rates: ArrayLike,
     discount_first_year: bool,
 ) -> SroiFigures:
     """SROI ratio and net SROI ratio from yearly flows.
@@ -99,10 +103,11 @@ def sroi_figures(
         bias) and valued volunteer time and in-kind help.
     standard_factors, health_factors : array_like, shape (..., T)
         Green Book factors ``D_t`` of the two schedules [dimensionless].
-    standard_rates, health_rates : array_like, shape (..., T)
-        Their rates ``r_t`` [fraction per year].
+    standard_next_rates, health_next_rates : array_like, shape (..., T)
+        Their rates of the following year ``r_(t+1)`` [fraction per year].
     discount_first_year : bool
-        Benefits at the end of each year (``E_t = D_t / (1 + r_t)``), or at its start (``D_t``).
+        Benefits at the end of each year (``E_t = D_t / (1 + r_(t+1))``), or at its start
+        (``D_t``).
 
     Returns
     -------
@@ -120,9 +125,10 @@ def sroi_figures(
     Cabinet Office and The SROI Network (2012), A guide to Social Return on Investment, stage 5.
     """
     pv_benefits = present_value(
-        benefits_standard, benefit_factors(standard_factors, standard_rates, discount_first_year)
+        benefits_standard,
+        benefit_factors(standard_factors, standard_next_rates, discount_first_year),
     ) + present_value(
-        benefits_health, benefit_factors(health_factors, health_rates, discount_first_year)
+        benefits_health, benefit_factors(health_factors, health_next_rates, discount_first_year)
     )
     public = present_value(public_costs, standard_factors)
     non_public = present_value(non_public_costs, standard_factors)

@@ -145,17 +145,17 @@ class _Writer:
             schedules.append(("health", cash_flows.ROW_HEALTH_RATE, cash_flows.ROW_HEALTH_FACTOR))
         for kind, rate_row, green_book_row in schedules:
             label = view.standard_schedule if kind == "standard" else view.health_schedule
-            c.text(row, 1, f"Discount rate r_t, {kind} schedule ({label}), from Cash flows")
-            c.text(row + 1, 1, f"Green Book factor D_t, {kind} (start of year), from Cash flows")
             c.text(
-                row + 2,
+                row,
                 1,
-                f"Factor for benefits, {kind}: D_t / (1 + r_t) ^ switch",
-                "cba label",
+                f"Rate of the following year r_(t+1), {kind} schedule ({label}), from Cash flows",
             )
+            c.text(row + 1, 1, f"Green Book factor D_t, {kind} (start of year), from Cash flows")
+            c.text(row + 2, 1, f"Factor for benefits, {kind}: D_t / (1 + r_(t+1)) ^ switch")
             expected = (
                 view.benefit_factors_standard if kind == "standard" else view.benefit_factors_health
             )
+            rates = view.next_rates_standard if kind == "standard" else view.next_rates_health
             schedule = next(
                 s
                 for s in results.schedules
@@ -164,7 +164,10 @@ class _Writer:
             )
             for i in range(self.n):
                 col = FIRST_YEAR + i
-                c.formula(row, col, self.flows(col, rate_row), schedule.rates[i], "cba percent")
+                if i + 1 < self.n:
+                    c.formula(row, col, self.flows(col + 1, rate_row), rates[i], "cba percent")
+                else:  # the year after the period: its band's rate, from the schedule
+                    c.value(row, col, rates[i], "cba percent")
                 c.formula(
                     row + 1, col, self.flows(col, green_book_row), schedule.factors[i], "cba factor"
                 )
