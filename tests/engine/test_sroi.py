@@ -121,7 +121,9 @@ def test_scaling_money_leaves_the_ratio(
     if np.isnan(base.ratio):  # type: ignore[attr-defined]
         assert np.isnan(big.ratio) or big.value_of_inputs <= 1e-300  # type: ignore[attr-defined]
         return
-    assert np.isclose(big.ratio, base.ratio, rtol=1e-12, atol=0)  # type: ignore[attr-defined]
+    # atol: below the smallest normal double rounding is absolute (a subnormal amount halves
+    # to 0 or to itself); far below any amount a scenario means.
+    assert np.isclose(big.ratio, base.ratio, rtol=1e-12, atol=1e-300)  # type: ignore[attr-defined]
     assert np.isclose(big.net_ratio, base.ratio - 1.0, rtol=1e-9, atol=1e-9)  # type: ignore[attr-defined]
 
 

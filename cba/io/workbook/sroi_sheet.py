@@ -53,7 +53,8 @@ class _Writer:
         self.layout = layout
         self.n = len(results.years)
         self.last_col = FIRST_YEAR + self.n - 1
-        assert results.sroi is not None
+        if results.sroi is None:
+            raise ValueError("the results carry no SROI view (see has_sroi)")
         self.view = results.sroi
         self.health = any(b.health for option in results.options for b in option.benefits)
 
@@ -231,39 +232,37 @@ class _Writer:
         c.text(row, COL_PV, "Present value [GBP]", "cba header")
         row += 1
 
-        lines: list[tuple[str, str, tuple[float, ...], str, float, str]] = []
+        health_pv = sum(
+            f * d
+            for f, d in zip(item.benefits_health, self.view.benefit_factors_health, strict=True)
+        )
+        # (label, key, flows by year, present value, factor row): benefits first, then inputs
+        lines: list[tuple[str, str, tuple[float, ...], float, str]] = []
         if self.health:
-            lines.append(
+            lines += [
                 (
                     "Benefits counted in PVB, standard schedule",
                     "standard",
                     item.benefits_standard,
-                    "benefits",
-                    float("nan"),
+                    item.pv_benefits - health_pv,
                     "standard",
-                )
-            )
-            lines.append(
+                ),
                 (
                     "Benefits counted in PVB, health schedule",
                     "health",
                     item.benefits_health,
-                    "benefits",
-                    float("nan"),
+                    health_pv,
                     "health",
-                )
-            )
+                ),
+            ]
         else:
+            both = zip(item.benefits_standard, item.benefits_health, strict=True)
             lines.append(
                 (
                     "Benefits counted in PVB (transfers excluded)",
-                    "all",
-                    tuple(
-                        a + b
-                        for a, b in zip(item.benefits_standard, item.benefits_health, strict=True)
-                    ),
                     "benefits",
-                    float("nan"),
+                    tuple(a + b for a, b in both),
+                    item.pv_benefits,
                     "standard",
                 )
             )
@@ -272,7 +271,6 @@ class _Writer:
                 "Public costs, after optimism bias",
                 "public_costs",
                 item.public_costs,
-                "inputs",
                 item.pv_public_costs,
                 "inputs",
             ),
@@ -280,7 +278,6 @@ class _Writer:
                 "Other costs (non-public), after optimism bias",
                 "non_public_costs",
                 item.non_public_costs,
-                "inputs",
                 item.pv_non_public_costs,
                 "inputs",
             ),
@@ -288,7 +285,6 @@ class _Writer:
                 "Community inputs, valued (volunteer time, in-kind)",
                 "community_inputs",
                 item.community_inputs,
-                "inputs",
                 item.pv_community_inputs,
                 "inputs",
             ),
@@ -296,28 +292,17 @@ class _Writer:
         benefit_pvs: list[str] = []
         input_pvs: list[str] = []
         pv_rows: dict[str, int] = {}
-        health_share = sum(
-            f * d
-            for f, d in zip(item.benefits_health, self.view.benefit_factors_health, strict=True)
-        )
-        standard_share = item.pv_benefits - health_share
-        for label, key, values, group, pv, factor_key in lines:
+        for label, key, values, pv, factor_key in lines:
             c.text(row, 1, label)
-            for i, value in enumerate(values):
-                col = FIRST_YEAR + i
-                if key in ("all", "standard", "health"):
-                    on = None if key == "all" else key == "health"
+            for year, value in enumerate(values):
+                col = FIRST_YEAR + year
+                if key in ("benefits", "standard", "health"):
+                    on = None if key == "benefits" else key == "health"
                     formula = f"{self.benefit_sum(col, own, on)}-{self.benefit_sum(col, base, on)}"
                 else:
                     mine, theirs = own.flow_rows[key], base.flow_rows[key]
                     formula = f"{self.flows(col, mine)}-{self.flows(col, theirs)}"
                 c.formula(row, col, formula, value, "cba money")
-            if group == "benefits":
-                pv = (
-                    health_share
-                    if key == "health"
-                    else (standard_share if key == "standard" else item.pv_benefits)
-                )
             c.formula(
                 row,
                 COL_PV,
@@ -325,7 +310,7 @@ class _Writer:
                 pv,
                 "cba money",
             )
-            (benefit_pvs if group == "benefits" else input_pvs).append(ref(COL_PV, row))
+            (input_pvs if factor_key == "inputs" else benefit_pvs).append(ref(COL_PV, row))
             pv_rows[key] = row
             row += 1
 
@@ -351,7 +336,7 @@ class _Writer:
             item.pv_benefits,
             "cba total money",
         )
-        i = put(
+        v = put(
             "value_of_inputs",
             "Value of the inputs (all costs and community inputs)",
             "+".join(input_pvs),
@@ -361,21 +346,21 @@ class _Writer:
         put(
             "net_present_value",
             "Net present value = PV of the benefits - value of the inputs",
-            f"{b}-{i}",
+            f"{b}-{v}",
             item.net_present_value,
             "cba money",
         )
         put(
             "ratio",
             "SROI ratio = PV of the benefits / value of the inputs",
-            f'IF({i}>0,{b}/{i},"undefined")',
+            f'IF({v}>0,{b}/{v},"undefined")',
             item.ratio,
             "cba highlight",
         )
         put(
             "net_ratio",
             "Net SROI ratio = net present value / value of the inputs",
-            f'IF({i}>0,({b}-{i})/{i},"undefined")',
+            f'IF({v}>0,({b}-{v})/{v},"undefined")',
             item.net_ratio,
             "cba ratio",
         )
