@@ -34,8 +34,8 @@ NOTE_COLUMNS = 8
 """Notes span columns A to H (the summary table's width)."""
 SHIFT = FIRST_YEAR_COLUMN - FIRST_YEAR
 """Columns from a year's cell here to the same year's cell on the Cash flows sheet."""
-ROW_SWITCH = 6
-ROW_SUMMARY = 8
+ROW_SWITCH = 5
+ROW_SUMMARY = 7
 
 
 def has_sroi(results: Results) -> bool:
@@ -91,25 +91,30 @@ class _Writer:
         wrapped_note(
             c,
             2,
-            "A different convention from the Green Book BCR on the Summary sheet: shown beside "
-            "it, never instead of it. SROI ratio = present value of the benefits / value of the "
-            "inputs, where the inputs are every contributor's costs and the valued community "
-            "inputs (volunteer time and in-kind help), which SROI counts as investment. The "
-            "benefits are the same net impact as PVB (after deadweight, displacement, "
-            "attribution, drop-off and optimism bias; transfers excluded). Each option against "
-            f"the counterfactual ({cf.name}), year by year; real GBP at "
-            f"{results.price_base_year} prices.",
+            "A different convention from the Green Book BCR (Summary sheet), shown beside it, "
+            "never instead of it. SROI ratio = PV of the benefits / value of the inputs; the "
+            "inputs are every contributor's costs plus the valued community inputs (volunteer "
+            "time, in-kind help), which SROI counts as investment; the benefits are PVB's net "
+            "impact (after deadweight, displacement, attribution, drop-off and optimism bias; "
+            f"transfers excluded). Each option against the counterfactual ({cf.name}), year by "
+            f"year; real GBP at {results.price_base_year} prices.",
             NOTE_COLUMNS,
-            140,
+            160,
         )
-        wrapped_note(c, 3, f"Convention: {view.convention}", NOTE_COLUMNS, 140)
-        wrapped_note(c, 4, f"Source: {view.source}", NOTE_COLUMNS, 140)
-        c.text(5, 1, "Convention", "cba header")
+        wrapped_note(
+            c,
+            3,
+            f"Convention: {view.convention} The switch below: 1 discounts the first year's "
+            "benefits (the SROI guide's worked example), 0 does not (as the Green Book). Rates "
+            f"and Green Book factors are read from the Cash flows sheet. Source: {view.source}",
+            NOTE_COLUMNS,
+            160,
+        )
         c.text(
             ROW_SWITCH,
             1,
-            "Discount the first year's benefits (1 = yes, the SROI guide's worked example; "
-            "0 = no, as the Green Book)",
+            "Switch: discount year 1's benefits (1 = yes, 0 = no)",
+            "cba header",
         )
         c.value(ROW_SWITCH, COL_PV, 1 if view.discount_first_year else 0, "cba integer")
         switch = ref(COL_PV, ROW_SWITCH, True, True)
@@ -149,9 +154,9 @@ class _Writer:
             c.text(
                 row,
                 1,
-                f"Rate of the following year r_(t+1), {kind} schedule ({label}), from Cash flows",
+                f"Rate of the next year r_(t+1), {kind} ({label})",
             )
-            c.text(row + 1, 1, f"Green Book factor D_t, {kind} (start of year), from Cash flows")
+            c.text(row + 1, 1, f"Green Book factor D_t, {kind} (start of year)")
             c.text(row + 2, 1, f"Factor for benefits, {kind}: D_t / (1 + r_(t+1)) ^ switch")
             expected = (
                 view.benefit_factors_standard if kind == "standard" else view.benefit_factors_health
@@ -183,16 +188,7 @@ class _Writer:
             if kind == "standard":
                 factor_rows["inputs"] = row + 1
             row += 3
-        c.text(
-            row,
-            1,
-            "Inputs are valued at the start of each year on the standard schedule (D_t: the "
-            "first year's not discounted), under either convention.",
-            "cba note",
-        )
-        merge_across(self.sheet, row, NOTE_COLUMNS)
-        row += 2
-
+        row += 1
         block_cells: dict[str, dict[str, str]] = {}
         for item in options:
             row, block_cells[item.option_id] = self.option_block(row, item, factor_rows)
@@ -229,7 +225,7 @@ class _Writer:
         merge_across(self.sheet, row, max(NOTE_COLUMNS, self.last_col))
         row += 1
         c.text(row, 1, "Flow [GBP per year, option minus counterfactual]", "cba header")
-        c.text(row, COL_PV, "Present value [GBP]", "cba header")
+        c.text(row, COL_PV, "PV [GBP]", "cba header")
         row += 1
 
         health_pv = sum(
@@ -331,35 +327,35 @@ class _Writer:
             out[f"pv_{key}"] = ref(COL_PV, pv_rows[key], True, True)
         b = put(
             "pv_benefits",
-            "PV of the benefits",
+            "PV benefits",
             "+".join(benefit_pvs),
             item.pv_benefits,
             "cba total money",
         )
         v = put(
             "value_of_inputs",
-            "Value of the inputs (all costs and community inputs)",
+            "Value of inputs (all costs + community inputs)",
             "+".join(input_pvs),
             item.value_of_inputs,
             "cba total money",
         )
         put(
             "net_present_value",
-            "Net present value = PV of the benefits - value of the inputs",
+            "Net present value = PV benefits - value of inputs",
             f"{b}-{v}",
             item.net_present_value,
             "cba money",
         )
         put(
             "ratio",
-            "SROI ratio = PV of the benefits / value of the inputs",
+            "SROI ratio = PV benefits / value of inputs",
             f'IF({v}>0,{b}/{v},"undefined")',
             item.ratio,
             "cba highlight",
         )
         put(
             "net_ratio",
-            "Net SROI ratio = net present value / value of the inputs",
+            "Net SROI ratio = net present value / value of inputs",
             f'IF({v}>0,({b}-{v})/{v},"undefined")',
             item.net_ratio,
             "cba ratio",
@@ -383,9 +379,26 @@ def write_sroi(
     prepare_sheet(sheet)
     writer = _Writer(sheet, cells, results, layout)
     writer.write()
-    sheet.column_dimensions["A"].width = 56
-    sheet.column_dimensions["B"].width = 16
-    width = min(16.0, max(15.0, cash_flows.year_column_width(results)))
+    sheet.column_dimensions["A"].width = 52
+    sheet.column_dimensions["B"].width = 14
+    view = writer.view
+    largest = max(
+        (
+            abs(amount)
+            for item in view.incremental
+            for flows in (
+                item.benefits_standard,
+                item.benefits_health,
+                item.public_costs,
+                item.non_public_costs,
+                item.community_inputs,
+                (item.value_of_inputs, item.pv_benefits),
+            )
+            for amount in flows
+        ),
+        default=0.0,
+    )
+    width = max(12.0, len(f"-£{largest:,.0f}") + 2.0)  # no amount shows as ####
     for i in range(max(len(results.years), NOTE_COLUMNS - FIRST_YEAR + 1)):
         sheet.column_dimensions[get_column_letter(FIRST_YEAR + i)].width = width
     finish_sheet(sheet, cells.ledger)
