@@ -33,6 +33,7 @@ from cba.scale_sweep import sweep_option
 from cba.sensitivity import analyse
 from cba.spec.optimism import GradedCorrection
 from cba.spec.scenario import Scenario
+from cba.sroi import sroi_view
 from cba.uncertainty import simulate
 
 FloatArray = NDArray[np.float64]
@@ -302,6 +303,7 @@ def run(
         variant=tuple((path, _written(value)) for path, value in (variant or {}).items()),
         strategy_map=_strategy_map(scenario),
         references=scenario.references,
+        sroi=sroi_view(compiled),
     )
     where = first_non_finite(results)
     if where is not None:

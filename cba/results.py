@@ -573,6 +573,102 @@ class UncertaintyResults:
         raise KeyError(option_id)
 
 
+SROI_UNITS: dict[str, str] = {
+    "pv_benefits": "GBP, present value",
+    "pv_public_costs": "GBP, present value",
+    "pv_non_public_costs": "GBP, present value",
+    "pv_community_inputs": "GBP, present value",
+    "value_of_inputs": "GBP, present value",
+    "net_present_value": "GBP, present value",
+    "ratio": "ratio (GBP of value per GBP of input)",
+    "net_ratio": "ratio (net GBP of value per GBP of input)",
+    "benefits_standard": "GBP per year, undiscounted",
+    "benefits_health": "GBP per year, undiscounted",
+    "public_costs": "GBP per year, undiscounted",
+    "non_public_costs": "GBP per year, undiscounted",
+    "community_inputs": "GBP per year, undiscounted",
+    "benefit_factors_standard": "dimensionless",
+    "benefit_factors_health": "dimensionless",
+    "input_factors": "dimensionless",
+    "next_rates_standard": "fraction per year (the following year's rate)",
+    "next_rates_health": "fraction per year (the following year's rate)",
+}
+"""Unit of each field of ``SroiFigures`` and of the factors of ``SroiView``."""
+
+
+@dataclass(frozen=True)
+class SroiFigures:
+    """The SROI view of one option, gross or against the counterfactual (docs/sroi.md).
+
+    Money: real GBP at the price base year, present values at year offset 0 unless named per
+    year. The benefits are the same ledger as PVB (after deadweight, displacement, leakage,
+    substitution, attribution, drop-off and optimism bias; transfers excluded).
+    """
+
+    option_id: str
+    name: str
+    basis: str
+    """``incremental`` (option minus counterfactual, year by year) or ``gross``."""
+    pv_benefits: float
+    """PV of the benefits under the SROI convention [GBP PV]."""
+    pv_public_costs: float
+    pv_non_public_costs: float
+    pv_community_inputs: float
+    """Valued volunteer time and in-kind help, counted as inputs [GBP PV]."""
+    value_of_inputs: float
+    """Public + non-public costs + community inputs [GBP PV]."""
+    net_present_value: float
+    """PV benefits - value of inputs [GBP PV]."""
+    ratio: float | None
+    """SROI ratio = PV benefits / value of inputs [ratio]; None when undefined."""
+    net_ratio: float | None
+    """Net SROI ratio = net present value / value of inputs [ratio]; None when undefined."""
+    benefits_standard: tuple[float, ...]
+    """Benefits discounted on the standard schedule [GBP per year], undiscounted."""
+    benefits_health: tuple[float, ...]
+    """Benefits discounted on the health schedule [GBP per year], undiscounted."""
+    public_costs: tuple[float, ...]
+    non_public_costs: tuple[float, ...]
+    community_inputs: tuple[float, ...]
+    """Inputs by year [GBP per year], undiscounted."""
+    undefined: dict[str, str] = field(default_factory=dict)
+    """Figure name -> why it is undefined."""
+
+
+@dataclass(frozen=True)
+class SroiView:
+    """Social Return on Investment, a different convention from the Green Book BCR, computed
+    from the same ledger (Cabinet Office / SROI Network guide, 2012; docs/sroi.md)."""
+
+    discount_first_year: bool
+    """True: each year's benefits are discounted as at its end (offset 0 by one year)."""
+    convention: str
+    """The convention in words."""
+    source: str
+    standard_schedule: str
+    health_schedule: str
+    benefit_factors_standard: tuple[float, ...]
+    """Factors applied to benefits on the standard schedule, by year [dimensionless]."""
+    benefit_factors_health: tuple[float, ...]
+    input_factors: tuple[float, ...]
+    """Factors applied to the inputs (start of year, the Green Book D_t) [dimensionless]."""
+    next_rates_standard: tuple[float, ...]
+    """The following year's rate r_(t+1) on the standard schedule, by year [fraction]."""
+    next_rates_health: tuple[float, ...]
+    """The same on the health schedule [fraction]."""
+    incremental: tuple[SroiFigures, ...]
+    """Each option other than the counterfactual, against it."""
+    gross: tuple[SroiFigures, ...]
+    """Every option alone."""
+
+    def option(self, option_id: str, basis: str = "incremental") -> SroiFigures:
+        """One option's SROI figures on ``basis``."""
+        for item in self.incremental if basis == "incremental" else self.gross:
+            if item.option_id == option_id:
+                return item
+        raise KeyError(option_id)
+
+
 @dataclass(frozen=True)
 class Results:
     """The appraisal of one scenario."""
@@ -611,6 +707,8 @@ class Results:
     references: tuple[ReferenceUse, ...] = ()
     """Values taken from shipped reference tables (``{ref: ...}``), as resolved: the table and
     vintage, the published value, its price year and the rebasing factor."""
+    sroi: SroiView | None = None
+    """The SROI view of the same appraisal (SROI guide conventions; None when not computed)."""
 
     def option(self, option_id: str) -> OptionResult:
         """The result of one option."""

@@ -16,9 +16,16 @@ import json
 import math
 from typing import Any
 
-from cba.results import MEASURE_LABELS, MEASURE_UNITS, Measures, Results, SensitivityResults
+from cba.results import (
+    MEASURE_LABELS,
+    MEASURE_UNITS,
+    SROI_UNITS,
+    Measures,
+    Results,
+    SensitivityResults,
+)
 
-RESULTS_FORMAT = "1.2"
+RESULTS_FORMAT = "1.3"
 """Version of this JSON layout; a reader checks ``cba_results``."""
 
 LINE_UNITS: dict[str, str] = {
@@ -129,6 +136,13 @@ def results_to_dict(
         out["uncertainty"] = {"units": UNCERTAINTY_UNITS, **_plain(results.uncertainty)}
     if results.strategy_map is not None:
         out["strategy_map"] = {"units": STRATEGY_MAP_UNITS, **_plain(results.strategy_map)}
+    if results.sroi is not None:
+        out["sroi"] = {
+            "units": SROI_UNITS,
+            "note": SROI_NOTE,
+            "years": list(results.years),
+            **_plain(results.sroi),
+        }
     return out
 
 
@@ -145,6 +159,14 @@ def results_to_json(
         allow_nan=False,
     )
     return (text + "\n").encode("utf-8")
+
+
+SROI_NOTE = (
+    "Social Return on Investment on the SROI guide's conventions (docs/sroi.md): a different "
+    "convention from the Green Book BCR, shown beside it, never instead of it. Incremental "
+    "figures are each option minus the counterfactual, year by year."
+)
+"""What the ``sroi`` section is, for a reader of the JSON alone."""
 
 
 SENSITIVITY_UNITS = {

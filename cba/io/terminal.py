@@ -226,6 +226,9 @@ def print_summary(results: Results, console: Console, notes: bool = True) -> Non
     for option in options:
         for figure, reason in option.incremental.undefined.items():
             say(console, f"  {option.option_id}: {MEASURE_LABELS[figure]} undefined: {reason}")
+    if results.sroi is not None:
+        for line in sroi_lines(results):
+            say(console, line)
     if results.uncertainty is not None:
         u = results.uncertainty
         simulated = {o.option_id: o for o in u.options}
@@ -268,6 +271,31 @@ def print_summary(results: Results, console: Console, notes: bool = True) -> Non
     if notes:
         for note in summary_notes(results):
             say(console, f"  {note}")
+
+
+def sroi_lines(results: Results) -> list[str]:
+    """One line per option: its SROI ratio against the counterfactual, labelled as the SROI
+    guide's convention (not the Green Book BCR), with what it divides."""
+    view = results.sroi
+    if view is None:
+        return []
+    timing = (
+        "benefits discounted from the first year"
+        if view.discount_first_year
+        else "first year undiscounted"
+    )
+    out = []
+    for item in view.incremental:
+        if item.ratio is None:
+            figure = f"undefined ({item.undefined.get('ratio', 'no inputs')})"
+        else:
+            figure = f"{item.ratio:.2f} : 1 (net SROI {item.net_ratio:.2f})"
+        out.append(
+            f"  {item.option_id}: SROI (SROI guide convention, not the Green Book BCR): {figure}; "
+            f"PV benefits {money(item.pv_benefits)} over inputs {money(item.value_of_inputs)}, "
+            f"community inputs included; {timing}."
+        )
+    return out
 
 
 def summary_notes(results: Results) -> list[str]:

@@ -32,6 +32,7 @@ from cba.spec.discounting import Discounting
 from cba.spec.optimism import ConfidenceGradeTable
 from cba.spec.scale import MIN_TABLE_RATIO, Coordination, Scale, Table, table_value
 from cba.spec.sensitivity import Sensitivity
+from cba.spec.sroi import SroiSettings
 from cba.spec.strategy_map import MapOption, StrategyMap
 from cba.spec.uncertainty import MonteCarlo, Uncertainty
 
@@ -229,6 +230,9 @@ class Scenario(StrictModel):
     strategy_map: StrategyMap | None = None
     """How inputs from every sector combine into outcomes, the pathways to compare and the
     limits of a least-cost mix (`cba map`; docs/strategy-maps.md). Default: none."""
+    sroi: SroiSettings = Field(default_factory=SroiSettings)
+    """Conventions of the SROI view shown beside the Green Book figures (docs/sroi.md).
+    Default: the SROI guide's, with each year's benefits discounted as at its end."""
 
     @model_validator(mode="after")
     def _map_options(self) -> Self:

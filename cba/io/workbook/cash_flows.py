@@ -62,6 +62,12 @@ class OptionCells:
     """The PV cells of benefit components that are transfers (not counted in PVB)."""
     health_pvs: set[str] = field(default_factory=set)
     """The PV cells of benefit components discounted on the health schedule."""
+    flow_rows: dict[str, int] = field(default_factory=dict)
+    """Rows of the yearly totals (``public_costs``, ``non_public_costs``,
+    ``community_inputs``, ``benefits``), for sheets that follow the flows year by year."""
+    component_rows: list[tuple[int, bool]] = field(default_factory=list)
+    """Each benefit component's row and whether it is on the health schedule (its column E
+    holds 1 when it counts in PVB, 0 for a transfer)."""
 
 
 @dataclass
@@ -419,6 +425,13 @@ class _Writer:
                 row += 1
         benefits_row = row
         discounted_benefits_row = row + 1
+        out.component_rows = list(components)
+        out.flow_rows = {
+            "public_costs": public_row,
+            "non_public_costs": non_public_row,
+            "community_inputs": community_row,
+            "benefits": benefits_row,
+        }
         c.text(benefits_row, COL_LABEL, "Benefits counted in PVB (transfers excluded)")
         c.text(discounted_benefits_row, COL_LABEL, "Benefits counted in PVB, discounted")
         for i in range(self.n):

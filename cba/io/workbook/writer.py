@@ -1,4 +1,4 @@
-"""Write the partner workbook: Summary, Cash flows, Agencies, Community inputs, Strategy map,
+"""Write the partner workbook: Summary, Cash flows, Agencies, Community inputs, SROI, Strategy map,
 Scale, Sensitivity, Uncertainty, Benefit chain, Assumptions, Provenance — formatted, charted, live,
 reproducible."""
 
@@ -28,6 +28,7 @@ from cba.io.workbook import (
     provenance_sheet,
     scale_sheet,
     sensitivity_sheet,
+    sroi_sheet,
     strategy_map_sheet,
     summary,
     uncertainty_sheet,
@@ -50,6 +51,7 @@ SHEETS = (
     cash_flows.TITLE,
     agencies.TITLE,
     community_sheet.TITLE,
+    sroi_sheet.TITLE,
     strategy_map_sheet.TITLE,
     scale_sheet.TITLE,
     sensitivity_sheet.TITLE,
@@ -130,6 +132,7 @@ def build_workbook(
         and (t != uncertainty_sheet.TITLE or uncertainty_sheet.has_uncertainty(results))
         and (t != draws_sheet.TITLE or draws is not None)
         and (t != strategy_map_sheet.TITLE or strategy_map_sheet.has_strategy_map(results))
+        and (t != sroi_sheet.TITLE or sroi_sheet.has_sroi(results))
     ]
     for title in titles:
         if title in workbook.sheetnames:
@@ -154,6 +157,11 @@ def build_workbook(
     community_sheet.write_community(
         sheets[community_sheet.TITLE], cells[community_sheet.TITLE], results, layout
     )
+    sroi_header = None
+    if sroi_sheet.TITLE in sheets:
+        sroi_header = sroi_sheet.write_sroi(
+            sheets[sroi_sheet.TITLE], cells[sroi_sheet.TITLE], results, layout
+        )
     if strategy_map_sheet.TITLE in sheets and results.strategy_map is not None:
         from cba.io.strategy_map_figure import rendered  # draws with Graphviz: only for maps
 
@@ -196,6 +204,8 @@ def build_workbook(
         draws_sheet.TITLE: ((draws_sheet.HEADER_ROW, draws_sheet.HEADER_ROW), (1, 1)),
     }
     repeated[agencies.TITLE] = (None, (1, 2))  # each row's option and agency
+    if sroi_header is not None:
+        repeated[sroi_sheet.TITLE] = (sroi_header, (1, 1))
     if scale_header is not None:  # one curve: its table's headings on every page down
         repeated[scale_sheet.TITLE] = ((scale_header, scale_header), None)
     last_columns = {summary.TITLE: summary.last_printed_column(results)}
