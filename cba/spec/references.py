@@ -389,9 +389,8 @@ class _Resolver:
         year = table.price_year_of(entry, field)
         prices = f", {year} prices" if year is not None and table.fields[field].is_money else ""
         return (
-            f"{table.publisher}, {table.title} ({table.edition}): {row.label}, {field}{prices}. "
-            f"Shipped reference table {table.label} (cba reference show {table.label}); "
-            f"reference {text}."
+            f"{table.publisher}, {table.title} ({table.edition}): {row.label}, {field}{prices} "
+            f"(shipped reference {text})."
         )[:4000]
 
 

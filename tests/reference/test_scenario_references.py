@@ -255,7 +255,7 @@ def test_results_json_workbook_and_provenance_record_each_reference(tmp_path: Pa
     (row,) = rows
     assert row[0] == "patrols" and row[1] == "burglary_avoided"
     assert row[3] == pytest.approx(500 * 100.0 / 56.6 * 0.5)
-    assert "Published 500.00 GBP per incident at 2002 prices x 1.766784" in row[5]
+    assert "published 500.00 GBP per incident at 2002 prices x 1.766784" in row[5]
     assert "x share 0.5" in row[5] and "publisher's grade R" in row[5]
     provenance = {r[0]: r[1] for r in book["Provenance"].iter_rows(values_only=True) if r[0]}
     assert provenance["reference_tables_gmca_unit_costs@1.4"] == use["table_sha256"]

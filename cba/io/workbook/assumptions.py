@@ -271,7 +271,7 @@ def write_assumptions(
             t.add(
                 parts[1] if in_option else "",
                 parts[3] if in_option else "",
-                f"{what} = {use.reference} ({use.entry_label})",
+                f"{what}: {use.reference}",
                 use.value if isinstance(use.value, float) else "series by year",
                 _price_unit(
                     use.unit if use.times == 1.0 else f"{use.unit} x {use.times:g}",
@@ -353,12 +353,13 @@ def _price_unit(unit: str, price_year: int | None) -> str:
 
 
 def _reference_basis(use: ReferenceUse) -> str:
-    """How a reference value was brought to the scenario's prices, and where it is from."""
+    """How a reference value was brought to the scenario's prices, and where it is from, in
+    one short paragraph (the table's full citation: ``cba reference show TABLE``)."""
     if isinstance(use.original, float):
         published = f"{use.original:,.2f}"
     else:
         published = f"a series ({len(use.original)} years)"
-    steps = [f"Published {published} {use.unit}"]
+    steps = [f"{use.entry_label}: published {published} {use.unit}"]
     if use.from_price_year is not None:
         steps[0] += f" at {use.from_price_year} prices"
     if use.deflator_factor != 1.0:
@@ -371,11 +372,7 @@ def _reference_basis(use: ReferenceUse) -> str:
         steps.append(f"x {use.times:g}")
     grade = f"; publisher's grade {use.grade}" if use.grade else ""
     note = f"; {use.note}" if use.note else ""
-    return (
-        " ".join(steps)
-        + f". {use.publisher}, {use.title} ({use.edition}); {use.source} Read: {use.read}"
-        + f"{grade}{note}. {use.url}"
-    )
+    return " ".join(steps) + f". {use.publisher}, {use.title}. Read: {use.read}{grade}{note}."
 
 
 def _price_years(scenario: Scenario, results: Results) -> set[int]:
