@@ -605,9 +605,11 @@ def test_one_way_table_spans_the_listed_range() -> None:
     # The block gives 50 to 150 and the default 5 points: 50, 75, 100, 125, 150.
     assert table.values == (50.0, 75.0, 100.0, 125.0, 150.0)
     assert table.why.startswith("What if volunteers give half the hours")
-    factor = "options.resident_patrols.benefits.burglary_avoided.unit_values.2.amount"
+    # The victims' social cost of a burglary (GMCA UCD v1.4 CR8.7, GBP 803 at 2010 prices, the
+    # line's own price year), scaled by the block's factors 0.5 and 2.0.
+    factor = "options.resident_patrols.benefits.burglary_avoided.unit_values.6.amount"
     (scaled,) = [t for t in found.one_way if t.parameter == factor]
-    assert (scaled.values[0], scaled.values[-1]) == (0.5 * 3700, 1.6 * 3700)
+    assert (scaled.values[0], scaled.values[-1]) == (0.5 * 803, 2.0 * 803)
 
 
 def test_rate_tests_hold_the_runs_npsv_and_the_lower_rate(scenario_path: Path) -> None:

@@ -1291,6 +1291,13 @@ def _yaml_error_kind(exc: Exception) -> str | None:
     return "other" if isinstance(exc, errors.YAMLError) else None
 
 
+def plain_yaml(text: str, file: str) -> Any:
+    """The plain data of a YAML document the project ships (a reference table): the fast reader
+    where it can, ruamel.yaml's parser where it cannot. Errors are raised, not diagnosed: a
+    shipped file is checked by the tests, not by its reader."""
+    return _read(text, file)[0]
+
+
 def _parse(text: str, file: str) -> tuple[Any, SourceMap]:
     """Parse ``text`` into plain data and its source map.
 
