@@ -27,6 +27,7 @@ from cba.results import (
     Measures,
     OptionResult,
     Results,
+    TaxBurdenUsed,
     YearlyFlows,
 )
 from cba.scale_sweep import sweep_option
@@ -61,6 +62,28 @@ CONVENTIONS: tuple[str, ...] = (
     "DfT value-for-money category: very poor BCR <= 0; poor 0 < BCR < 1; low 1 to < 1.5; "
     "medium 1.5 to < 2; high 2 to < 4; very high >= 4.",
 )
+
+
+def _tax_burden_convention(scenario: Scenario) -> str:
+    """How the costs of raising public funds are treated in this run (docs/methods.md §18)."""
+    burden = scenario.marginal_excess_tax_burden
+    if burden is None:
+        return (
+            "Costs of raising public funds (marginal excess tax burden) are not included, as the "
+            "2026 Green Book advises for all but private finance model options (chapter 6)."
+        )
+    named = (
+        "every option"
+        if burden.options == "all"
+        else "option" + ("s " if len(burden.options) > 1 else " ") + ", ".join(burden.options)
+    )
+    return (
+        f"A marginal excess tax burden of {burden.uplift:.0%} of net public cost (public costs "
+        f"less cashable fiscal savings, year by year) is added to {named}: a cost no agency "
+        "pays, taken from benefits in the NPSV and in the BCR numerators like non-public "
+        "costs, and left out of the SROI view. The 2026 Green Book advises against including "
+        f"it for all but private finance model options; the scenario's reason: {burden.why}"
+    )
 
 
 def _ratio_reason(denominator: float, what: str) -> str:
@@ -113,6 +136,7 @@ def _measures(m: appraisal.Measures, first_year: int, totals: appraisal.YearlyTo
         pv_public_costs=public,
         pv_non_public_costs=float(m.pv_non_public_costs),
         pv_community_inputs=float(m.pv_community_inputs),
+        pv_marginal_excess_tax_burden=float(m.pv_marginal_excess_tax_burden),
         npsv=float(m.npsv),
         npsv_excluding_community_inputs=float(m.npsv_excluding_community_inputs),
         bcr_public=none_if_nan(float(m.bcr_public)),
@@ -159,6 +183,8 @@ def _yearly(totals: appraisal.YearlyTotals) -> YearlyFlows:
         public_costs=as_tuple(totals.public_costs),
         non_public_costs=as_tuple(totals.non_public_costs),
         community_inputs=as_tuple(totals.community_inputs),
+        marginal_excess_tax_burden=as_tuple(totals.tax_burden),
+        discounted_marginal_excess_tax_burden=as_tuple(totals.d_tax_burden),
         benefits=as_tuple(totals.social_benefits),
         discounted_benefits=as_tuple(totals.d_social_benefits),
         net=as_tuple(totals.net_social),
@@ -264,6 +290,17 @@ def run(
             "which is not marked verified: " + scenario.confidence_grades.source
         )
     caveats.extend(_reference_caveats(scenario))
+    burden = scenario.marginal_excess_tax_burden
+    tax_burden = (
+        None
+        if burden is None
+        else TaxBurdenUsed(
+            uplift=burden.uplift,
+            options=tuple(o.id for o in scenario.options if burden.applies_to(o.id)),
+            why=burden.why,
+            source=burden.source,
+        )
+    )
     distinct = [schedules.standard]
     if schedules.health.label != schedules.standard.label:
         distinct.append(schedules.health)
@@ -295,7 +332,7 @@ def run(
             for k, b in enumerate(DFT_VALUE_FOR_MONEY)
         ),
         value_for_money_source=VFM_SOURCE,
-        conventions=CONVENTIONS,
+        conventions=(*CONVENTIONS, _tax_burden_convention(scenario)),
         caveats=tuple(caveats),
         options=tuple(options),
         sensitivity=tested,
@@ -304,6 +341,7 @@ def run(
         strategy_map=_strategy_map(scenario),
         references=scenario.references,
         sroi=sroi_view(compiled),
+        tax_burden=tax_burden,
     )
     where = first_non_finite(results)
     if where is not None:

@@ -30,6 +30,7 @@ MEASURE_UNITS: dict[str, str] = {
     "pv_public_costs": "GBP, present value",
     "pv_non_public_costs": "GBP, present value",
     "pv_community_inputs": "GBP, present value",
+    "pv_marginal_excess_tax_burden": "GBP, present value",
     "npsv": "GBP, present value",
     "npsv_excluding_community_inputs": "GBP, present value",
     "bcr_public": "ratio",
@@ -55,6 +56,7 @@ MEASURE_LABELS: dict[str, str] = {
     "pv_public_costs": "PV public costs",
     "pv_non_public_costs": "PV non-public costs",
     "pv_community_inputs": "PV community inputs (valued)",
+    "pv_marginal_excess_tax_burden": "PV marginal excess tax burden",
     "npsv": "NPSV (community inputs valued)",
     "npsv_excluding_community_inputs": "NPSV excluding community inputs",
     "bcr_public": "BCR over public costs",
@@ -83,6 +85,9 @@ class Measures:
     pv_public_costs: float
     pv_non_public_costs: float
     pv_community_inputs: float
+    pv_marginal_excess_tax_burden: float
+    """Cost of raising the public money beyond the money itself [GBP PV]: 0 unless the
+    scenario applies a marginal excess tax burden to the option (docs/methods.md §18)."""
     npsv: float
     npsv_excluding_community_inputs: float
     bcr_public: float | None
@@ -219,6 +224,10 @@ class YearlyFlows:
     public_costs: tuple[float, ...]
     non_public_costs: tuple[float, ...]
     community_inputs: tuple[float, ...]
+    marginal_excess_tax_burden: tuple[float, ...]
+    """uplift x (public costs - cashable fiscal savings); all 0 without one."""
+    discounted_marginal_excess_tax_burden: tuple[float, ...]
+    """The same, each flow discounted on its own schedule [GBP PV per year]."""
     benefits: tuple[float, ...]
     """Counted in PVB (transfers excluded)."""
     discounted_benefits: tuple[float, ...]
@@ -226,6 +235,19 @@ class YearlyFlows:
     net: tuple[float, ...]
     discounted_net: tuple[float, ...]
     cumulative_discounted_net: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class TaxBurdenUsed:
+    """The marginal excess tax burden a scenario applies (docs/methods.md §18)."""
+
+    uplift: float
+    """Excess burden per pound of net public cost [fraction of net public cost]."""
+    options: tuple[str, ...]
+    """Ids of the options it is added to."""
+    why: str
+    """Why the appraisal departs from the Green Book's advice not to include it."""
+    source: str
 
 
 @dataclass(frozen=True)
@@ -709,6 +731,9 @@ class Results:
     vintage, the published value, its price year and the rebasing factor."""
     sroi: SroiView | None = None
     """The SROI view of the same appraisal (SROI guide conventions; None when not computed)."""
+    tax_burden: TaxBurdenUsed | None = None
+    """The marginal excess tax burden applied, if the scenario applies one (else the figures
+    leave it out, as the 2026 Green Book advises: ``conventions`` says so)."""
 
     def option(self, option_id: str) -> OptionResult:
         """The result of one option."""

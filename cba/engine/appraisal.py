@@ -82,6 +82,8 @@ class YearlyTotals:
     subtracting a large transfer would cancel the digits of a small saving)."""
     economic: FloatArray
     social: FloatArray
+    tax_burden: FloatArray
+    """Marginal excess tax burden: uplift x (public costs - cashable fiscal savings)."""
     d_public_costs: FloatArray
     d_non_public_costs: FloatArray
     d_community_inputs: FloatArray
@@ -91,10 +93,11 @@ class YearlyTotals:
     d_fiscal_in_pvb: FloatArray
     d_economic: FloatArray
     d_social: FloatArray
+    d_tax_burden: FloatArray
     pv: dict[str, FloatArray]
     """Present values [GBP PV] of public_costs, non_public_costs, community_inputs,
     fiscal_cashable, fiscal_non_cashable, fiscal_transfers, fiscal_in_pvb, economic, social,
-    and benefits_health (the part of PVB discounted on the health schedule), each (...,):
+    tax_burden and benefits_health (the part of PVB discounted on the health schedule), each (...,):
     summed from each line's PV, in the same order whatever the leading axes (so a scale sweep
     at ``n_0`` reproduces a single run exactly)."""
     pv_paid_by_agency: FloatArray
@@ -137,12 +140,14 @@ class YearlyTotals:
 
     @property
     def net_social(self) -> FloatArray:
-        """Net social benefit per year [GBP per year]: benefits less all costs and inputs."""
+        """Net social benefit per year [GBP per year]: benefits less all costs and inputs (and
+        the marginal excess tax burden, where one is applied)."""
         return (
             self.social_benefits
             - self.public_costs
             - self.non_public_costs
             - (self.community_inputs)
+            - self.tax_burden
         )
 
     @property
@@ -153,6 +158,7 @@ class YearlyTotals:
             - self.d_public_costs
             - self.d_non_public_costs
             - (self.d_community_inputs)
+            - self.d_tax_burden
         )
 
 
@@ -172,6 +178,7 @@ def yearly_totals(
     value_cashable: BoolArray,
     value_transfer: BoolArray,
     value_health: BoolArray | None = None,
+    tax_burden_uplift: float | FloatArray = 0.0,
 ) -> YearlyTotals:
     """Yearly totals of one option from its line flows.
 
@@ -199,6 +206,10 @@ def yearly_totals(
         Cashable and transfer flags (fiscal values only).
     value_health : (C,), optional
         True for components discounted on the health schedule (default: none are).
+    tax_burden_uplift : float or (...), optional
+        Marginal excess tax burden per pound of net public cost [fraction] (default 0: none).
+        Each year's burden is ``uplift x (public costs - cashable fiscal savings)``, each flow
+        discounted on its own schedule (docs/methods.md §18).
     """
     public_share = np.sum(np.where(public_agencies, cost_shares, 0.0), axis=-1)  # (Lc,)
     d_cost_lines = cost_flows * cost_factors
@@ -234,26 +245,34 @@ def yearly_totals(
         "social": _select_lines(pv_values, social),
         "benefits_health": _select_lines(pv_values, health & ~transfers),
     }
+    uplift = np.asarray(tax_burden_uplift, dtype=np.float64)
+    public_costs = _weighted(cost_flows, public_share)
+    d_public_costs = _weighted(d_cost_lines, public_share)
+    fiscal_cashable = _select(value_flows, fiscal_cash)
+    d_fiscal_cashable = _select(d_values, fiscal_cash)
+    pv["tax_burden"] = uplift * (pv["public_costs"] - pv["fiscal_cashable"])
     return YearlyTotals(
         pv=pv,
-        public_costs=_weighted(cost_flows, public_share),
+        public_costs=public_costs,
         non_public_costs=_weighted(cost_flows, 1.0 - public_share),
         community_inputs=np.sum(input_flows, axis=-2),
-        fiscal_cashable=_select(value_flows, fiscal_cash),
+        fiscal_cashable=fiscal_cashable,
         fiscal_non_cashable=_select(value_flows, fiscal_non_cash),
         fiscal_transfers=_select(value_flows, transfers),
         fiscal_in_pvb=_select(value_flows, counted),
         economic=_select(value_flows, economic),
         social=_select(value_flows, social),
-        d_public_costs=_weighted(d_cost_lines, public_share),
+        tax_burden=uplift[..., np.newaxis] * (public_costs - fiscal_cashable),
+        d_public_costs=d_public_costs,
         d_non_public_costs=_weighted(d_cost_lines, 1.0 - public_share),
         d_community_inputs=np.sum(d_inputs, axis=-2),
-        d_fiscal_cashable=_select(d_values, fiscal_cash),
+        d_fiscal_cashable=d_fiscal_cashable,
         d_fiscal_non_cashable=_select(d_values, fiscal_non_cash),
         d_fiscal_transfers=_select(d_values, transfers),
         d_fiscal_in_pvb=_select(d_values, counted),
         d_economic=_select(d_values, economic),
         d_social=_select(d_values, social),
+        d_tax_burden=uplift[..., np.newaxis] * (d_public_costs - d_fiscal_cashable),
         pv_paid_by_agency=_to_agencies(pv_costs, cost_shares),
         pv_contributed_by_agency=_to_agencies(pv_inputs, input_contributors),
         pv_fiscal_by_agency=_to_agencies(pv_values, fiscal_to),
@@ -317,8 +336,10 @@ class Measures:
     pv_public_costs: FloatArray
     pv_non_public_costs: FloatArray
     pv_community_inputs: FloatArray
+    pv_marginal_excess_tax_burden: FloatArray
+    """PV of the marginal excess tax burden [GBP PV]; 0 where none is applied."""
     npsv: FloatArray
-    """PVB - all costs - valued community inputs [GBP PV]."""
+    """PVB - all costs - valued community inputs - METB [GBP PV]."""
     npsv_excluding_community_inputs: FloatArray
     bcr_public: FloatArray
     """(PVB - non-public costs) / public costs [ratio]."""
@@ -419,8 +440,10 @@ def measures(
     -----
     Conventions (GB §5.54-5.56; LP2014; DfT TAG): costs to non-public agencies are netted
     from benefits in the BCR numerator, so the denominator is the public cost base; the
-    second BCR adds valued community inputs to that base. Returns on investment are over the
-    public cost base. Transfers count in fiscal returns but not in PVB.
+    second BCR adds valued community inputs to that base. A marginal excess tax burden, where
+    one is applied, is a cost no agency pays: netted in the numerators like non-public costs.
+    Returns on investment are over the public cost base. Transfers count in fiscal returns but
+    not in PVB.
     """
     pv = totals.pv
     found: dict[str, Any] = {}
@@ -437,8 +460,16 @@ def measures(
     def npsv() -> FloatArray:
         public, non_public = get("pv_public_costs"), get("pv_non_public_costs")
         return net_present_social_value(
-            get("pv_benefits"), public + non_public + get("pv_community_inputs")
+            get("pv_benefits"),
+            public + non_public + get("pv_community_inputs") + get("pv_marginal_excess_tax_burden"),
         )
+
+    def numerator() -> FloatArray:
+        """The BCRs' numerator: PVB less the costs that are not public budget costs."""
+        result: FloatArray = (
+            get("pv_benefits") - get("pv_non_public_costs") - get("pv_marginal_excess_tax_burden")
+        )
+        return result
 
     def irr() -> FloatArray:
         if with_irr:
@@ -465,16 +496,17 @@ def measures(
         "pv_public_costs": lambda: pv["public_costs"],
         "pv_non_public_costs": lambda: pv["non_public_costs"],
         "pv_community_inputs": lambda: pv["community_inputs"],
+        "pv_marginal_excess_tax_burden": lambda: pv["tax_burden"],
         "npsv": npsv,
         "npsv_excluding_community_inputs": lambda: net_present_social_value(
-            get("pv_benefits"), get("pv_public_costs") + get("pv_non_public_costs")
+            get("pv_benefits"),
+            get("pv_public_costs")
+            + get("pv_non_public_costs")
+            + get("pv_marginal_excess_tax_burden"),
         ),
-        "bcr_public": lambda: ratio_over_positive(
-            get("pv_benefits") - get("pv_non_public_costs"), get("pv_public_costs")
-        ),
+        "bcr_public": lambda: ratio_over_positive(numerator(), get("pv_public_costs")),
         "bcr_public_and_community": lambda: ratio_over_positive(
-            get("pv_benefits") - get("pv_non_public_costs"),
-            get("pv_public_costs") + get("pv_community_inputs"),
+            numerator(), get("pv_public_costs") + get("pv_community_inputs")
         ),
         "fiscal_roi": lambda: ratio_over_positive(get("pv_fiscal"), get("pv_public_costs")),
         "economic_roi": lambda: ratio_over_positive(

@@ -25,7 +25,7 @@ from cba.results import (
     SensitivityResults,
 )
 
-RESULTS_FORMAT = "1.3"
+RESULTS_FORMAT = "1.4"
 """Version of this JSON layout; a reader checks ``cba_results``."""
 
 LINE_UNITS: dict[str, str] = {

@@ -206,14 +206,17 @@ def print_summary(results: Results, console: Console, notes: bool = True) -> Non
             "dim",
         ),
     )
+    rows = _ROWS
+    if results.tax_burden is not None:  # its own line, after the costs it is raised on
+        rows = (*_ROWS[:3], ("pv_marginal_excess_tax_burden", "money"), *_ROWS[3:])
     labels = Column(
         "Figure (incremental)",
-        tuple(MEASURE_LABELS[name] for name, _ in _ROWS),
+        tuple(MEASURE_LABELS[name] for name, _ in rows),
         figures=False,
         justify="left",
     )
     figures = [
-        Column(option.name, tuple(_cell(option.incremental, name, kind) for name, kind in _ROWS))
+        Column(option.name, tuple(_cell(option.incremental, name, kind) for name, kind in rows))
         for option in options
     ]
     if results.variant:
@@ -226,6 +229,14 @@ def print_summary(results: Results, console: Console, notes: bool = True) -> Non
     for option in options:
         for figure, reason in option.incremental.undefined.items():
             say(console, f"  {option.option_id}: {MEASURE_LABELS[figure]} undefined: {reason}")
+    if results.tax_burden is not None:
+        burden = results.tax_burden
+        say(
+            console,
+            f"  Marginal excess tax burden: {burden.uplift:.0%} of net public cost on "
+            f"{', '.join(burden.options)} (the Green Book advises leaving it out but for private "
+            f"finance options; here: {burden.why})",
+        )
     if results.sroi is not None:
         for line in sroi_lines(results):
             say(console, line)

@@ -352,6 +352,14 @@ class OptionModel:
             )
         return hours * self.value(f"{path}.value_per_hour", item.value_per_hour)
 
+    def tax_burden_uplift(self) -> Any:
+        """The marginal excess tax burden on this option [fraction of net public cost]: the
+        scenario's uplift where it names the option, else 0 (docs/methods.md §18)."""
+        burden = self.scenario.marginal_excess_tax_burden
+        if burden is None or not burden.applies_to(self.option.id):
+            return 0.0
+        return self.value("marginal_excess_tax_burden.uplift", burden.uplift)
+
     # --- assembly ---------------------------------------------------------------------------
     def build(self) -> tuple[appraisal.YearlyTotals, LineArrays]:
         """The option's yearly totals and the arrays behind them."""
@@ -472,6 +480,7 @@ class OptionModel:
             "value_cashable": np.array([cashable[i] for i in values_kept], dtype=bool),
             "value_transfer": np.array([transfer[i] for i in values_kept], dtype=bool),
             "value_health": np.array([health[i] for i in values_kept], dtype=bool),
+            "tax_burden_uplift": self.tax_burden_uplift(),
         }
         return LineArrays(
             cost_base,

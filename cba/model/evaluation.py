@@ -44,10 +44,21 @@ if TYPE_CHECKING:
 FloatArray = NDArray[np.float64]
 
 NONLINEAR_KEYS = frozenset(
-    {"drop_off", "duration_years", "start_year", "end_year", "constant_rate", "rate", "schedule"}
+    {
+        "drop_off",
+        "duration_years",
+        "start_year",
+        "end_year",
+        "constant_rate",
+        "rate",
+        "schedule",
+        "uplift",
+    }
 )
-"""Inputs the NPSV is not an affine function of (every other evaluable input enters one
-product of a line's flows, so the NPSV moves in a straight line with it)."""
+"""Inputs the NPSV is not evaluated as an affine function of (every other evaluable input
+enters one product of a line's flows, so the NPSV moves in a straight line with it). The
+marginal excess tax burden's ``uplift`` is affine, but no line reads it: it scales an
+option's net public cost, so an evaluation setting it computes every line anew."""
 
 KINDS: dict[str, str] = {
     "amount_per_year": "cost amount",
@@ -80,6 +91,7 @@ KINDS: dict[str, str] = {
     "rate": "discounting",
     "schedule": "discounting",
     "health_schedule": "discounting",
+    "uplift": "tax burden",
 }
 """What kind of input each key is (used to pick the default sensitivity set)."""
 
@@ -137,6 +149,7 @@ HEADLINE: tuple[str, ...] = (
     "pv_benefits",
     "pv_public_costs",
     "pv_non_public_costs",
+    "pv_marginal_excess_tax_burden",
     "pv_community_inputs",
     "bcr_public",
     "bcr_public_and_community",
@@ -636,7 +649,10 @@ class CompiledScenario:
                 for path, v in given.items()
                 if not self.parameters[path].choices
             }
-            rates = any(p.startswith("discounting.") for p in given)
+            # New discount rates or a new tax-burden uplift change every line's totals.
+            rates = any(
+                p.startswith(("discounting.", "marginal_excess_tax_burden.")) for p in given
+            )
             shared = any(p.startswith("confidence_grades.") for p in given)
             for option in scenario.options:
                 prefix = f"options.{option.id}."

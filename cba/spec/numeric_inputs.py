@@ -76,6 +76,7 @@ UNITS: dict[str, str] = {
     "schedule": "named schedule",
     "confidence_grade": "grade",
     "health_schedule": "named schedule",
+    "uplift": "fraction of net public cost",
 }
 """Unit of an input by its key (the last named segment of its path)."""
 
@@ -110,6 +111,7 @@ EVALUABLE_KEYS = frozenset(
         "end_year",
         "constant_rate",
         "rate",
+        "uplift",
     }
 )
 """Keys of the inputs a compiled scenario varies without re-validating it (amounts, counts,

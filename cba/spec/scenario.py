@@ -34,6 +34,7 @@ from cba.spec.scale import MIN_TABLE_RATIO, Coordination, Scale, Table, table_va
 from cba.spec.sensitivity import Sensitivity
 from cba.spec.sroi import SroiSettings
 from cba.spec.strategy_map import MapOption, StrategyMap
+from cba.spec.tax_burden import MarginalExcessTaxBurden
 from cba.spec.uncertainty import MonteCarlo, Uncertainty
 
 MAX_SWEEP_CELLS = 2_000_000
@@ -233,6 +234,10 @@ class Scenario(StrictModel):
     sroi: SroiSettings = Field(default_factory=SroiSettings)
     """Conventions of the SROI view shown beside the Green Book figures (docs/sroi.md).
     Default: the SROI guide's, with each year's benefits discounted as at its end."""
+    marginal_excess_tax_burden: MarginalExcessTaxBurden | None = None
+    """An uplift for the excess burden of raising public funds on the options named, shown as
+    its own line (docs/methods.md §18). Default: none, as the 2026 Green Book advises for all
+    but private finance model options."""
 
     @model_validator(mode="after")
     def _map_options(self) -> Self:

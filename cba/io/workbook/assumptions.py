@@ -27,6 +27,7 @@ from cba.results import Results
 from cba.spec.benefits import FiscalValue
 from cba.spec.community import TimeInput
 from cba.spec.scenario import Scenario
+from cba.spec.tax_burden import GREEN_BOOK_2026_ADVICE
 
 TITLE = "Assumptions"
 COLUMNS = ("Option", "Line", "Assumption", "Value", "Unit", "Source / basis")
@@ -293,6 +294,28 @@ def write_assumptions(
                 schedule.source if k == 0 else AS_ABOVE,
                 "cba percent",
             )
+    t.heading("Costs of raising public funds (marginal excess tax burden)")
+    burden = results.tax_burden
+    if burden is None:
+        t.add(
+            "",
+            "all options",
+            "Not included (the Green Book's general advice)",
+            "none",
+            "fraction of net public cost",
+            GREEN_BOOK_2026_ADVICE,
+            "cba label",
+        )
+    else:
+        t.add(
+            "",
+            ", ".join(burden.options),
+            "Uplift on net public cost (public costs - cashable fiscal savings)",
+            burden.uplift,
+            "fraction of net public cost",
+            f"{burden.source} Why it is included: {burden.why}",
+            "cba percent",
+        )
     t.heading("Optimism bias: Mott MacDonald (2002) upper and lower bounds")
     for k, category in enumerate(mott_macdonald_2002().values()):
         for j, (bound, uplift) in enumerate(

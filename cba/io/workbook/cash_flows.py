@@ -353,6 +353,7 @@ class _Writer:
         # benefits
         section("Benefits [net outcomes per year; value GBP per year]")
         components: list[tuple[int, bool]] = []  # (row, health)
+        cashable_rows: list[tuple[int, bool]] = []  # (row, health) of cashable fiscal values
         for benefit in option.benefits:
             profile_row, outcome_row = row, row + 1
             kind = "health schedule" if benefit.health else "standard schedule"
@@ -410,6 +411,8 @@ class _Writer:
                         "cba money",
                     )
                 components.append((row, benefit.health))
+                if component.value_type == "fiscal" and component.cashable:
+                    cashable_rows.append((row, benefit.health))
                 out.value_pvs.append(
                     (
                         self.absolute(COL_PV, row),
@@ -468,19 +471,33 @@ class _Writer:
             "cba money",
         )
         row = discounted_benefits_row + 1
+        burden = self.results.tax_burden
+        burden_rows: tuple[int, int] | None = None
+        if burden is not None:
+            burden_rows = self.tax_burden_rows(row, option, public_row, cashable_rows)
+            row += 2
 
         # net
         net_row, d_net_row, cum_row = row, row + 1, row + 2
-        c.text(net_row, COL_LABEL, "Net social benefit (benefits - costs - community inputs)")
+        c.text(
+            net_row,
+            COL_LABEL,
+            "Net social benefit (benefits - costs - community inputs"
+            + (" - tax burden)" if burden_rows else ")"),
+        )
         c.text(d_net_row, COL_LABEL, "Net social benefit, discounted")
         c.text(cum_row, COL_LABEL, "Cumulative discounted net social benefit")
         for i in range(self.n):
             col = FIRST_YEAR_COLUMN + i
             costs = f"{ref(col, public_row)}+{ref(col, non_public_row)}+{ref(col, community_row)}"
+            burden_now = burden_then = ""
+            if burden_rows is not None:
+                burden_now = f"-{ref(col, burden_rows[0])}"
+                burden_then = f"-{ref(col, burden_rows[1])}"
             c.formula(
                 net_row,
                 col,
-                f"{ref(col, benefits_row)}-({costs})",
+                f"{ref(col, benefits_row)}-({costs}){burden_now}",
                 option.yearly.net[i],
                 "cba money",
             )
@@ -488,7 +505,7 @@ class _Writer:
                 d_net_row,
                 col,
                 f"{ref(col, discounted_benefits_row)}-({costs})*"
-                f"{ref(col, ROW_STD_FACTOR, absolute_row=True)}",
+                f"{ref(col, ROW_STD_FACTOR, absolute_row=True)}{burden_then}",
                 option.yearly.discounted_net[i],
                 "cba money",
             )
@@ -508,6 +525,8 @@ class _Writer:
             "pv_non_public_costs": ref(COL_PV, non_public_row),
             "pv_community_inputs": ref(COL_PV, community_row),
         }
+        if burden_rows is not None:
+            pv_cells["pv_marginal_excess_tax_burden"] = ref(COL_PV, burden_rows[0])
         row = self.headline(
             row, "Headline figures, this option alone (gross)", pv_cells, option, "gross", out.gross
         )
@@ -554,6 +573,63 @@ class _Writer:
             row = inc_cum_row + 1
         return row + 1, out
 
+    def tax_burden_rows(
+        self,
+        row: int,
+        option: OptionResult,
+        public_row: int,
+        cashable_rows: list[tuple[int, bool]],
+    ) -> tuple[int, int]:
+        """Two rows: the marginal excess tax burden each year, uplift (column D) x (public
+        costs - cashable fiscal savings), and the same discounted, each flow on its own
+        schedule (docs/methods.md §18). Returns (row, discounted row)."""
+        c = self.cells
+        burden = self.results.tax_burden
+        assert burden is not None
+        applied = option.option_id in burden.options
+        d_row = row + 1
+        c.text(
+            row,
+            COL_LABEL,
+            "Marginal excess tax burden = uplift x (public costs - cashable fiscal savings)"
+            if applied
+            else "Marginal excess tax burden: not applied to this option",
+        )
+        c.text(row, COL_KIND, "tax burden")
+        if applied:
+            c.input(
+                row, COL_D, burden.uplift, "cba input percent", "marginal_excess_tax_burden.uplift"
+            )
+        else:
+            c.value(row, COL_D, 0.0, "cba percent")
+        c.text(d_row, COL_LABEL, "Marginal excess tax burden, discounted")
+        uplift = ref(COL_D, row, absolute_column=True)
+        for i in range(self.n):
+            col = FIRST_YEAR_COLUMN + i
+            std = ref(col, ROW_STD_FACTOR, absolute_row=True)
+            savings = "".join(f"-{ref(col, r)}" for r, _ in cashable_rows)
+            d_savings = "".join(
+                f"-{ref(col, r)}*{ref(col, self.factor_row(h), absolute_row=True)}"
+                for r, h in cashable_rows
+            )
+            value = option.yearly.marginal_excess_tax_burden[i]
+            c.formula(row, col, f"{uplift}*({ref(col, public_row)}{savings})", value, "cba money")
+            discounted = option.yearly.discounted_marginal_excess_tax_burden[i]
+            c.formula(
+                d_row,
+                col,
+                f"{uplift}*({ref(col, public_row)}*{std}{d_savings})",
+                discounted,
+                "cba money",
+            )
+        pv = option.gross.pv_marginal_excess_tax_burden
+        pv_savings = "".join(f"-{ref(COL_PV, r)}" for r, _ in cashable_rows)
+        c.formula(
+            row, COL_PV, f"{uplift}*({ref(COL_PV, public_row)}{pv_savings})", pv, "cba total money"
+        )
+        c.formula(d_row, COL_PV, f"SUM({self.years(d_row)})", pv, "cba money")
+        return row, d_row
+
     def headline(
         self,
         row: int,
@@ -591,25 +667,34 @@ class _Writer:
             cells["pv_non_public_costs"],
             cells["pv_community_inputs"],
         )
-        put("npsv", "NPSV (community inputs valued)", f"{b}-{p}-{o}-{k}", m.npsv, "cba highlight")
+        t = ""  # the marginal excess tax burden, where one is applied: netted like other costs
+        if "pv_marginal_excess_tax_burden" in pv:
+            name = "pv_marginal_excess_tax_burden"
+            put(name, "PV marginal excess tax burden", pv[name], getattr(m, name), "cba money")
+            t = f"-{cells[name]}"
+        put(
+            "npsv", "NPSV (community inputs valued)", f"{b}-{p}-{o}-{k}{t}", m.npsv, "cba highlight"
+        )
         put(
             "npsv_excluding_community_inputs",
             "NPSV excluding community inputs",
-            f"{b}-{p}-{o}",
+            f"{b}-{p}-{o}{t}",
             m.npsv_excluding_community_inputs,
             "cba money",
         )
         put(
             "bcr_public",
-            "BCR over public costs = (PVB - non-public costs) / public costs",
-            f'IF({p}>0,({b}-{o})/{p},"undefined")',
+            "BCR over public costs = (PVB - non-public costs"
+            + (" - tax burden" if t else "")
+            + ") / public costs",
+            f'IF({p}>0,({b}-{o}{t})/{p},"undefined")',
             m.bcr_public,
             "cba ratio",
         )
         put(
             "bcr_public_and_community",
             "BCR over public costs + community inputs",
-            f'IF({p}+{k}>0,({b}-{o})/({p}+{k}),"undefined")',
+            f'IF({p}+{k}>0,({b}-{o}{t})/({p}+{k}),"undefined")',
             m.bcr_public_and_community,
             "cba ratio",
         )

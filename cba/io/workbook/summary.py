@@ -36,6 +36,7 @@ LIVE = (
     "pv_public_costs",
     "pv_non_public_costs",
     "pv_community_inputs",
+    "pv_marginal_excess_tax_burden",
 )
 """Figures that are formulas referring to the Cash flows sheet."""
 
@@ -155,6 +156,25 @@ WATERFALL_STEPS = (
 standing on zero."""
 
 
+def headline_rows(results: Results) -> tuple[tuple[str, str], ...]:
+    """The Summary's headline figures: ``ROWS``, with the marginal excess tax burden after the
+    costs where the scenario applies one."""
+    if results.tax_burden is None:
+        return ROWS
+    at = [name for name, _ in ROWS].index("pv_non_public_costs") + 1
+    return (*ROWS[:at], ("pv_marginal_excess_tax_burden", "cba money"), *ROWS[at:])
+
+
+def waterfall_steps(results: Results) -> tuple[tuple[str, str, float], ...]:
+    """The waterfall's steps: ``WATERFALL_STEPS``, with a step for the marginal excess tax
+    burden after the other costs where the scenario applies one."""
+    if results.tax_burden is None:
+        return WATERFALL_STEPS
+    at = [name for _, name, _ in WATERFALL_STEPS].index("pv_non_public_costs") + 1
+    step = ("Tax burden (METB)", "pv_marginal_excess_tax_burden", -1.0)
+    return (*WATERFALL_STEPS[:at], step, *WATERFALL_STEPS[at:])
+
+
 @dataclass(frozen=True)
 class WaterfallRows:
     """Where an option's waterfall table sits on the Summary: step rows (inclusive)."""
@@ -173,7 +193,12 @@ class SummaryCells:
 
 
 def _waterfall(
-    c: SheetCells, row: int, option: OptionResult, headline: dict[str, int], column: int
+    c: SheetCells,
+    row: int,
+    option: OptionResult,
+    headline: dict[str, int],
+    column: int,
+    steps: tuple[tuple[str, str, float], ...] = WATERFALL_STEPS,
 ) -> int:
     """The steps from the benefits through each cost to the NPSV, as live formulas on the
     headline cells (``headline``: figure -> row, in the option's ``column``), with
@@ -183,7 +208,7 @@ def _waterfall(
         c.text(row, 1 + j, label, "cba header")
     start = 0.0
     first = row + 1
-    for k, (label, name, sign) in enumerate(WATERFALL_STEPS):
+    for k, (label, name, sign) in enumerate(steps):
         r = first + k
         c.text(r, 1, label)
         figure = getattr(option.incremental, name)
@@ -246,7 +271,7 @@ def _waterfall(
             0.0 if rising else span_below,
             "cba money",
         )
-    return first + len(WATERFALL_STEPS) - 1
+    return first + len(steps) - 1
 
 
 NAMED = {
@@ -259,6 +284,7 @@ NAMED = {
     "pv_public_costs": "PV_public_costs",
     "pv_non_public_costs": "PV_other_costs",
     "pv_community_inputs": "PV_community_inputs",
+    "pv_marginal_excess_tax_burden": "PV_tax_burden",
     "fiscal_roi": "Fiscal_ROI",
     "economic_roi": "Economic_ROI",
     "public_value_roi": "Public_value_ROI",
@@ -279,7 +305,7 @@ def _name_headline(sheet: Worksheet, option_id: str, cells: dict[str, str]) -> d
         return out
     for figure, label in NAMED.items():
         name = f"{label}_{option_id.replace('-', '_')}"
-        if name in workbook.defined_names:
+        if name in workbook.defined_names or figure not in cells:
             continue
         workbook.defined_names[name] = DefinedName(name, attr_text=cells[figure])
         out[figure] = name
@@ -420,13 +446,14 @@ def write_summary(
     for j, option in enumerate(options):
         c.text(row, 3 + j, option.name, "cba header")
     row += 1
-    rows_of = {name: row + i for i, (name, _) in enumerate(ROWS)}
+    shown = headline_rows(results)
+    rows_of = {name: row + i for i, (name, _) in enumerate(shown)}
     cf_cells = layout.options[cf.option_id]
     factors = (
         quote_sheet(cash_flows.TITLE) + layout.year_range(cash_flows.ROW_STD_FACTOR),
         quote_sheet(cash_flows.TITLE) + layout.year_range(cash_flows.ROW_HEALTH_FACTOR),
     )
-    for name, style in ROWS:
+    for name, style in shown:
         c.text(row, 1, MEASURE_LABELS[name])
         c.text(
             row,
@@ -468,7 +495,7 @@ def write_summary(
             len(WATERFALL_HEADERS),
             200,
         )
-        last = _waterfall(c, row + 2, option, rows_of, 3 + j)
+        last = _waterfall(c, row + 2, option, rows_of, 3 + j, waterfall_steps(results))
         for k in range(len(WATERFALL_HEADERS)):
             heading_cell = sheet.cell(row + 2, 1 + k)
             heading_cell.alignment = Alignment(wrap_text=True, vertical="top")
