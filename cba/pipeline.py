@@ -65,7 +65,7 @@ CONVENTIONS: tuple[str, ...] = (
 
 
 def _tax_burden_convention(scenario: Scenario) -> str:
-    """How the costs of raising public funds are treated in this run (docs/methods.md §18)."""
+    """How the costs of raising public funds are treated in this run (docs/methods.md §19)."""
     burden = scenario.marginal_excess_tax_burden
     if burden is None:
         return (

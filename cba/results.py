@@ -87,7 +87,7 @@ class Measures:
     pv_community_inputs: float
     pv_marginal_excess_tax_burden: float
     """Cost of raising the public money beyond the money itself [GBP PV]: 0 unless the
-    scenario applies a marginal excess tax burden to the option (docs/methods.md §18)."""
+    scenario applies a marginal excess tax burden to the option (docs/methods.md §19)."""
     npsv: float
     npsv_excluding_community_inputs: float
     bcr_public: float | None
@@ -239,7 +239,7 @@ class YearlyFlows:
 
 @dataclass(frozen=True)
 class TaxBurdenUsed:
-    """The marginal excess tax burden a scenario applies (docs/methods.md §18)."""
+    """The marginal excess tax burden a scenario applies (docs/methods.md §19)."""
 
     uplift: float
     """Excess burden per pound of net public cost [fraction of net public cost]."""

@@ -1,4 +1,4 @@
-"""The marginal excess tax burden (docs/methods.md §18): a case worked by hand, the options it
+"""The marginal excess tax burden (docs/methods.md §19): a case worked by hand, the options it
 applies to, the Green Book's default of leaving it out, a reference for its uplift, what-ifs on
 it and its place in the JSON, the terminal and the workbook."""
 

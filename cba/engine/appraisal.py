@@ -209,7 +209,7 @@ def yearly_totals(
     tax_burden_uplift : float or (...), optional
         Marginal excess tax burden per pound of net public cost [fraction] (default 0: none).
         Each year's burden is ``uplift x (public costs - cashable fiscal savings)``, each flow
-        discounted on its own schedule (docs/methods.md §18).
+        discounted on its own schedule (docs/methods.md §19).
     """
     public_share = np.sum(np.where(public_agencies, cost_shares, 0.0), axis=-1)  # (Lc,)
     d_cost_lines = cost_flows * cost_factors

@@ -354,7 +354,7 @@ class OptionModel:
 
     def tax_burden_uplift(self) -> Any:
         """The marginal excess tax burden on this option [fraction of net public cost]: the
-        scenario's uplift where it names the option, else 0 (docs/methods.md §18)."""
+        scenario's uplift where it names the option, else 0 (docs/methods.md §19)."""
         burden = self.scenario.marginal_excess_tax_burden
         if burden is None or not burden.applies_to(self.option.id):
             return 0.0

@@ -236,7 +236,7 @@ class Scenario(StrictModel):
     Default: the SROI guide's, with each year's benefits discounted as at its end."""
     marginal_excess_tax_burden: MarginalExcessTaxBurden | None = None
     """An uplift for the excess burden of raising public funds on the options named, shown as
-    its own line (docs/methods.md §18). Default: none, as the 2026 Green Book advises for all
+    its own line (docs/methods.md §19). Default: none, as the 2026 Green Book advises for all
     but private finance model options."""
 
     @model_validator(mode="after")

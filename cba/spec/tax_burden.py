@@ -1,5 +1,5 @@
 """The marginal excess tax burden (METB) in the scenario language: the cost to the economy of
-raising the public money an option needs, beyond the money itself (docs/methods.md §18).
+raising the public money an option needs, beyond the money itself (docs/methods.md §19).
 
 The 2026 Green Book (chapter 6, "Costs of raising public funds") advises that these costs
 should not generally be included in appraisal: most proposals are funded from pre-determined

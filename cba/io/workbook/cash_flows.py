@@ -582,7 +582,7 @@ class _Writer:
     ) -> tuple[int, int]:
         """Two rows: the marginal excess tax burden each year, uplift (column D) x (public
         costs - cashable fiscal savings), and the same discounted, each flow on its own
-        schedule (docs/methods.md §18). Returns (row, discounted row)."""
+        schedule (docs/methods.md §19). Returns (row, discounted row)."""
         c = self.cells
         burden = self.results.tax_burden
         assert burden is not None

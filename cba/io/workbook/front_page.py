@@ -77,6 +77,7 @@ def verdict(results: Results, option: OptionResult, headline: dict[str, str]) ->
     """The verdict as a formula on the Summary's headline cells, and the text it gives."""
     m = option.incremental
     n, prices = len(results.years), results.price_base_year
+    net_of = "other costs" if results.tax_burden is None else "other costs and the tax burden"
     years = "1 year" if n == 1 else f"{n} years"
     pieces: list[tuple[str, str]] = [
         (
@@ -105,9 +106,9 @@ def verdict(results: Results, option: OptionResult, headline: dict[str, str]) ->
             _ratio_words(m.bcr_public, "£"),
         ),
         (
-            '" of benefits net of other costs (the BCR over public costs; DfT value-for-money '
+            f'" of benefits net of {net_of} (the BCR over public costs; DfT value-for-money '
             "category '\"",
-            " of benefits net of other costs (the BCR over public costs; DfT value-for-money "
+            f" of benefits net of {net_of} (the BCR over public costs; DfT value-for-money "
             "category '",
         ),
         (headline["value_for_money"], m.value_for_money or "undefined"),
@@ -198,7 +199,7 @@ def write_front_page(
             merge_row(sheet, row, 1, COLUMNS)
             sheet.row_dimensions[row].height = _row_height(sentence, int(span * 1.15))
             row += 1
-        row = _who_pays(c, row + 1, option) + 1
+        row = _who_pays(c, row + 1, option, results) + 1
         waterfall = summary.waterfall[option.option_id]
         waterfall_chart(
             sheet,
@@ -222,7 +223,7 @@ def write_front_page(
     return first
 
 
-def _who_pays(c: SheetCells, row: int, option: OptionResult) -> int:
+def _who_pays(c: SheetCells, row: int, option: OptionResult, results: Results | None = None) -> int:
     """Who pays and who gains, by agency (the engine's figures; the Agencies sheet has more).
     Returns the last row written."""
     c.text(
@@ -273,10 +274,16 @@ def _who_pays(c: SheetCells, row: int, option: OptionResult) -> int:
         "gains: fiscal, economic and social benefits received. The engine's figures at the "
         "time of the run; the Agencies sheet has the returns on investment."
     )
+    burden = option.incremental.pv_marginal_excess_tax_burden
+    if results is not None and results.tax_burden is not None and burden != 0.0:
+        note += (
+            f" The marginal excess tax burden ({money(burden)}) is a cost to the economy that no "
+            "agency pays: the net positions add up to the NPSV before it."
+        )
     cell = c.text(row, 1, note, "cba note")
     cell.alignment = Alignment(wrap_text=True, vertical="top")
     merge_row(c.sheet, row, 1, COLUMNS)
-    c.sheet.row_dimensions[row].height = 32
+    c.sheet.row_dimensions[row].height = 32 if len(note) < 260 else 44
     return row
 
 
