@@ -167,7 +167,8 @@ class ValueComponentResult:
 
     value_type: str
     amount_per_outcome: float
-    """[GBP per outcome], at the price base year (after rebasing)."""
+    """[GBP per outcome], at the price base year (after rebasing); for a value by year, the
+    value in the line's first year with outcomes."""
     agency: str | None
     cashable: bool
     transfer: bool
@@ -175,6 +176,10 @@ class ValueComponentResult:
     """[GBP per year], undiscounted."""
     pv: float
     source: str
+    amounts_by_year: tuple[float, ...] | None = None
+    """For a unit value given by year (``amount_series``): the value per outcome in each year
+    [GBP per outcome, price base year], 0 in years it does not give; None for one amount.
+    ``amount_per_outcome`` is then the value in the line's first year with outcomes."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +190,8 @@ class ChainStep:
     factor: float
     """What this step keeps of the previous one [fraction]; 1 for the gross step."""
     outcomes_first_year: float
-    """Outcomes in the line's first year after this step [outcomes per year]."""
+    """Outcomes in the line's first year after this step [outcomes per year] (for
+    ``outcomes_series``, its first year with outcomes)."""
     outcomes_total: float
     """Outcomes over the appraisal period after this step [outcomes], undiscounted."""
     pv: float

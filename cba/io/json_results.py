@@ -37,6 +37,7 @@ LINE_UNITS: dict[str, str] = {
     "hours_per_year": "hours per year",
     "value_per_hour": "GBP per hour, price base year",
     "amount_per_outcome": "GBP per outcome, price base year",
+    "amounts_by_year": "GBP per outcome, price base year, year by year from first_year",
     "net_outcomes": "outcomes per year",
     "outcomes_first_year": "outcomes per year, in the line's first year",
     "outcomes_total": "outcomes over the appraisal period",
