@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cba import __version__
+from cba.distribution import distributional_view
 from cba.engine import appraisal
 from cba.engine.metrics import sign_changes
 from cba.map_results import MapAppraisal
@@ -304,6 +305,7 @@ def run(
         strategy_map=_strategy_map(scenario),
         references=scenario.references,
         sroi=sroi_view(compiled),
+        distributional=distributional_view(scenario, tuple(options)),
     )
     where = first_non_finite(results)
     if where is not None:

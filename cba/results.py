@@ -140,6 +140,8 @@ class CostLineResult:
     """After optimism bias [GBP per year], undiscounted."""
     pv: float
     source: str
+    income_group: str | None = None
+    """Income group that pays (``distributional_weights``); None: weight 1."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,8 @@ class BenefitLineResult:
     pv: float
     """PV counted in PVB [GBP PV] (transfers excluded)."""
     source: str
+    income_group: str | None = None
+    """Income group that gains (``distributional_weights``); None: weight 1."""
 
 
 @dataclass(frozen=True)
@@ -676,6 +680,69 @@ class SroiView:
 
 
 @dataclass(frozen=True)
+class IncomeGroupWeight:
+    """One income group and its distributional weight (Green Book Annex A3)."""
+
+    group_id: str
+    name: str
+    income: float
+    """Median equivalised household income [GBP per household per year, price base year]."""
+    weight: float
+    """``(reference income / income) ** elasticity`` [dimensionless]."""
+    source: str
+
+
+@dataclass(frozen=True)
+class WeightedMeasures:
+    """Unweighted and weighted present values of one option, gross or incremental [GBP PV].
+
+    A line's weight is its income group's; a line without a group, and every community input,
+    has weight 1."""
+
+    pv_benefits: float
+    weighted_pv_benefits: float
+    pv_costs: float
+    """PV of public and non-public costs, after optimism bias."""
+    weighted_pv_costs: float
+    pv_community_inputs: float
+    """Valued community inputs (weight 1)."""
+    npsv: float
+    weighted_npsv: float
+    """Weighted PV benefits - weighted PV costs - PV community inputs."""
+
+
+@dataclass(frozen=True)
+class WeightedOption:
+    """The weighted figures of one option: gross and against the counterfactual."""
+
+    option_id: str
+    name: str
+    gross: WeightedMeasures
+    incremental: WeightedMeasures
+
+
+@dataclass(frozen=True)
+class DistributionalView:
+    """Distributional weights and the weighted figures, beside the unweighted ones (Green Book
+    2022, Annex A3: weighted estimates alongside unweighted ones)."""
+
+    elasticity: float
+    """Elasticity of the marginal utility of income [dimensionless]."""
+    reference_income: float
+    """[GBP per household per year, price base year]."""
+    source: str
+    groups: tuple[IncomeGroupWeight, ...]
+    options: tuple[WeightedOption, ...]
+
+    def option(self, option_id: str) -> WeightedOption:
+        """The weighted figures of one option."""
+        for option in self.options:
+            if option.option_id == option_id:
+                return option
+        raise KeyError(option_id)
+
+
+@dataclass(frozen=True)
 class Results:
     """The appraisal of one scenario."""
 
@@ -715,6 +782,9 @@ class Results:
     vintage, the published value, its price year and the rebasing factor."""
     sroi: SroiView | None = None
     """The SROI view of the same appraisal (SROI guide conventions; None when not computed)."""
+    distributional: DistributionalView | None = None
+    """Weighted figures beside the unweighted ones (Green Book Annex A3); None without a
+    ``distributional_weights`` block."""
 
     def option(self, option_id: str) -> OptionResult:
         """The result of one option."""

@@ -124,12 +124,14 @@ def results_to_dict(
 ) -> dict[str, Any]:
     """The whole results object as plain JSON-ready data, with units and provenance, and the
     digests of the workbook written with it (``{"content_digest": ..., "sha256": ...}``)."""
+    figures = _plain(results)
+    figures.pop("distributional")  # its own section below, with units, when there is one
     out = {
         "cba_results": RESULTS_FORMAT,
         "provenance": _plain(provenance or {}),
         **({"workbook": dict(workbook)} if workbook is not None else {}),
         "units": {"measures": MEASURE_UNITS, "lines": LINE_UNITS, "references": REFERENCE_UNITS},
-        **_plain(results),
+        **figures,
     }
     if results.sensitivity is not None:
         out["sensitivity"] = sensitivity_to_dict(results.sensitivity)
@@ -144,7 +146,33 @@ def results_to_dict(
             "years": list(results.years),
             **_plain(results.sroi),
         }
+    if results.distributional is not None:
+        out["distributional_weights"] = {
+            "units": DISTRIBUTIONAL_UNITS,
+            "note": DISTRIBUTIONAL_NOTE,
+            **_plain(results.distributional),
+        }
     return out
+
+
+DISTRIBUTIONAL_UNITS = {
+    "elasticity": "dimensionless (elasticity of the marginal utility of income)",
+    "reference_income, income": "GBP per household per year, price base year",
+    "weight": "dimensionless: (reference_income / income) ** elasticity",
+    "pv_benefits, pv_costs, pv_community_inputs, npsv": "GBP, present value, unweighted",
+    "weighted_pv_benefits, weighted_pv_costs": "GBP, present value, each line times its weight",
+    "weighted_npsv": "GBP, present value: weighted_pv_benefits - weighted_pv_costs - "
+    "pv_community_inputs",
+}
+"""Units of the ``distributional_weights`` section."""
+
+DISTRIBUTIONAL_NOTE = (
+    "Distributional weights (Green Book 2022, Annex A3): each benefit and cost line's PV times "
+    "its income group's weight; lines without a group and community inputs have weight 1. "
+    "Shown beside the unweighted figures, never instead of them. Incremental figures are each "
+    "option minus the counterfactual."
+)
+"""What the ``distributional_weights`` section is, for a reader of the JSON alone."""
 
 
 def results_to_json(

@@ -541,6 +541,7 @@ class OptionModel:
                 flows=as_tuple(cost_flows[i]),
                 pv=float(present_value(cost_flows[i], self.standard)),
                 source=line.source,
+                income_group=line.income_group,
             )
             for i, line in enumerate(self.option.costs)
         )
@@ -653,6 +654,7 @@ class OptionModel:
                     components=tuple(components),
                     pv=steps[-1].pv,
                     source=line.source,
+                    income_group=line.income_group,
                 )
             )
         return tuple(out)

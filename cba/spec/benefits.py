@@ -13,6 +13,7 @@ from cba.spec.base import (
     AgencyRef,
     Fraction,
     Identifier,
+    IncomeGroupRef,
     MoneyPerOutcome,
     OneOf,
     OutcomesPerYear,
@@ -162,6 +163,9 @@ class BenefitLine(StrictModel):
     """Price year of the unit values. Default: the scenario's price_base_year."""
     source: Source
     """Where the outcome numbers come from."""
+    income_group: IncomeGroupRef | None = None
+    """The income group (``distributional_weights.groups``) that gains or pays, for the
+    weighted figures. Default: none (weight 1)."""
     scaling: ScalingLaw | None = None
     """How the outcomes vary with the option's scale driver. Default: in proportion."""
     uncertain: UncertainValues = Field(default_factory=dict)
