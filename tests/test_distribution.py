@@ -188,3 +188,27 @@ def test_json_and_terminal_show_weighted_beside_unweighted() -> None:
 
     lines = distributional_lines(results)
     assert any("weighted NPSV £2,519" in line and "unweighted £300" in line for line in lines)
+
+
+def test_workbook_sheet_has_live_weights_and_recalculates(tmp_path: Any) -> None:
+    import openpyxl
+
+    from cba.io.workbook.writer import build_workbook
+    from tests import libreoffice as lo
+
+    loaded = scenario_from_dict(scenario())
+    results = cba.run(loaded, sensitivity=False)
+    data, _ = build_workbook(results, loaded, {"command": "test"}, None)
+    path = tmp_path / "weights.xlsx"
+    path.write_bytes(data)
+    sheet = openpyxl.load_workbook(path)["Distributional weights"]
+    formulas = [str(c.value) for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert any(f.startswith("=($B$5/C") and f.endswith(")^$B$4") for f in formulas)
+    lo.require_libreoffice()
+    assert lo.recalculate_and_compare([path], tmp_path / "out")[path] == []
+    plain = scenario_from_dict(scenario(weights=False))
+    data, _ = build_workbook(cba.run(plain, sensitivity=False), plain, {"command": "t"}, None)
+    (tmp_path / "plain.xlsx").write_bytes(data)
+    assert (
+        "Distributional weights" not in openpyxl.load_workbook(tmp_path / "plain.xlsx").sheetnames
+    )
