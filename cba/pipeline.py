@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cba import __version__
+from cba.distribution import distributional_view
 from cba.engine import appraisal
 from cba.engine.metrics import sign_changes
 from cba.map_results import MapAppraisal
@@ -342,6 +343,7 @@ def run(
         references=scenario.references,
         sroi=sroi_view(compiled),
         tax_burden=tax_burden,
+        distributional=distributional_view(scenario, tuple(options)),
     )
     where = first_non_finite(results)
     if where is not None:

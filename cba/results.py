@@ -145,6 +145,8 @@ class CostLineResult:
     """After optimism bias [GBP per year], undiscounted."""
     pv: float
     source: str
+    income_group: str | None = None
+    """Income group that pays (``distributional_weights``); None: weight 1."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,8 @@ class ValueComponentResult:
 
     value_type: str
     amount_per_outcome: float
-    """[GBP per outcome], at the price base year (after rebasing)."""
+    """[GBP per outcome], at the price base year (after rebasing); for a value by year, the
+    value in the line's first year with outcomes."""
     agency: str | None
     cashable: bool
     transfer: bool
@@ -180,6 +183,10 @@ class ValueComponentResult:
     """[GBP per year], undiscounted."""
     pv: float
     source: str
+    amounts_by_year: tuple[float, ...] | None = None
+    """For a unit value given by year (``amount_series``): the value per outcome in each year
+    [GBP per outcome, price base year], 0 in years it does not give; None for one amount.
+    ``amount_per_outcome`` is then the value in the line's first year with outcomes."""
 
 
 @dataclass(frozen=True)
@@ -190,7 +197,8 @@ class ChainStep:
     factor: float
     """What this step keeps of the previous one [fraction]; 1 for the gross step."""
     outcomes_first_year: float
-    """Outcomes in the line's first year after this step [outcomes per year]."""
+    """Outcomes in the line's first year after this step [outcomes per year] (for
+    ``outcomes_series``, its first year with outcomes)."""
     outcomes_total: float
     """Outcomes over the appraisal period after this step [outcomes], undiscounted."""
     pv: float
@@ -215,6 +223,8 @@ class BenefitLineResult:
     pv: float
     """PV counted in PVB [GBP PV] (transfers excluded)."""
     source: str
+    income_group: str | None = None
+    """Income group that gains (``distributional_weights``); None: weight 1."""
 
 
 @dataclass(frozen=True)
@@ -692,6 +702,70 @@ class SroiView:
 
 
 @dataclass(frozen=True)
+class IncomeGroupWeight:
+    """One income group and its distributional weight (Green Book Annex A3)."""
+
+    group_id: str
+    name: str
+    income: float
+    """Median equivalised household income [GBP per household per year, price base year]."""
+    weight: float
+    """``(reference income / income) ** elasticity`` [dimensionless]."""
+    source: str
+
+
+@dataclass(frozen=True)
+class WeightedMeasures:
+    """Unweighted and weighted present values of one option, gross or incremental [GBP PV].
+
+    A line's weight is its income group's; a line without a group, and every community input,
+    has weight 1."""
+
+    pv_benefits: float
+    weighted_pv_benefits: float
+    pv_costs: float
+    """PV of public and non-public costs, after optimism bias."""
+    weighted_pv_costs: float
+    pv_community_inputs: float
+    """Valued community inputs (weight 1)."""
+    npsv: float
+    weighted_npsv: float
+    """Weighted PV benefits - weighted PV costs - PV community inputs - PV marginal excess tax
+    burden (weight 1; 0 unless the scenario applies one)."""
+
+
+@dataclass(frozen=True)
+class WeightedOption:
+    """The weighted figures of one option: gross and against the counterfactual."""
+
+    option_id: str
+    name: str
+    gross: WeightedMeasures
+    incremental: WeightedMeasures
+
+
+@dataclass(frozen=True)
+class DistributionalView:
+    """Distributional weights and the weighted figures, beside the unweighted ones (Green Book
+    2022, Annex A3: weighted estimates alongside unweighted ones)."""
+
+    elasticity: float
+    """Elasticity of the marginal utility of income [dimensionless]."""
+    reference_income: float
+    """[GBP per household per year, price base year]."""
+    source: str
+    groups: tuple[IncomeGroupWeight, ...]
+    options: tuple[WeightedOption, ...]
+
+    def option(self, option_id: str) -> WeightedOption:
+        """The weighted figures of one option."""
+        for option in self.options:
+            if option.option_id == option_id:
+                return option
+        raise KeyError(option_id)
+
+
+@dataclass(frozen=True)
 class Results:
     """The appraisal of one scenario."""
 
@@ -734,6 +808,9 @@ class Results:
     tax_burden: TaxBurdenUsed | None = None
     """The marginal excess tax burden applied, if the scenario applies one (else the figures
     leave it out, as the 2026 Green Book advises: ``conventions`` says so)."""
+    distributional: DistributionalView | None = None
+    """Weighted figures beside the unweighted ones (Green Book Annex A3); None without a
+    ``distributional_weights`` block."""
 
     def option(self, option_id: str) -> OptionResult:
         """The result of one option."""

@@ -313,3 +313,46 @@ def test_without_the_block_the_workbook_has_no_metb_rows(tmp_path: Path) -> None
         for row in sheet.iter_rows()
         for cell in row
     )
+
+
+def with_weights(burden: dict[str, Any]) -> Scenario:
+    """The hand-worked case with distributional weights: residents are the poorest fifth, the
+    council's costs fall on the richest fifth (weights 2.63 and 0.41, Green Book Annex A3)."""
+    data = scenario_data(burden)
+    data["distributional_weights"] = {
+        "elasticity": 1.3,
+        "reference_income": 34500.0,
+        "source": SOURCE,
+        "groups": {
+            "poorest": {"name": "Poorest fifth", "income": 16400.0, "source": SOURCE},
+            "richest": {"name": "Richest fifth", "income": 68400.0, "source": SOURCE},
+        },
+    }
+    scheme = data["options"][1]
+    scheme["benefits"][0]["income_group"] = "poorest"
+    scheme["costs"][0]["income_group"] = "richest"
+    return Scenario.model_validate(data, context=reference_context(data))
+
+
+def test_weighted_npsv_takes_the_tax_burden_at_weight_one() -> None:
+    results = cba.run(with_weights(BURDEN), sensitivity=False, uncertainty=False)
+    view = results.distributional
+    assert view is not None
+    scheme = next(o for o in view.options if o.option_id == "scheme").gross
+    rich, poor = (34500 / 68400) ** 1.3, (34500 / 16400) ** 1.3
+    weighted = poor * PVB - (rich * 289.9694275 + 144.9847138) - METB
+    assert scheme.weighted_npsv == pytest.approx(weighted, abs=1e-6)
+    assert scheme.npsv == pytest.approx(NPSV, abs=1e-6)
+
+
+def test_the_workbook_with_weights_and_the_burden_recalculates(tmp_path: Path) -> None:
+    from cba.io.workbook.writer import write_workbook
+    from tests import libreoffice as lo
+
+    chosen = with_weights(BURDEN)
+    path = tmp_path / "both.xlsx"
+    write_workbook(cba.run(chosen), chosen, {"command": "test"}, path)
+    lo.require_libreoffice()
+    compared = lo.recalculate_and_compare([path], tmp_path / "out")
+    for found, problems in compared.items():
+        assert problems == [], f"{found.name}:\n" + "\n".join(problems[:20])

@@ -37,6 +37,7 @@ LINE_UNITS: dict[str, str] = {
     "hours_per_year": "hours per year",
     "value_per_hour": "GBP per hour, price base year",
     "amount_per_outcome": "GBP per outcome, price base year",
+    "amounts_by_year": "GBP per outcome, price base year, year by year from first_year",
     "net_outcomes": "outcomes per year",
     "outcomes_first_year": "outcomes per year, in the line's first year",
     "outcomes_total": "outcomes over the appraisal period",
@@ -123,12 +124,14 @@ def results_to_dict(
 ) -> dict[str, Any]:
     """The whole results object as plain JSON-ready data, with units and provenance, and the
     digests of the workbook written with it (``{"content_digest": ..., "sha256": ...}``)."""
+    figures = _plain(results)
+    figures.pop("distributional")  # its own section below, with units, when there is one
     out = {
         "cba_results": RESULTS_FORMAT,
         "provenance": _plain(provenance or {}),
         **({"workbook": dict(workbook)} if workbook is not None else {}),
         "units": {"measures": MEASURE_UNITS, "lines": LINE_UNITS, "references": REFERENCE_UNITS},
-        **_plain(results),
+        **figures,
     }
     if results.sensitivity is not None:
         out["sensitivity"] = sensitivity_to_dict(results.sensitivity)
@@ -143,7 +146,33 @@ def results_to_dict(
             "years": list(results.years),
             **_plain(results.sroi),
         }
+    if results.distributional is not None:
+        out["distributional_weights"] = {
+            "units": DISTRIBUTIONAL_UNITS,
+            "note": DISTRIBUTIONAL_NOTE,
+            **_plain(results.distributional),
+        }
     return out
+
+
+DISTRIBUTIONAL_UNITS = {
+    "elasticity": "dimensionless (elasticity of the marginal utility of income)",
+    "reference_income, income": "GBP per household per year, price base year",
+    "weight": "dimensionless: (reference_income / income) ** elasticity",
+    "pv_benefits, pv_costs, pv_community_inputs, npsv": "GBP, present value, unweighted",
+    "weighted_pv_benefits, weighted_pv_costs": "GBP, present value, each line times its weight",
+    "weighted_npsv": "GBP, present value: weighted_pv_benefits - weighted_pv_costs - "
+    "pv_community_inputs",
+}
+"""Units of the ``distributional_weights`` section."""
+
+DISTRIBUTIONAL_NOTE = (
+    "Distributional weights (Green Book 2022, Annex A3): each benefit and cost line's PV times "
+    "its income group's weight; lines without a group and community inputs have weight 1. "
+    "Shown beside the unweighted figures, never instead of them. Incremental figures are each "
+    "option minus the counterfactual."
+)
+"""What the ``distributional_weights`` section is, for a reader of the JSON alone."""
 
 
 def results_to_json(

@@ -98,6 +98,12 @@ def _or_reference(name: str, prop: Any, alternative: dict[str, str]) -> Any:
     if name == "deflator" and "anyOf" in prop:  # a whole deflator table
         return {**prop, "anyOf": [*prop["anyOf"], alternative]}
     if not (numeric or series):
+        options = prop.get("anyOf")
+        # An optional number or series (one form of several: ``amount`` or ``amount_series``).
+        if isinstance(options, list) and {"type": "null"} in options:
+            given = [o for o in options if o != {"type": "null"}]
+            if len(given) == 1 and _or_reference(name, given[0], alternative) is not given[0]:
+                return {**prop, "anyOf": [*given, alternative, {"type": "null"}]}
         return prop
     outer = {k: prop[k] for k in ("title", "description", "default") if k in prop}
     inner = {k: v for k, v in prop.items() if k not in outer}

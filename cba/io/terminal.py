@@ -240,6 +240,8 @@ def print_summary(results: Results, console: Console, notes: bool = True) -> Non
     if results.sroi is not None:
         for line in sroi_lines(results):
             say(console, line)
+    for line in distributional_lines(results):
+        say(console, line)
     if results.uncertainty is not None:
         u = results.uncertainty
         simulated = {o.option_id: o for o in u.options}
@@ -282,6 +284,27 @@ def print_summary(results: Results, console: Console, notes: bool = True) -> Non
     if notes:
         for note in summary_notes(results):
             say(console, f"  {note}")
+
+
+def distributional_lines(results: Results) -> list[str]:
+    """One line per option: its weighted NPSV against the counterfactual beside the unweighted
+    one (Green Book Annex A3), and the weights used."""
+    view = results.distributional
+    if view is None:
+        return []
+    weights = ", ".join(f"{g.group_id} {g.weight:.2f}" for g in view.groups)
+    out = []
+    for option in view.options:
+        if option.option_id == results.counterfactual:
+            continue
+        m = option.incremental
+        out.append(
+            f"  {option.option_id}: distributional weights (Green Book Annex A3): weighted NPSV "
+            f"{money(m.weighted_npsv)} (unweighted {money(m.npsv)}); weighted PV benefits "
+            f"{money(m.weighted_pv_benefits)}, weighted PV costs {money(m.weighted_pv_costs)}; "
+            f"weights {weights} (elasticity {view.elasticity:g}; lines without a group 1)."
+        )
+    return out
 
 
 def sroi_lines(results: Results) -> list[str]:

@@ -125,6 +125,8 @@ CUSTOM_MESSAGES = frozenset(
         "language_version",
         "benefit_beyond_period",
         "end_before_start",
+        "series_says_when",
+        "amount_series_missing_years",
         "first_band",
         "band_order",
         "empty_sweep",

@@ -289,7 +289,16 @@ class OptionModel:
         return self.value(path, float(ob)), "reduction given in the scenario"
 
     def benefit_profile(self, line: BenefitLine) -> FloatArray:
+        """Share of the line's gross outcomes a year that remains in each year (drop-off and
+        timing), shape ``(*lead, T)``. With ``outcomes_series`` the gross outcomes are already
+        by year, so the profile is 1 from the series' first to its last year (times the
+        drop-off, which validation holds at 0 for a series)."""
         path = f"{self.prefix}.benefits.{line.id}"
+        drop_off = self.value(f"{path}.drop_off", line.drop_off)
+        if line.outcomes_series is not None:
+            years = sorted(line.outcomes_series)
+            first = self.scenario.first_year
+            return drop_off_profile(years[0] - first, years[-1] - first, drop_off, self.n_years)
         start, _ = self.years(path, line.start_year, None)
         duration = (
             None
@@ -297,12 +306,19 @@ class OptionModel:
             else self.value(f"{path}.duration_years", line.duration_years)
         )
         end = self.n_years - 1 if duration is None else start + duration - 1
-        drop_off = self.value(f"{path}.drop_off", line.drop_off)
         return drop_off_profile(start, end, drop_off, self.n_years)
 
     def gross(self, line: BenefitLine) -> FloatArray:
-        """Gross outcomes a year [outcomes per year] (shape ``lead``)."""
+        """Gross outcomes a year [outcomes per year]: shape ``lead``, or ``(*lead, T)`` by year
+        for a line with ``outcomes_series`` (years it does not list have none)."""
         path = f"{self.prefix}.benefits.{line.id}"
+        if line.outcomes_series is not None:
+            by_year = np.zeros((*self.lead, self.n_years))
+            for year, count in line.outcomes_series.items():
+                by_year[..., year - self.scenario.first_year] = self.value(
+                    f"{path}.outcomes_series.{year}", count
+                )
+            return by_year
         if line.outcomes is not None:
             o = line.outcomes
             return gross_outcomes(
@@ -313,8 +329,31 @@ class OptionModel:
         count = self.value(f"{path}.outcomes_per_year", float(line.outcomes_per_year or 0.0))
         return gross_outcomes(count, 1.0, 1.0)
 
+    def unit_amount(self, line: BenefitLine, k: int) -> Any:
+        """Value of one outcome of the line's ``k``-th unit value [GBP per outcome, its price
+        year]: shape ``lead`` with a trailing axis for one amount, ``(*lead, T)`` for
+        ``amount_series`` (years it does not give are 0; validation requires every year the
+        line has outcomes)."""
+        value = line.unit_values[k]
+        path = f"{self.prefix}.benefits.{line.id}.unit_values.{k}"
+        if value.amount_series is not None:
+            by_year = np.zeros((*self.lead, self.n_years))
+            first, last = self.scenario.first_year, self.scenario.last_year
+            for year, amount in value.amount_series.items():
+                if first <= year <= last:
+                    by_year[..., year - first] = self.value(f"{path}.amount_series.{year}", amount)
+            return by_year
+        return column(self.value(f"{path}.amount", float(value.amount or 0.0)))
+
+    def net_outcomes(self, line: BenefitLine, chain: FloatArray) -> FloatArray:
+        """Net outcomes by year [outcomes per year], shape ``(*lead, T)``: the chain's last
+        step times the line's year profile."""
+        last = chain[-1] if line.outcomes_series is not None else column(chain[-1])
+        return np.asarray(last * self.benefit_profile(line), dtype=np.float64)
+
     def chain(self, line: BenefitLine) -> FloatArray:
-        """The line's benefit chain ``(8, *lead)`` (``CHAIN_STEPS``)."""
+        """The line's benefit chain ``(8, *lead)`` (``CHAIN_STEPS``); ``(8, *lead, T)`` by year
+        for a line with ``outcomes_series``."""
         path = f"{self.prefix}.benefits.{line.id}"
         reduction, _ = self.benefit_reduction(line)
         share = {
@@ -328,15 +367,17 @@ class OptionModel:
                 "multiplier",
             )
         }
+        # By year, each fraction (shape ``lead``) meets the year axis as a column.
+        by_year = column if line.outcomes_series is not None else (lambda x: x)
         return benefit_chain(
             self.gross(line),
-            share["deadweight"],
-            share["displacement"],
-            share["leakage"],
-            share["substitution"],
-            share["attribution"],
-            share["multiplier"],
-            reduction,
+            by_year(share["deadweight"]),
+            by_year(share["displacement"]),
+            by_year(share["leakage"]),
+            by_year(share["substitution"]),
+            by_year(share["attribution"]),
+            by_year(share["multiplier"]),
+            by_year(reduction),
         )
 
     def per_year(self, item: TimeInput | InKindInput) -> Any:
@@ -420,16 +461,14 @@ class OptionModel:
         for line_index, benefit in enumerate(option.benefits):
             self.touched = False
             chain = self.chain(benefit)
-            net = column(chain[-1]) * self.benefit_profile(benefit)
+            net = self.net_outcomes(benefit, chain)
             line_touched = self.touched
             chains.append((chain, net))
             rebase = self.rebase(benefit.price_year)
             factors = self.health if benefit.health else self.standard
-            path = f"{self.prefix}.benefits.{benefit.id}.unit_values"
             for k, value in enumerate(benefit.unit_values):
                 self.touched = False
-                amount = self.value(f"{path}.{k}.amount", value.amount)
-                value_rows.append(net * column(amount) * rebase)
+                value_rows.append(net * self.unit_amount(benefit, k) * rebase)
                 value_touched.append(line_touched or self.touched)
                 value_lines.append(line_index)
                 value_factor_rows.append(factors)
@@ -511,6 +550,7 @@ class OptionModel:
                 flows=as_tuple(cost_flows[i]),
                 pv=float(present_value(cost_flows[i], self.standard)),
                 source=line.source,
+                income_group=line.income_group,
             )
             for i, line in enumerate(self.option.costs)
         )
@@ -546,14 +586,22 @@ class OptionModel:
             schedule = self.schedules.health if line.health else self.schedules.standard
             rebase = self.rebase(line.price_year)
             profile = self.benefit_profile(line)
-            counted = (
-                sum(
-                    v.amount
-                    for v in line.unit_values
-                    if not (isinstance(v, FiscalValue) and v.transfer)
+            counted_values = [
+                k
+                for k, v in enumerate(line.unit_values)
+                if not (isinstance(v, FiscalValue) and v.transfer)
+            ]
+            counted: Any
+            if any(v.amount_series is not None for v in line.unit_values):
+                counted = (
+                    sum((self.unit_amount(line, k) for k in counted_values), np.zeros(self.n_years))
+                    * rebase
                 )
-                * rebase
-            )
+            else:
+                counted = sum(float(line.unit_values[k].amount or 0.0) for k in counted_values)
+                counted = counted * rebase
+            by_year = line.outcomes_series is not None
+            first = first_active(chain[0] * profile) if by_year else 0
             reduction, basis = self.benefit_reduction(line)
             keep = (
                 1.0,
@@ -569,20 +617,28 @@ class OptionModel:
                 ChainStep(
                     step=name,
                     factor=float(keep[k]),
-                    outcomes_first_year=float(chain[k]),
+                    outcomes_first_year=float(chain[k][first] if by_year else chain[k]),
                     outcomes_total=float(np.sum(chain[k] * profile)),
                     pv=float(present_value(chain[k] * profile * counted, factors)),
                 )
                 for k, name in enumerate(CHAIN_STEPS)
             )
             components = []
-            for value in line.unit_values:
+            for k, value in enumerate(line.unit_values):
                 flows = value_rows[row]
                 row += 1
+                by_year_amounts = None
+                if value.amount_series is not None:
+                    by_year_amounts = as_tuple(self.unit_amount(line, k) * rebase)
+                    start = int(np.argmax(profile > 0)) if np.any(profile > 0) else 0
+                    amount = by_year_amounts[first if by_year else start]
+                else:
+                    amount = float(value.amount or 0.0) * rebase
                 components.append(
                     ValueComponentResult(
                         value_type=value.value_type,
-                        amount_per_outcome=value.amount * rebase,
+                        amount_per_outcome=amount,
+                        amounts_by_year=by_year_amounts,
                         agency=value.agency
                         if isinstance(value, FiscalValue)
                         else value.beneficiary,
@@ -607,9 +663,17 @@ class OptionModel:
                     components=tuple(components),
                     pv=steps[-1].pv,
                     source=line.source,
+                    income_group=line.income_group,
                 )
             )
         return tuple(out)
+
+
+def first_active(gross_by_year: FloatArray) -> int:
+    """Year offset of a line's first year with outcomes (the first with gross outcomes above 0;
+    0 when there are none), shape ``(T,)`` in."""
+    positive = np.flatnonzero(gross_by_year > 0)
+    return int(positive[0]) if positive.size else 0
 
 
 def compile_schedules(scenario: Scenario) -> Schedules:

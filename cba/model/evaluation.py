@@ -65,6 +65,8 @@ KINDS: dict[str, str] = {
     "series": "cost amount",
     "value_per_year": "in-kind value",
     "amount": "unit value",
+    "amount_series": "unit value",
+    "outcomes_series": "outcome count",
     "outcomes_per_year": "outcome count",
     "cohort": "outcome count",
     "engagement_rate": "outcome rate",

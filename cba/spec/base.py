@@ -109,6 +109,8 @@ class ReferenceContext:
     confidence_grades: frozenset[int] = frozenset()
     deflator_years: frozenset[int] | None = None
     price_base_year: int | None = None
+    income_groups: frozenset[str] = frozenset()
+    """Ids of the ``distributional_weights`` block's income groups."""
 
 
 def _context(info: ValidationInfo) -> ReferenceContext | None:
@@ -152,6 +154,13 @@ def _check_agency(value: str, info: ValidationInfo) -> str:
     ctx = _context(info)
     if ctx is not None and value not in ctx.agency_ids:
         raise _unknown("agency", value, ctx.agency_ids)
+    return value
+
+
+def _check_income_group(value: str, info: ValidationInfo) -> str:
+    ctx = _context(info)
+    if ctx is not None and value not in ctx.income_groups:
+        raise _unknown("income group", value, ctx.income_groups)
     return value
 
 
@@ -374,6 +383,9 @@ PriceYear = Annotated[CalendarYear, AfterValidator(_check_price_year)]
 
 AgencyRef = Annotated[str, AfterValidator(_check_text), AfterValidator(_check_agency)]
 """The id of an agency declared under ``agencies``."""
+
+IncomeGroupRef = Annotated[str, AfterValidator(_check_text), AfterValidator(_check_income_group)]
+"""The id of an income group declared under ``distributional_weights.groups``."""
 
 OptionRef = Annotated[str, AfterValidator(_check_text), AfterValidator(_check_option)]
 """The id of an option declared under ``options``."""

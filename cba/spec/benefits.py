@@ -3,15 +3,17 @@ deadweight, displacement, leakage, substitution and attribution, with drop-off o
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import Field, Tag, ValidationInfo, field_validator
+from pydantic import Field, Tag, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from cba.spec.base import (
+    AT,
     AgencyRef,
     Fraction,
     Identifier,
+    IncomeGroupRef,
     MoneyPerOutcome,
     OneOf,
     OutcomesPerYear,
@@ -31,13 +33,32 @@ from cba.spec.scale import ScalingLaw
 from cba.spec.uncertainty import UncertainValues
 
 
-class FiscalValue(StrictModel):
+class AmountPerOutcome(StrictModel):
+    """The value of one outcome: one amount, or an amount by calendar year."""
+
+    amount: MoneyPerOutcome | None = None
+    """Value per outcome [GBP per outcome], at most 1e9 (£1 billion). Give this or
+    ``amount_series``."""
+    amount_series: dict[PeriodYear, MoneyPerOutcome] | None = None
+    """Value per outcome by calendar year [GBP per outcome, each at most 1e9] (a carbon price
+    path, a QALY value uprated by year). Every year the line has outcomes must be given; years
+    outside them are not used. Give this or ``amount``."""
+
+    one_of: ClassVar[OneOf | None] = OneOf((("amount",), ("amount_series",)))
+
+    def amount_in(self, year: int) -> float:
+        """The value per outcome in calendar ``year`` [GBP per outcome] (0 for a year a series
+        does not give)."""
+        if self.amount_series is not None:
+            return float(self.amount_series.get(year, 0.0))
+        return float(self.amount or 0.0)
+
+
+class FiscalValue(AmountPerOutcome):
     """A saving to a public agency's budget per outcome."""
 
     value_type: Literal["fiscal"]
     """``fiscal``: a change in a public budget."""
-    amount: MoneyPerOutcome
-    """Value per outcome [GBP per outcome], at most 1e9 (£1 billion)."""
     agency: AgencyRef
     """The agency whose budget saves the money (or bears the avoided cost)."""
     cashable: bool = False
@@ -49,26 +70,22 @@ class FiscalValue(StrictModel):
     """Where the unit value comes from."""
 
 
-class EconomicValue(StrictModel):
+class EconomicValue(AmountPerOutcome):
     """A gain in economic output per outcome (earnings, productivity)."""
 
     value_type: Literal["economic"]
     """``economic``."""
-    amount: MoneyPerOutcome
-    """Value per outcome [GBP per outcome], at most 1e9 (£1 billion)."""
     beneficiary: AgencyRef | None = None
     """Who gains, if it is one of the agencies (optional)."""
     source: Source
     """Where the unit value comes from."""
 
 
-class SocialValue(StrictModel):
+class SocialValue(AmountPerOutcome):
     """A gain in wellbeing or other social value per outcome (public value, LP2014)."""
 
     value_type: Literal["social"]
     """``social``."""
-    amount: MoneyPerOutcome
-    """Value per outcome [GBP per outcome], at most 1e9 (£1 billion)."""
     beneficiary: AgencyRef | None = None
     """Who gains, if it is one of the agencies (optional)."""
     source: Source
@@ -111,9 +128,13 @@ class BenefitLine(StrictModel):
     name: ShortText
     """The outcome, in words."""
     outcomes: Cohort | None = None
-    """Gross outcomes from a cohort. Give this or outcomes_per_year."""
+    """Gross outcomes from a cohort. Give this, outcomes_per_year or outcomes_series."""
     outcomes_per_year: OutcomesPerYear | None = None
     """Gross outcomes each active year [outcomes per year], given directly; at most 1e9."""
+    outcomes_series: dict[PeriodYear, OutcomesPerYear] | None = None
+    """Gross outcomes by calendar year [outcomes per year, each at most 1e9] (a ramp-up);
+    years not listed have none. The series' years say when: not with start_year,
+    duration_years or a drop_off above 0."""
     unit_values: Annotated[list[UnitValue], Field(min_length=1)]
     """Value of one outcome, split by value type (fiscal by agency, economic, social)."""
     deadweight: Fraction = 0.0
@@ -142,13 +163,18 @@ class BenefitLine(StrictModel):
     """Price year of the unit values. Default: the scenario's price_base_year."""
     source: Source
     """Where the outcome numbers come from."""
+    income_group: IncomeGroupRef | None = None
+    """The income group (``distributional_weights.groups``) that gains or pays, for the
+    weighted figures. Default: none (weight 1)."""
     scaling: ScalingLaw | None = None
     """How the outcomes vary with the option's scale driver. Default: in proportion."""
     uncertain: UncertainValues = Field(default_factory=dict)
     """Distributions of this line's inputs, by key (``amount_per_year: {distribution: ...,
     why: ...}``): the same as entries of the ``uncertainty:`` block. Default: none."""
 
-    one_of: ClassVar[OneOf | None] = OneOf((("outcomes",), ("outcomes_per_year",)))
+    one_of: ClassVar[OneOf | None] = OneOf(
+        (("outcomes",), ("outcomes_per_year",), ("outcomes_series",))
+    )
 
     @field_validator("duration_years")
     @classmethod
@@ -174,6 +200,72 @@ class BenefitLine(StrictModel):
             )
         return duration
 
+    @model_validator(mode="after")
+    def _series_says_when(self) -> Self:
+        if self.outcomes_series is None:
+            return self
+        given = [
+            key
+            for key, used in (
+                ("start_year", self.start_year is not None),
+                ("duration_years", self.duration_years is not None),
+                ("drop_off", self.drop_off != 0.0),
+            )
+            if used
+        ]
+        if given:
+            raise PydanticCustomError(
+                "series_says_when",
+                "{keys} {verb} not apply to outcomes_series: the series gives the outcomes of "
+                "each year (a ramp-up, a fade), and years it does not list have none. Remove "
+                "{keys}, or write the timing and any fade into the series",
+                {
+                    "keys": " and ".join(given),
+                    "verb": "do" if len(given) > 1 else "does",
+                    AT: (given[0],),
+                },
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _unit_values_cover_active_years(self, info: ValidationInfo) -> Self:
+        ctx = info.context
+        active = self.active_years(
+            ctx.first_year if isinstance(ctx, ReferenceContext) else None,
+            ctx.last_year if isinstance(ctx, ReferenceContext) else None,
+        )
+        if active is None:
+            return self
+        for k, value in enumerate(self.unit_values):
+            if value.amount_series is None:
+                continue
+            missing = [year for year in active if year not in value.amount_series]
+            if missing:
+                raise PydanticCustomError(
+                    "amount_series_missing_years",
+                    "amount_series has no value for {missing}, where the line has outcomes "
+                    "({first}-{last}). Give a value for every year the line has outcomes",
+                    {
+                        "missing": year_list(missing),
+                        "first": active[0],
+                        "last": active[-1],
+                        AT: ("unit_values", k, "amount_series"),
+                    },
+                )
+        return self
+
+    def active_years(self, first_year: int | None, last_year: int | None) -> list[int] | None:
+        """Calendar years the line has outcomes in: the years its ``outcomes_series`` lists, or
+        ``start_year`` (default ``first_year``) for ``duration_years`` (default to
+        ``last_year``); None when the appraisal period is not known."""
+        if self.outcomes_series is not None:
+            return sorted(self.outcomes_series)
+        if first_year is None or last_year is None:
+            return None
+        start = self.start_year or first_year
+        end = last_year if self.duration_years is None else start + self.duration_years - 1
+        return list(range(start, min(end, last_year) + 1))
+
     @property
     def gross_outcomes_per_year(self) -> tuple[float, float, float]:
         """(cohort, engagement rate, success rate); a direct count is (count, 1, 1)."""
@@ -181,3 +273,14 @@ class BenefitLine(StrictModel):
             o = self.outcomes
             return (o.cohort, o.engagement_rate, o.success_rate)
         return (float(self.outcomes_per_year or 0.0), 1.0, 1.0)
+
+
+def year_list(years: list[int]) -> str:
+    """Years as text, runs joined (``2025, 2027-2030``)."""
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)

@@ -10,6 +10,7 @@ from cba.spec.base import (
     AgencyRef,
     Fraction,
     Identifier,
+    IncomeGroupRef,
     ShortText,
     Source,
     as_mapping,
@@ -80,6 +81,9 @@ class CostLine(AnnualAmount):
     confidence grade. Default 0 (GB §5.43-5.46)."""
     source: Source
     """Where the amount comes from."""
+    income_group: IncomeGroupRef | None = None
+    """The income group (``distributional_weights.groups``) that gains or pays, for the
+    weighted figures. Default: none (weight 1)."""
     scaling: ScalingLaw | None = None
     """How the cost varies with the option's scale driver. Default: in proportion."""
     uncertain: UncertainValues = Field(default_factory=dict)

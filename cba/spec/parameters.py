@@ -170,7 +170,18 @@ def key_of(path: str) -> str:
     (``series`` for ``...series.2025``, ``corrections`` for ``confidence_grades.corrections.3``,
     ``index`` for ``deflator.index.2020``)."""
     parts = path.split(".")
-    if len(parts) >= 2 and parts[-1].isdigit() and parts[-2] in ("series", "corrections", "index"):
+    if (
+        len(parts) >= 2
+        and parts[-1].isdigit()
+        and parts[-2]
+        in (
+            "series",
+            "amount_series",
+            "outcomes_series",
+            "corrections",
+            "index",
+        )
+    ):
         return parts[-2]
     return parts[-1]
 

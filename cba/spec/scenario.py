@@ -29,6 +29,7 @@ from cba.spec.benefits import BenefitLine
 from cba.spec.community import CommunityInput, TimeInput
 from cba.spec.costs import CostLine
 from cba.spec.discounting import Discounting
+from cba.spec.distribution import DistributionalWeights
 from cba.spec.optimism import ConfidenceGradeTable
 from cba.spec.scale import MIN_TABLE_RATIO, Coordination, Scale, Table, table_value
 from cba.spec.sensitivity import Sensitivity
@@ -231,6 +232,9 @@ class Scenario(StrictModel):
     strategy_map: StrategyMap | None = None
     """How inputs from every sector combine into outcomes, the pathways to compare and the
     limits of a least-cost mix (`cba map`; docs/strategy-maps.md). Default: none."""
+    distributional_weights: DistributionalWeights | None = None
+    """Welfare weights by income group (Green Book Annex A3): weighted PV benefits, PV costs
+    and NPSV are reported beside the unweighted ones (docs/methods.md §18). Default: none."""
     sroi: SroiSettings = Field(default_factory=SroiSettings)
     """Conventions of the SROI view shown beside the Green Book figures (docs/sroi.md).
     Default: the SROI guide's, with each year's benefits discounted as at its end."""
@@ -569,7 +573,16 @@ def reference_context(raw: Any) -> ReferenceContext:
         confidence_grades=grades,
         deflator_years=deflator_years,
         price_base_year=year("price_base_year"),
+        income_groups=_income_groups(raw),
     )
+
+
+def _income_groups(raw: dict[str, Any]) -> frozenset[str]:
+    block = raw.get("distributional_weights")
+    groups = block.get("groups") if isinstance(block, dict) else None
+    if not isinstance(groups, dict):
+        return frozenset()
+    return frozenset(k for k in groups if isinstance(k, str))
 
 
 Location = tuple[str | int, ...]

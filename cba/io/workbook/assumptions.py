@@ -198,6 +198,17 @@ def write_assumptions(
                 )
                 t.add(option.id, b.id, "Engagement rate", engagement, "fraction", "", "cba percent")
                 t.add(option.id, b.id, "Success rate", success, "fraction", "", "cba percent")
+            elif b.outcomes_series is not None:
+                for year, count in sorted(b.outcomes_series.items()):
+                    t.add(
+                        option.id,
+                        b.id,
+                        f"{b.name}: outcomes in {year}",
+                        count,
+                        "outcomes per year (series; years not listed: none)",
+                        b.source,
+                        count_style(count),
+                    )
             else:
                 t.add(
                     option.id,
@@ -251,15 +262,28 @@ def write_assumptions(
                     flags = (", cashable" if value.cashable else ", non-cashable") + (
                         ", transfer" if value.transfer else ""
                     )
-                t.add(
-                    option.id,
-                    b.id,
-                    f"Unit value: {value.value_type} {who}{flags}",
-                    value.amount,
-                    f"GBP per outcome, {b.price_year or scenario.price_base_year} prices",
-                    value.source,
-                    "cba money pence",
-                )
+                prices = f"GBP per outcome, {b.price_year or scenario.price_base_year} prices"
+                if value.amount_series is not None:
+                    for year, amount in sorted(value.amount_series.items()):
+                        t.add(
+                            option.id,
+                            b.id,
+                            f"Unit value: {value.value_type} {who}{flags}, {year}",
+                            amount,
+                            prices,
+                            value.source,
+                            "cba money pence",
+                        )
+                else:
+                    t.add(
+                        option.id,
+                        b.id,
+                        f"Unit value: {value.value_type} {who}{flags}",
+                        float(value.amount or 0.0),
+                        prices,
+                        value.source,
+                        "cba money pence",
+                    )
 
     if results.references:
         t.heading("Reference values from shipped tables")

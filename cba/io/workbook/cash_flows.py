@@ -27,6 +27,7 @@ from cba.io.workbook.cells import SheetCells, quote_sheet, ref
 from cba.io.workbook.input_names import define_range_name
 from cba.io.workbook.layout import finish_sheet, merge_across, prepare_sheet
 from cba.io.workbook.wording import paid_by_text
+from cba.model.compile import first_active
 from cba.results import OptionResult, Results, ScheduleUsed
 from cba.spec.scenario import Scenario
 
@@ -87,9 +88,23 @@ class CashFlowsLayout:
 
 def benefit_profile(scenario: Scenario, option_id: str, line_id: str, n_years: int) -> FloatArray:
     """A benefit line's year profile [share of its first year's outcomes], shape (T,), as the
-    engine builds it (``cba.model.compile``: start year, duration and drop-off)."""
+    engine builds it (``cba.model.compile``: start year, duration and drop-off; for
+    ``outcomes_series``, each year's gross outcomes over those of its first year with
+    outcomes)."""
     option = next(o for o in scenario.options if o.id == option_id)
     line = next(b for b in option.benefits if b.id == line_id)
+    if line.outcomes_series is not None:
+        # The series over its first year with outcomes: the Benefit chain sheet's first-year
+        # figures times this row give each year's outcomes.
+        gross = np.zeros(n_years)
+        for year, count in line.outcomes_series.items():
+            gross[year - scenario.first_year] = count
+        years = sorted(line.outcomes_series)
+        span = drop_off_profile(
+            years[0] - scenario.first_year, years[-1] - scenario.first_year, line.drop_off, n_years
+        )
+        first = gross[first_active(gross)]
+        return gross * span / first if first > 0 else np.zeros(n_years)
     start = 0 if line.start_year is None else line.start_year - scenario.first_year
     end = n_years - 1 if line.duration_years is None else start + line.duration_years - 1
     return drop_off_profile(start, end, line.drop_off, n_years)
@@ -136,6 +151,12 @@ class _Writer:
 
     def pv(self, row: int, health: bool = False, times: str = "") -> str:
         return f"SUMPRODUCT({self.years(row)},{self.factors(health)}){times}"
+
+    def amount_series(self, option_id: str, line_id: str, index: int) -> set[int]:
+        """The years a unit value's ``amount_series`` gives (its input cells)."""
+        option = next(o for o in self.scenario.options if o.id == option_id)
+        line = next(b for b in option.benefits if b.id == line_id)
+        return set(line.unit_values[index].amount_series or {})
 
     # --- the top rows -------------------------------------------------------------------------
     def header(self) -> None:
@@ -386,29 +407,57 @@ class _Writer:
                 label = f"  {component.value_type} value" + (
                     f" ({', '.join(flags)})" if flags else ""
                 )
+                value_path = (
+                    f"options.{option.option_id}.benefits.{benefit.line_id}.unit_values.{index}"
+                )
+                by_year = component.amounts_by_year
+                if by_year is not None:
+                    # A value by year: one input per year on its own row, above the value's row.
+                    c.text(row, COL_LABEL, f"  {component.value_type} value per outcome, by year")
+                    c.text(row, COL_KIND, "GBP per outcome")
+                    given = self.amount_series(option.option_id, benefit.line_id, index)
+                    for i, amount in enumerate(by_year):
+                        year = self.results.years[i]
+                        if year in given:
+                            c.input(
+                                row,
+                                FIRST_YEAR_COLUMN + i,
+                                amount,
+                                "cba input money",
+                                f"{value_path}.amount_series.{year}",
+                            )
+                        else:
+                            c.value(row, FIRST_YEAR_COLUMN + i, amount, "cba money")
+                    amounts_row: int | None = row
+                    row += 1
+                else:
+                    amounts_row = None
                 c.text(row, COL_LABEL, label)
                 c.text(row, COL_KIND, component.value_type)
                 c.text(row, COL_WHO, component.agency or "")
-                c.input(
-                    row,
-                    COL_D,
-                    component.amount_per_outcome,
-                    "cba input money",
-                    f"options.{option.option_id}.benefits.{benefit.line_id}"
-                    f".unit_values.{index}.amount",
-                )
+                if amounts_row is None:
+                    c.input(
+                        row,
+                        COL_D,
+                        component.amount_per_outcome,
+                        "cba input money",
+                        f"{value_path}.amount",
+                    )
+                else:
+                    c.text(row, COL_D, "by year")
                 c.value(row, COL_E, 0 if component.transfer else 1, "cba integer")
                 c.formula(
                     row, COL_PV, self.pv(row, health=benefit.health), component.pv, "cba money"
                 )
                 for i, value in enumerate(component.flows):
                     col = FIRST_YEAR_COLUMN + i
+                    amount_cell = (
+                        ref(COL_D, row, absolute_column=True)
+                        if amounts_row is None
+                        else ref(col, amounts_row)
+                    )
                     c.formula(
-                        row,
-                        col,
-                        f"{ref(col, outcome_row)}*{ref(COL_D, row, absolute_column=True)}",
-                        value,
-                        "cba money",
+                        row, col, f"{ref(col, outcome_row)}*{amount_cell}", value, "cba money"
                     )
                 components.append((row, benefit.health))
                 if component.value_type == "fiscal" and component.cashable:

@@ -22,6 +22,7 @@ from cba.io.workbook import (
     benefit_chain,
     cash_flows,
     community_sheet,
+    distribution_sheet,
     draws_sheet,
     front_page,
     input_names,
@@ -52,6 +53,7 @@ SHEETS = (
     agencies.TITLE,
     community_sheet.TITLE,
     sroi_sheet.TITLE,
+    distribution_sheet.TITLE,
     strategy_map_sheet.TITLE,
     scale_sheet.TITLE,
     sensitivity_sheet.TITLE,
@@ -133,6 +135,7 @@ def build_workbook(
         and (t != draws_sheet.TITLE or draws is not None)
         and (t != strategy_map_sheet.TITLE or strategy_map_sheet.has_strategy_map(results))
         and (t != sroi_sheet.TITLE or sroi_sheet.has_sroi(results))
+        and (t != distribution_sheet.TITLE or distribution_sheet.has_distribution(results))
     ]
     for title in titles:
         if title in workbook.sheetnames:
@@ -161,6 +164,10 @@ def build_workbook(
     if sroi_sheet.TITLE in sheets:
         sroi_header = sroi_sheet.write_sroi(
             sheets[sroi_sheet.TITLE], cells[sroi_sheet.TITLE], results, layout
+        )
+    if distribution_sheet.TITLE in sheets:
+        distribution_sheet.write_distribution(
+            sheets[distribution_sheet.TITLE], cells[distribution_sheet.TITLE], results, layout
         )
     if strategy_map_sheet.TITLE in sheets and results.strategy_map is not None:
         from cba.io.strategy_map_figure import rendered  # draws with Graphviz: only for maps

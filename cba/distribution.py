@@ -1,0 +1,105 @@
+"""The distributional view: weighted PV benefits, PV costs and NPSV beside the unweighted ones
+(Green Book 2022, Annex A3; docs/methods.md §18).
+
+Each benefit and cost line's present value is weighted by its income group's welfare weight
+(``cba.engine.distribution``); a line without a group, and every community input, has weight 1.
+The incremental figures are the option's less the counterfactual's, as for every measure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cba.engine.distribution import weighted_total, welfare_weights
+from cba.results import (
+    DistributionalView,
+    IncomeGroupWeight,
+    OptionResult,
+    WeightedMeasures,
+    WeightedOption,
+)
+from cba.spec.scenario import Scenario
+
+
+def distributional_view(
+    scenario: Scenario, options: tuple[OptionResult, ...]
+) -> DistributionalView | None:
+    """The weighted figures of every option, or None without ``distributional_weights``."""
+    block = scenario.distributional_weights
+    if block is None:
+        return None
+    rebase = 1.0
+    if block.price_year is not None and block.price_year != scenario.price_base_year:
+        deflator = scenario.deflator
+        if deflator is None:  # refused at validation; kept for programmatic construction
+            raise ValueError(f"price_year {block.price_year} needs a deflator")
+        rebase = deflator.index[scenario.price_base_year] / deflator.index[block.price_year]
+    ids = list(block.groups)
+    incomes = np.array([block.groups[g].income for g in ids])
+    weights = welfare_weights(block.reference_income, incomes, block.elasticity)
+    weight_of = dict(zip(ids, (float(w) for w in weights), strict=True))
+
+    def weight(group: str | None) -> float:
+        return 1.0 if group is None else weight_of[group]
+
+    def gross(option: OptionResult) -> WeightedMeasures:
+        m = option.gross
+        benefits = [line.pv for line in option.benefits]
+        costs = [line.pv for line in option.costs]
+        weighted_benefits = float(
+            weighted_total(benefits, [weight(line.income_group) for line in option.benefits])
+        )
+        weighted_costs = float(
+            weighted_total(costs, [weight(line.income_group) for line in option.costs])
+        )
+        return WeightedMeasures(
+            pv_benefits=m.pv_benefits,
+            weighted_pv_benefits=weighted_benefits,
+            pv_costs=m.pv_public_costs + m.pv_non_public_costs,
+            weighted_pv_costs=weighted_costs,
+            pv_community_inputs=m.pv_community_inputs,
+            npsv=m.npsv,
+            # The marginal excess tax burden, where applied, falls on taxpayers at large:
+            # weight 1, like the community inputs (docs/methods.md §19).
+            weighted_npsv=weighted_benefits
+            - weighted_costs
+            - m.pv_community_inputs
+            - m.pv_marginal_excess_tax_burden,
+        )
+
+    by_option = {o.option_id: gross(o) for o in options}
+    base = by_option[scenario.counterfactual]
+
+    def less(a: WeightedMeasures, option: OptionResult) -> WeightedMeasures:
+        m = option.incremental
+        return WeightedMeasures(
+            pv_benefits=m.pv_benefits,
+            weighted_pv_benefits=a.weighted_pv_benefits - base.weighted_pv_benefits,
+            pv_costs=m.pv_public_costs + m.pv_non_public_costs,
+            weighted_pv_costs=a.weighted_pv_costs - base.weighted_pv_costs,
+            pv_community_inputs=m.pv_community_inputs,
+            npsv=m.npsv,
+            weighted_npsv=a.weighted_npsv - base.weighted_npsv,
+        )
+
+    return DistributionalView(
+        elasticity=block.elasticity,
+        reference_income=block.reference_income * rebase,
+        source=block.source,
+        groups=tuple(
+            IncomeGroupWeight(
+                group_id=g,
+                name=block.groups[g].name,
+                income=block.groups[g].income * rebase,
+                weight=weight_of[g],
+                source=block.groups[g].source,
+            )
+            for g in ids
+        ),
+        options=tuple(
+            WeightedOption(
+                o.option_id, o.name, by_option[o.option_id], less(by_option[o.option_id], o)
+            )
+            for o in options
+        ),
+    )
