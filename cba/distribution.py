@@ -44,10 +44,12 @@ def distributional_view(
 
     def gross(option: OptionResult) -> WeightedMeasures:
         m = option.gross
-        benefits = [line.pv for line in option.benefits]
+        # Each value counted in PVB (transfers are not) at its own group's weight.
+        counted = [c for line in option.benefits for c in line.components if not c.transfer]
+        benefits = [c.pv for c in counted]
         costs = [line.pv for line in option.costs]
         weighted_benefits = float(
-            weighted_total(benefits, [weight(line.income_group) for line in option.benefits])
+            weighted_total(benefits, [weight(c.income_group) for c in counted])
         )
         weighted_costs = float(
             weighted_total(costs, [weight(line.income_group) for line in option.costs])

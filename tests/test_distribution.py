@@ -134,6 +134,36 @@ def test_weighted_npsv_by_hand() -> None:
     assert view.option("nothing").incremental.weighted_npsv == 0.0
 
 
+def test_a_unit_value_may_name_its_own_group() -> None:
+    """A line that mixes an agency's saving with residents' gains weights each value by its own
+    group: the saving (no group) at 1, the residents' value at the poorest fifth's 2.63."""
+    data = scenario()
+    anyone = data["options"][1]["benefits"][1]
+    anyone["unit_values"] = [
+        {"value_type": "fiscal", "amount": 40.0, "agency": "council", "source": "test"},
+        {"value_type": "social", "amount": 60.0, "income_group": "poorest_fifth", "source": "t"},
+    ]
+    # The line 'poorest' as before (1,000 x 2.629467584); 'anyone': 5 x 40 at 1 + 5 x 60 at
+    # 2.629467584 = 200 + 788.840275 -> weighted PVB = 2,629.467584 + 988.840275.
+    view = cba.run(scenario_from_dict(data), sensitivity=False).distributional
+    assert view is not None
+    m = view.option("scheme").gross
+    assert m.weighted_pv_benefits == pytest.approx(2629.467584 + 988.840275, rel=1e-9)
+    # A value's group overrides its line's.
+    data["options"][1]["benefits"][0]["unit_values"][0]["income_group"] = "richest_fifth"
+    view = cba.run(scenario_from_dict(data), sensitivity=False).distributional
+    assert view is not None
+    m = view.option("scheme").gross
+    assert m.weighted_pv_benefits == pytest.approx(1000 * 0.410763543 + 988.840275, rel=1e-9)
+
+
+def test_an_unknown_group_on_a_unit_value_is_refused() -> None:
+    data = scenario()
+    data["options"][1]["benefits"][1]["unit_values"][0]["income_group"] = "poorest_fith"
+    with pytest.raises(ScenarioError, match=r"poorest_fith.*poorest_fifth"):
+        scenario_from_dict(data)
+
+
 def test_unweighted_figures_do_not_move_with_the_block() -> None:
     weighted = cba.run(scenario_from_dict(scenario()), sensitivity=False)
     plain = cba.run(scenario_from_dict(scenario(weights=False)), sensitivity=False)

@@ -647,6 +647,7 @@ class OptionModel:
                         flows=as_tuple(flows),
                         pv=float(present_value(flows, factors)),
                         source=value.source,
+                        income_group=value.income_group or line.income_group,
                     )
                 )
             out.append(

@@ -68,6 +68,10 @@ class FiscalValue(AmountPerOutcome):
     public value, PVB or NPSV (LP2014)."""
     source: Source
     """Where the unit value comes from."""
+    income_group: IncomeGroupRef | None = None
+    """The income group that gains this value (``distributional_weights``). Default: the
+    line's ``income_group`` (a line that mixes agencies' savings and residents' gains names
+    the residents' group here, on their values)."""
 
 
 class EconomicValue(AmountPerOutcome):
@@ -79,6 +83,10 @@ class EconomicValue(AmountPerOutcome):
     """Who gains, if it is one of the agencies (optional)."""
     source: Source
     """Where the unit value comes from."""
+    income_group: IncomeGroupRef | None = None
+    """The income group that gains this value (``distributional_weights``). Default: the
+    line's ``income_group`` (a line that mixes agencies' savings and residents' gains names
+    the residents' group here, on their values)."""
 
 
 class SocialValue(AmountPerOutcome):
@@ -90,6 +98,10 @@ class SocialValue(AmountPerOutcome):
     """Who gains, if it is one of the agencies (optional)."""
     source: Source
     """Where the unit value comes from."""
+    income_group: IncomeGroupRef | None = None
+    """The income group that gains this value (``distributional_weights``). Default: the
+    line's ``income_group`` (a line that mixes agencies' savings and residents' gains names
+    the residents' group here, on their values)."""
 
 
 def _value_form(value: Any) -> str | None:

@@ -8,8 +8,13 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.io.workbook.cash_flows import CashFlowsLayout
-from cba.io.workbook.cells import SheetCells, ref
-from cba.io.workbook.layout import finish_sheet, merge_across, prepare_sheet
+from cba.io.workbook.cells import SheetCells, merge_row, ref
+from cba.io.workbook.layout import (
+    finish_sheet,
+    merge_across,
+    prepare_sheet,
+    set_apart,
+)
 from cba.results import Results, WeightedMeasures
 
 TITLE = "Distributional weights"
@@ -60,7 +65,9 @@ def write_distribution(
     for col, label in enumerate(
         ("Income group", "Name", "Income [GBP per year]", "Weight", "Source"), start=1
     ):
-        c.text(row, col, label, "cba header")
+        header = c.text(row, col, label, "cba header")
+    set_apart(header)  # the Source header, apart from the weights' right edge
+    merge_row(sheet, row, 5, COLUMNS)
     weight_cell: dict[str | None, str] = {}
     for group in view.groups:
         row += 1
@@ -68,13 +75,19 @@ def write_distribution(
         c.text(row, 2, group.name)
         c.value(row, 3, group.income, "cba money")
         c.formula(row, 4, f"({reference}/{ref(3, row)})^{elasticity}", group.weight, "cba ratio")
-        c.text(row, 5, group.source, "cba text")
+        set_apart(c.text(row, 5, group.source, "cba text"))
+        merge_row(sheet, row, 5, COLUMNS)
         weight_cell[group.group_id] = ref(4, row, True, True)
     row += 1
     c.text(row, 1, "(no group)")
     c.text(row, 2, "Lines without an income group")
     c.value(row, 4, 1.0, "cba ratio")
     weight_cell[None] = ref(4, row, True, True)
+    for group in view.groups:  # which values each group's weight multiplies
+        row += 1
+        text = f"Weighted as {group.group_id}: {_weighted_lines(results, group.group_id)}."
+        c.text(row, 1, text, "cba note")
+        merge_row(sheet, row, 1, COLUMNS)
 
     row += 2
     c.text(row, 1, "Option", "cba header")
@@ -90,11 +103,11 @@ def write_distribution(
         transfers = layout.options[weighted.option_id].transfer_pvs
         benefit_terms, k = [], 0
         for line in option.benefits:
-            for _ in line.components:
+            for component in line.components:
                 cell = values[k][0]
                 k += 1
                 if cell not in transfers:
-                    benefit_terms.append(f"{cell}*{weight_cell[line.income_group]}")
+                    benefit_terms.append(f"{cell}*{weight_cell[component.income_group]}")
         cost_terms = [
             f"{pv}*{weight_cell[line.income_group]}"
             for (pv, _), line in zip(
@@ -140,3 +153,18 @@ def _figures(
     c.text(row, 1, label)
     for col, (name, _) in enumerate(FIGURES, start=2):
         c.formula(row, col, formulas[name], float(getattr(m, name)), "cba money")
+
+
+def _weighted_lines(results: Results, group_id: str) -> str:
+    """The benefit values and cost lines of every option that carry ``group_id``, in words."""
+    parts = []
+    for option in results.options:
+        named = [
+            f"{line.line_id} ({component.value_type})"
+            for line in option.benefits
+            for component in line.components
+            if component.income_group == group_id
+        ] + [f"{line.line_id} (cost)" for line in option.costs if line.income_group == group_id]
+        if named:
+            parts.append(f"{option.option_id}: {', '.join(named)}")
+    return "; ".join(parts) or "no line"
