@@ -33,12 +33,14 @@ def test_sheets_in_reading_order(example_workbooks: dict[str, Path]) -> None:
         scenario = cba.load_scenario(ROOT / "scenarios" / f"{stem}.yaml")
         uncertain = scenario.declares_uncertainty
         mapped = scenario.strategy_map is not None
+        weighted = scenario.distributional_weights is not None
         expected = [
             s
             for s in SHEETS
             if (s != "Scale" or swept)
             and (s != "Uncertainty" or uncertain)
             and (s != "Strategy map" or mapped)
+            and (s != "Distributional weights" or weighted)
             and s != "Draws"
         ]  # Draws only with cba run --full-draws
         assert names == ["Cover", *expected]
