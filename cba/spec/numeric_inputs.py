@@ -79,6 +79,8 @@ UNITS: dict[str, str] = {
     "confidence_grade": "grade",
     "health_schedule": "named schedule",
     "uplift": "fraction of net public cost",
+    "reference_income": "GBP per household per year",
+    "income": "GBP per household per year",
 }
 """Unit of an input by its key (the last named segment of its path)."""
 
