@@ -358,9 +358,10 @@ def rank_by_bcr(
     bcr : (S,)
         Each scheme's BCR at that scale [ratio]; NaN (undefined) ranks last.
 
-    A scheme is skipped when it does not fit in what is left of any limit, when a scheme of
-    its exclusivity group is already funded, or when a scheme it needs is not (yet) funded;
-    the ranking then carries on down the list. Required schemes are not forced: the ranking
+    A scheme is skipped when it does not fit in what is left of any limit or when a scheme of
+    its exclusivity group is already funded; the ranking then carries on down the list. A
+    scheme whose prerequisite is not yet funded waits, and is looked at again (in its place in
+    the order) once something more is funded. Required schemes are not forced: the ranking
     is the board's usual practice, shown for comparison.
     """
     order = sorted(
@@ -369,16 +370,25 @@ def rank_by_bcr(
     )
     funded = np.zeros(problem.schemes, dtype=bool)
     used = np.zeros(problem.limits.size)
-    for i in order:
-        use = problem.uses[i][proposed[i]]
-        if np.any(used + use > problem.limits + TOLERANCE):
-            continue
-        if any(i in g and funded[list(g)].any() for g in problem.exclusive_groups):
-            continue
-        if any(needs == i and not funded[needed] for needs, needed in problem.dependencies):
-            continue
-        funded[i] = True
-        used = used + use
+    waiting = list(order)
+    progress = True
+    while progress:  # a scheme skipped for want of a prerequisite is looked at again
+        progress = False
+        for i in list(waiting):
+            use = problem.uses[i][proposed[i]]
+            if np.any(used + use > problem.limits + TOLERANCE):
+                waiting.remove(i)
+                continue
+            if any(i in g and funded[list(g)].any() for g in problem.exclusive_groups):
+                waiting.remove(i)
+                continue
+            if any(needs == i and not funded[needed] for needs, needed in problem.dependencies):
+                continue
+            funded[i] = True
+            used = used + use
+            waiting.remove(i)
+            progress = True
+            break  # back to the top of the list
     weights = tuple(
         (np.arange(v.size) == proposed[i]).astype(np.float64) * funded[i]
         for i, v in enumerate(problem.values)

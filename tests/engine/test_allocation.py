@@ -241,3 +241,16 @@ def test_interpolation_error_shrinks_as_h_squared(k: int) -> None:
     error = interpolation_error(points, np.sin(3 * points), fine, np.sin(3 * fine))
     h = 1.0 / (k - 1)
     assert error <= 9.0 * h**2 / 8.0 + 1e-12  # max |f''| = 9
+
+
+def test_ranking_comes_back_to_a_scheme_waiting_for_its_prerequisite() -> None:
+    # C (BCR 5) needs A (BCR 2); B (BCR 3) is independent. Order C, B, A: C waits, B and A
+    # are funded, then C.
+    problem = _problem(
+        [[10.0], [10.0], [10.0]],
+        [[[1.0]], [[1.0]], [[1.0]]],
+        [10.0],
+        dependencies=((2, 0),),
+    )
+    ranked = rank_by_bcr(problem, np.array([0, 0, 0]), np.array([2.0, 3.0, 5.0]))
+    assert ranked.funded.tolist() == [True, True, True]
