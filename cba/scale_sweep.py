@@ -192,7 +192,7 @@ def sweep_option(
     """Evaluate an option over its scale sweep, against the unscaled counterfactual.
 
     ``at`` gives the driver values to evaluate in place of the sweep (each > 0; ``n0`` is
-    always added, and the points are sorted and made unique).
+    always added, and the points are sorted and made unique; at least 2 must remain).
     """
     option = scenario.option(option_id)
     spec = option.scale
@@ -207,6 +207,8 @@ def sweep_option(
         if given.size == 0 or not np.all(np.isfinite(given) & (given > 0)):
             raise ScaleError("the scales to evaluate must be positive, finite numbers")
         n = np.unique(np.append(given, spec.n0))
+        if n.size < 2:
+            raise ScaleError("a sweep needs at least 2 distinct scales (n0 included)")
     else:
         n = sweep_points(spec, points)
     arrays = OptionModel(scenario, option, schedules)
