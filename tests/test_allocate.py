@@ -224,3 +224,21 @@ def test_limits_count_only_public_costs_paid_by_each_agency() -> None:
     for a, agency in enumerate(figures.agency_ids):
         if agency not in public:
             assert np.all(figures.costs[:, a] == 0.0)
+
+
+def test_allocate_at_80_columns_prints_every_figure_whole(
+    tmp_path: Path, example: Allocation
+) -> None:
+    from cba.io.terminal import money
+    from tests.test_cli import captured_at_80_columns, printed_tokens
+
+    done = captured_at_80_columns("allocate", EXAMPLE, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "…" not in done.stdout
+    found = printed_tokens(done.stdout)
+    for choice in example.optimal.schemes + example.ranking.schemes:
+        assert money(choice.npsv) in found
+    for limit in example.limits:
+        assert money(limit.unused) in found
+    for agency in example.optimal.agencies:
+        assert money(agency.net_position) in found
