@@ -897,6 +897,35 @@ def command_map(args: argparse.Namespace, out: Output, err: Output) -> int:
     return EXIT_OK if appraisal.mix.status != "infeasible" else EXIT_INFEASIBLE
 
 
+def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
+    """Choose which schemes a pooled budget funds, and at what scale."""
+    import json
+
+    from cba.allocate import allocate_budget
+    from cba.io.budget_file import load_budget
+    from cba.io.problems import ScenarioError
+
+    try:
+        loaded = load_budget(args.budget)
+    except ScenarioError as exc:
+        err.line(str(exc))
+        return EXIT_INVALID
+    allocation = allocate_budget(loaded)
+    if args.json:
+        from cba.io.allocation_json import allocation_to_dict
+
+        data = allocation_to_dict(allocation)
+        out.line(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        from cba.io.allocation_terminal import print_allocation
+
+        print_allocation(allocation, out.console)
+    if not allocation.feasible:
+        err.line(f"cba: {args.budget}: {allocation.statement}")
+        return EXIT_INFEASIBLE
+    return EXIT_OK
+
+
 VERIFY_SHOWN = 20
 """Calculated figures ``cba verify`` lists without ``--all``."""
 
@@ -1226,6 +1255,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     strategy.add_argument("--json", action="store_true", help="print JSON instead of tables")
     strategy.set_defaults(handler=command_map)
+
+    allocate = sub.add_parser(
+        "allocate",
+        help="choose which schemes a pooled neighbourhood budget funds, and at what scale",
+        description="Maximise the total incremental NPSV of the schemes a budget file names, "
+        "within the envelope by year, each agency's contribution limits, exclusivity groups, "
+        "dependencies and scale bounds (a mixed-integer programme; divisible schemes' scale "
+        "curves as piecewise-linear approximations). Reports the binding limits, the marginal "
+        "value of each, and what funding in order of BCR would leave on the table.",
+        epilog="Exit status 5 when no choice of schemes meets every constraint. See "
+        "docs/allocation.md.",
+    )
+    allocate.add_argument("budget", metavar="BUDGET")
+    allocate.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    allocate.set_defaults(handler=command_allocate)
 
     verify = sub.add_parser(
         "verify",

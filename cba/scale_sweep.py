@@ -9,6 +9,7 @@ loop over points.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -182,8 +183,17 @@ def _none(values: FloatArray) -> tuple[float | None, ...]:
     return tuple(out)
 
 
-def sweep_option(scenario: Scenario, option_id: str, points: int | None = None) -> ScaleCurve:
-    """Evaluate an option over its scale sweep, against the unscaled counterfactual."""
+def sweep_option(
+    scenario: Scenario,
+    option_id: str,
+    points: int | None = None,
+    at: Sequence[float] | None = None,
+) -> ScaleCurve:
+    """Evaluate an option over its scale sweep, against the unscaled counterfactual.
+
+    ``at`` gives the driver values to evaluate in place of the sweep (each > 0; ``n0`` is
+    always added, and the points are sorted and made unique; at least 2 must remain).
+    """
     option = scenario.option(option_id)
     spec = option.scale
     if spec is None:
@@ -192,7 +202,15 @@ def sweep_option(scenario: Scenario, option_id: str, points: int | None = None) 
             "to it in the scenario"
         )
     schedules = compile_schedules(scenario)
-    n = sweep_points(spec, points)
+    if at is not None:
+        given = np.asarray(at, dtype=np.float64)
+        if given.size == 0 or not np.all(np.isfinite(given) & (given > 0)):
+            raise ScaleError("the scales to evaluate must be positive, finite numbers")
+        n = np.unique(np.append(given, spec.n0))
+        if n.size < 2:
+            raise ScaleError("a sweep needs at least 2 distinct scales (n0 included)")
+    else:
+        n = sweep_points(spec, points)
     arrays = OptionModel(scenario, option, schedules)
     parts = arrays.parts()
     inputs, benefit_m = _scaled_inputs(option, parts, n, spec.n0)
@@ -287,3 +305,53 @@ def sweep_option(scenario: Scenario, option_id: str, points: int | None = None) 
         laws=line_laws,
         statement=statement,
     )
+
+
+def public_costs_by_agency(
+    scenario: Scenario, option_id: str, at: Sequence[float] | None = None
+) -> tuple[FloatArray, tuple[str, ...]]:
+    """Incremental public costs of an option by agency and year, undiscounted.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    option_id : str
+    at : sequence of float, optional
+        Driver values (S,) at which to scale the option's cost lines by their laws; without,
+        the option as written (S = 1).
+
+    Returns
+    -------
+    costs : (S, A, T)
+        Each public agency's share of the option's cost lines (after optimism bias) minus the
+        counterfactual's (unscaled), in year offset t from ``first_year`` [GBP per year, real,
+        at the scenario's price base]; zero for agencies outside the public sector.
+    agency_ids : (A,)
+        The scenario's agencies, in order.
+    """
+    option = scenario.option(option_id)
+    schedules = compile_schedules(scenario)
+
+    def by_agency(opt: Option, m: FloatArray) -> FloatArray:
+        inputs = OptionModel(scenario, opt, schedules).parts().engine_inputs
+        flows = np.asarray(inputs["cost_flows"])  # (Lc, T)
+        shares = np.where(inputs["public_agencies"], np.asarray(inputs["cost_shares"]), 0.0)
+        out: FloatArray = np.einsum("sl,lt,la->sat", m, flows, shares)
+        return out
+
+    if at is None:
+        m = np.ones((1, len(option.costs)))
+    else:
+        spec = option.scale
+        if spec is None:
+            raise ScaleError(
+                f"option '{option_id}' declares no scale driver, so it cannot be scaled"
+            )
+        n = np.asarray(at, dtype=np.float64)
+        if len(option.costs):
+            m = np.stack([multiplier(c.scaling, n, spec.n0) for c in option.costs], axis=1)
+        else:
+            m = np.zeros((n.size, 0))
+    counterfactual = scenario.option(scenario.counterfactual)
+    base = by_agency(counterfactual, np.ones((1, len(counterfactual.costs))))
+    return by_agency(option, m) - base, tuple(a.id for a in scenario.agencies)

@@ -1,0 +1,345 @@
+"""Allocating a neighbourhood budget: each scheme's figures from its scenario, the programme,
+the BCR ranking for comparison, and the marginal value of each limit (docs/allocation.md).
+
+Wiring only: the figures come from the compiled model through ``cba.run`` (all-or-nothing
+schemes) and ``cba.scale_sweep`` (divisible schemes, at their breakpoints); the optimisation
+is ``cba.engine.allocation`` on plain arrays.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cba.allocation_results import (
+    AgencyContribution,
+    Allocation,
+    LimitUse,
+    Portfolio,
+    SchemeChoice,
+)
+from cba.engine import allocation as engine
+from cba.io.budget_file import LoadedBudget, load_budget
+from cba.pipeline import run
+from cba.scale_sweep import (
+    DEFAULT_SPAN,
+    public_costs_by_agency,
+    sweep_option,
+)
+from cba.spec.budget import Budget, Scheme
+from cba.spec.scenario import Scenario
+
+FloatArray = NDArray[np.float64]
+
+MARGINAL_STEP = 1.0
+"""Each limit is raised by this much to measure its marginal value [GBP]."""
+FINE_STEPS = 8
+"""Points evaluated within each segment to measure the piecewise-linear error."""
+BINDING_SLACK = 1.0
+"""A limit with less than this unused is binding [GBP]."""
+
+
+@dataclass(frozen=True)
+class SchemeFigures:
+    """One scheme's figures at each of its K breakpoints."""
+
+    points: FloatArray | None
+    """(K,) scales [driver units]; None for an all-or-nothing scheme (K = 1)."""
+    driver: str | None
+    npsv: FloatArray
+    """(K,) [GBP, PV]."""
+    numerator: FloatArray
+    """(K,) PV benefits - PV non-public costs - tax burden: the BCR's numerator [GBP, PV]."""
+    pv_public_costs: FloatArray
+    """(K,) [GBP, PV]."""
+    net_by_agency: dict[str, FloatArray]
+    """Agency -> (K,) net position [GBP, PV]."""
+    costs: FloatArray
+    """(K, A, T) incremental public costs by agency and year [GBP, undiscounted]."""
+    agency_ids: tuple[str, ...]
+    years: tuple[int, ...]
+    """(T,) calendar years."""
+    proposed: int
+    """Breakpoint at the scale the scenario describes (the ranking funds it there)."""
+    bcr_public: float | None
+    """At ``proposed`` [ratio]."""
+    npsv_error: float
+    cost_error: float
+
+
+def scale_range(scheme: Scheme, scenario: Scenario) -> tuple[float, float, float]:
+    """(min, max, n0) of a divisible scheme [driver units]: the budget's, else the option's
+    sweep, else n0 x 0.1 to n0 x 5 (as ``cba scale``)."""
+    spec = scenario.option(scheme.option).scale
+    if spec is None:  # checked when the budget is loaded
+        raise ValueError(f"scheme '{scheme.id}': option '{scheme.option}' has no scale: block")
+    low = spec.sweep.start if spec.sweep else spec.n0 * DEFAULT_SPAN[0]
+    high = spec.sweep.stop if spec.sweep else spec.n0 * DEFAULT_SPAN[1]
+    return (scheme.min_scale or low, scheme.max_scale or high, spec.n0)
+
+
+def scheme_figures(scheme: Scheme, scenario: Scenario) -> SchemeFigures:
+    """A scheme's NPSV, costs and agency positions at its breakpoints, from its scenario."""
+    years = tuple(range(scenario.first_year, scenario.last_year + 1))
+    if not scheme.divisible:
+        result = run(scenario).option(scheme.option)
+        m = result.incremental
+        costs, agency_ids = public_costs_by_agency(scenario, scheme.option)
+        return SchemeFigures(
+            points=None,
+            driver=None,
+            npsv=np.array([m.npsv]),
+            numerator=np.array(
+                [m.pv_benefits - m.pv_non_public_costs - m.pv_marginal_excess_tax_burden]
+            ),
+            pv_public_costs=np.array([m.pv_public_costs]),
+            net_by_agency={
+                a.agency_id: np.array([a.net_position]) for a in result.agencies_incremental
+            },
+            costs=costs,
+            agency_ids=agency_ids,
+            years=years,
+            proposed=0,
+            bcr_public=m.bcr_public,
+            npsv_error=0.0,
+            cost_error=0.0,
+        )
+    low, high, n0 = scale_range(scheme, scenario)
+    grid = np.linspace(low, high, scheme.breakpoints)
+    if low < n0 < high:
+        grid = np.unique(np.append(grid, n0))
+    fine = np.unique(
+        np.concatenate([np.linspace(a, b, FINE_STEPS + 1) for a, b in itertools.pairwise(grid)])
+    )
+    curve = sweep_option(scenario, scheme.option, at=np.concatenate([grid, fine]).tolist())
+    n = np.array(curve.points)
+
+    def at(values: tuple[float, ...] | tuple[float | None, ...], where: FloatArray) -> FloatArray:
+        index = np.searchsorted(n, where)
+        return np.array([np.nan if values[i] is None else values[i] for i in index], dtype=float)
+
+    npsv = at(curve.npsv, grid)
+    numerator = at(curve.pv_benefits, grid) - at(curve.pv_non_public_costs, grid)
+    costs, agency_ids = public_costs_by_agency(scenario, scheme.option, grid.tolist())
+    fine_costs, _ = public_costs_by_agency(scenario, scheme.option, fine.tolist())
+    proposed = int(np.argmin(np.abs(grid - min(max(n0, low), high))))
+    bcr = curve.bcr_public[int(np.searchsorted(n, grid[proposed]))]
+    return SchemeFigures(
+        points=grid,
+        driver=curve.driver,
+        npsv=npsv,
+        numerator=numerator,
+        pv_public_costs=at(curve.pv_public_costs, grid),
+        net_by_agency={a: at(v, grid) for a, v in curve.net_by_agency.items()},
+        costs=costs,
+        agency_ids=agency_ids,
+        years=years,
+        proposed=proposed,
+        bcr_public=bcr,
+        npsv_error=engine.interpolation_error(grid, npsv, fine, at(curve.npsv, fine)),
+        cost_error=engine.interpolation_error(
+            grid, costs.sum(axis=(1, 2)), fine, fine_costs.sum(axis=(1, 2))
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class LimitRow:
+    """One row of the programme's limits: whose, which year (None: all years), how much."""
+
+    label: str
+    agency_id: str | None
+    year: int | None
+    limit: float
+
+
+def limit_rows(budget: Budget) -> list[LimitRow]:
+    """The envelope's and each agency's limits, in total then by year."""
+    rows: list[LimitRow] = []
+    for who, limit in [(None, budget.envelope), *((a.id, a) for a in budget.agencies)]:
+        name = who or "envelope"
+        if limit.total is not None:
+            rows.append(LimitRow(f"{name}, total", who, None, limit.total))
+        for year, amount in sorted((limit.by_year or {}).items()):
+            rows.append(LimitRow(f"{name}, {year}", who, year, amount))
+    return rows
+
+
+def resource_use(figures: SchemeFigures, rows: list[LimitRow]) -> FloatArray:
+    """(K, J) use of each limit at each breakpoint [GBP, undiscounted]."""
+    use = np.zeros((figures.npsv.size, len(rows)))
+    for j, row in enumerate(rows):
+        agencies = [
+            a for a, agency in enumerate(figures.agency_ids) if row.agency_id in (None, agency)
+        ]
+        years = [t for t, year in enumerate(figures.years) if row.year in (None, year)]
+        if agencies and years:
+            use[:, j] = figures.costs[:, agencies][:, :, years].sum(axis=(1, 2))
+    return use
+
+
+def _portfolio(
+    budget: Budget, figures: list[SchemeFigures], chosen: engine.Allocation
+) -> Portfolio:
+    schemes: list[SchemeChoice] = []
+    agencies: dict[str, list[float]] = {}
+    numerator = chosen.interaction_npsv
+    pv_public = 0.0
+    for scheme, fig, w, funded in zip(
+        budget.schemes, figures, chosen.weights, chosen.funded, strict=True
+    ):
+        by_year: dict[int, float] = {}
+        if funded:
+            paid = np.tensordot(w, fig.costs, axes=1)  # (A, T)
+            by_year = {y: float(paid[:, t].sum()) for t, y in enumerate(fig.years)}
+            for a, agency in enumerate(fig.agency_ids):
+                entry = agencies.setdefault(agency, [0.0, 0.0])
+                entry[0] += float(paid[a].sum())
+                entry[1] += float(w @ fig.net_by_agency[agency])
+            numerator += float(w @ fig.numerator)
+            pv_public += float(w @ fig.pv_public_costs)
+        schemes.append(
+            SchemeChoice(
+                scheme_id=scheme.id,
+                name=scheme.name or scheme.option,
+                scenario=scheme.scenario,
+                option_id=scheme.option,
+                divisible=scheme.divisible,
+                driver=fig.driver,
+                funded=bool(funded),
+                scale=float(w @ fig.points) if funded and fig.points is not None else None,
+                npsv=float(w @ fig.npsv),
+                pv_public_costs=float(w @ fig.pv_public_costs),
+                costs_by_year=by_year,
+                bcr_public=fig.bcr_public,
+                npsv_approximation_error=fig.npsv_error,
+                cost_approximation_error=fig.cost_error,
+            )
+        )
+    return Portfolio(
+        schemes=tuple(schemes),
+        npsv=chosen.npsv,
+        interaction_npsv=chosen.interaction_npsv,
+        pv_public_costs=pv_public,
+        bcr_public=numerator / pv_public if pv_public > 0 else None,
+        spent=float(sum(sum(s.costs_by_year.values()) for s in schemes)),
+        agencies=tuple(
+            AgencyContribution(agency, paid, net)
+            for agency, (paid, net) in sorted(agencies.items())
+            if paid != 0.0 or net != 0.0
+        ),
+    )
+
+
+def build_problem(
+    budget: Budget, figures: list[SchemeFigures], rows: list[LimitRow]
+) -> engine.AllocationProblem:
+    """The programme's arrays from the budget and the schemes' figures."""
+    index = budget.scheme_index()
+    return engine.AllocationProblem(
+        values=tuple(f.npsv for f in figures),
+        uses=tuple(resource_use(f, rows) for f in figures),
+        limits=np.array([r.limit for r in rows], dtype=float),
+        required=np.array([s.required for s in budget.schemes]),
+        exclusive_groups=tuple(tuple(index[s] for s in g.schemes) for g in budget.exclusive),
+        dependencies=tuple((index[d.scheme], index[d.needs]) for d in budget.dependencies),
+        interactions=tuple(
+            (index[p.schemes[0]], index[p.schemes[1]], p.npsv) for p in budget.interactions
+        ),
+    )
+
+
+def describe_conflict(budget: Budget, rows: list[LimitRow], group: tuple[str, int]) -> str:
+    """A constraint group of the programme in the budget's words."""
+    kind, i = group
+    if kind == "limit":
+        return f"limit {rows[i].label} (£{rows[i].limit:,.0f})"
+    if kind == "exclusive":
+        g = budget.exclusive[i]
+        return f"exclusive group {g.id} (at most one of {', '.join(g.schemes)})"
+    if kind == "dependency":
+        d = budget.dependencies[i]
+        return f"dependency: {d.scheme} needs {d.needs}"
+    return f"required scheme {budget.schemes[i].id}"
+
+
+def allocate_budget(loaded: LoadedBudget, marginal_step: float = MARGINAL_STEP) -> Allocation:
+    """The optimal allocation of a loaded budget, the BCR ranking's, and each limit's use and
+    marginal value."""
+    budget = loaded.budget
+    figures = [
+        scheme_figures(scheme, scenario)
+        for scheme, scenario in zip(budget.schemes, loaded.scenarios, strict=True)
+    ]
+    rows = limit_rows(budget)
+    problem = build_problem(budget, figures, rows)
+    best = engine.allocate(problem)
+    ranked = engine.rank_by_bcr(
+        problem,
+        np.array([f.proposed for f in figures]),
+        np.array([np.nan if f.bcr_public is None else f.bcr_public for f in figures]),
+    )
+    ranking = _portfolio(budget, figures, ranked)
+    if not best.feasible:
+        conflicts = tuple(
+            describe_conflict(budget, rows, g) for g in engine.conflicting_constraints(problem)
+        )
+        return Allocation(
+            budget_id=budget.id,
+            board=budget.board,
+            price_base_year=budget.price_base_year,
+            feasible=False,
+            conflicts=conflicts,
+            optimal=_portfolio(budget, figures, best),
+            ranking=ranking,
+            left_on_table=0.0,
+            limits=(),
+            marginal_step=marginal_step,
+            statement="No choice of schemes meets every constraint; these cannot all hold: "
+            + "; ".join(conflicts)
+            + ".",
+        )
+    optimal = _portfolio(budget, figures, best)
+    marginal = engine.marginal_values(problem, best.npsv, marginal_step)
+    limits = tuple(
+        LimitUse(
+            label=row.label,
+            agency_id=row.agency_id,
+            year=row.year,
+            limit=row.limit,
+            used=float(best.used[j]),
+            unused=row.limit - float(best.used[j]),
+            binding=row.limit - float(best.used[j]) < BINDING_SLACK,
+            marginal_value=None if np.isnan(marginal[j]) else float(marginal[j]),
+        )
+        for j, row in enumerate(rows)
+    )
+    left = optimal.npsv - ranking.npsv
+    funded = [s.scheme_id for s in optimal.schemes if s.funded]
+    statement = (
+        f"Funding {', '.join(funded) or 'no scheme'} gives the highest total NPSV, "
+        f"£{optimal.npsv:,.0f}. Funding in order of BCR while it fits gives £{ranking.npsv:,.0f}"
+        + (f", leaving £{left:,.0f} of NPSV on the table." if left > 0.5 else ", the same.")
+    )
+    return Allocation(
+        budget_id=budget.id,
+        board=budget.board,
+        price_base_year=budget.price_base_year,
+        feasible=True,
+        conflicts=(),
+        optimal=optimal,
+        ranking=ranking,
+        left_on_table=left,
+        limits=limits,
+        marginal_step=marginal_step,
+        statement=statement,
+    )
+
+
+def allocate_file(path: str | Path) -> Allocation:
+    """Load a budget file and allocate it (raises ``ScenarioError`` for a bad file)."""
+    return allocate_budget(load_budget(path))

@@ -1,0 +1,115 @@
+"""Results of allocating a neighbourhood budget (``cba allocate``): plain frozen containers.
+
+Money: NPSV, PV costs and net positions [GBP, present value, real at the budget's price base
+year]; contributions, limits and uses [GBP, undiscounted, real]; marginal values [GBP of NPSV
+per GBP of limit]. ``None`` where a figure is undefined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SchemeChoice:
+    """One scheme in a portfolio: whether it is funded, at what scale, and its figures there."""
+
+    scheme_id: str
+    name: str
+    scenario: str
+    """The scenario file, as the budget names it."""
+    option_id: str
+    divisible: bool
+    driver: str | None
+    """The scale driver (divisible schemes)."""
+    funded: bool
+    scale: float | None
+    """Chosen scale [driver units]; None when not funded or all-or-nothing."""
+    npsv: float
+    """Incremental NPSV at that scale [GBP, PV]; 0 when not funded."""
+    pv_public_costs: float
+    """[GBP, PV]; 0 when not funded."""
+    costs_by_year: dict[int, float]
+    """Incremental public costs by calendar year [GBP, undiscounted]."""
+    bcr_public: float | None
+    """Incremental BCR over public costs at the scale the scenario describes [ratio] (the
+    ranking's key)."""
+    npsv_approximation_error: float
+    """Largest gap between the scale curve's NPSV and its piecewise-linear approximation,
+    over the scheme's scale range [GBP, PV]; 0 for an all-or-nothing scheme."""
+    cost_approximation_error: float
+    """The same for total public costs over all years [GBP, undiscounted]."""
+
+
+@dataclass(frozen=True)
+class AgencyContribution:
+    """What an agency pays across a portfolio and what it gains net."""
+
+    agency_id: str
+    contribution: float
+    """Public costs it pays over all years [GBP, undiscounted]."""
+    net_position: float
+    """Fiscal and other gains minus what it pays and contributes [GBP, PV]."""
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """A choice of schemes: the optimum, or the BCR ranking's."""
+
+    schemes: tuple[SchemeChoice, ...]
+    """Every scheme, funded or not, in the budget's order."""
+    npsv: float
+    """Total incremental NPSV including interactions [GBP, PV]."""
+    interaction_npsv: float
+    """The interactions' part of ``npsv`` [GBP, PV]."""
+    pv_public_costs: float
+    """[GBP, PV]."""
+    bcr_public: float | None
+    """(PV benefits - PV non-public costs + interactions) / PV public costs [ratio]."""
+    spent: float
+    """Incremental public costs over all years [GBP, undiscounted]."""
+    agencies: tuple[AgencyContribution, ...]
+
+
+@dataclass(frozen=True)
+class LimitUse:
+    """One limit (the envelope's, or an agency's; in total or in a year) and its use by the
+    optimal portfolio."""
+
+    label: str
+    """``envelope, total``; ``envelope, 2025``; ``council, total`` ..."""
+    agency_id: str | None
+    """None for the pooled envelope."""
+    year: int | None
+    """None for a limit over all years."""
+    limit: float
+    """[GBP, undiscounted]."""
+    used: float
+    """[GBP, undiscounted]."""
+    unused: float
+    """limit - used [GBP]."""
+    binding: bool
+    """Whether the limit is met (unused below £1)."""
+    marginal_value: float | None
+    """NPSV gained per £ of ``marginal_step`` more in this limit, by re-solving [GBP per GBP]."""
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """A budget's optimal allocation, the BCR ranking's, and the constraints' part in them."""
+
+    budget_id: str
+    board: str
+    price_base_year: int
+    feasible: bool
+    conflicts: tuple[str, ...]
+    """When infeasible: constraints that cannot all hold (dropping any one makes it feasible)."""
+    optimal: Portfolio
+    ranking: Portfolio
+    """Funding in descending BCR, each at the scale its scenario describes, while it fits."""
+    left_on_table: float
+    """optimal.npsv - ranking.npsv [GBP, PV]."""
+    limits: tuple[LimitUse, ...]
+    marginal_step: float
+    """The increase in a limit used to measure its marginal value [GBP]."""
+    statement: str

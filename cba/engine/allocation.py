@@ -1,0 +1,434 @@
+"""Allocating a pooled budget among schemes: a mixed-integer programme and the BCR ranking.
+
+Pure functions on plain arrays (no files, no scenario objects). A scheme is described by its
+**breakpoints**: the scales at which it was appraised, with the net present social value and
+the use of every limited resource (a year of the envelope, an agency's contribution) at each.
+An all-or-nothing scheme has one breakpoint; a divisible scheme has two or more, and any scale
+between neighbouring breakpoints is allowed, its value and resource use interpolated linearly
+(a piecewise-linear approximation of the scale curve; docs/allocation.md).
+
+Formulation (docs/allocation.md, "The programme"), for scheme i with breakpoints k = 0..K_i:
+
+- ``y_i`` in {0, 1}: the scheme is funded;
+- ``w_ik >= 0`` with ``sum_k w_ik = y_i``: weights on its breakpoints (the scale is
+  ``sum_k w_ik n_ik``);
+- for K_i >= 1, ``z_is`` in {0, 1} for each segment s = 1..K_i with ``sum_s z_is = y_i`` and
+  ``w_ik <= z_ik + z_i(k+1)`` (at most two neighbouring weights are non-zero: SOS2);
+- ``u_p`` in [0, 1] for each interaction p between schemes i and j, with ``u_p <= y_i``,
+  ``u_p <= y_j``, ``u_p >= y_i + y_j - 1`` (so u_p = y_i y_j);
+- resources: ``sum_ik w_ik r_ikj <= b_j`` for each limit j;
+- exclusivity ``sum_{i in G} y_i <= 1``; dependency ``y_i <= y_h`` (i needs h); a required
+  scheme has ``y_i = 1``;
+- maximise ``sum_ik w_ik v_ik + sum_p a_p u_p``.
+
+The programme is solved by HiGHS (``scipy.optimize.milp``); the continuous weights are then
+re-solved as a linear programme with the binary choices fixed, so a solution is exact to the
+linear programme's tolerances, not to the branch-and-bound's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+MIP_RELATIVE_GAP = 1e-9
+"""Relative optimality gap asked of HiGHS: small enough that a re-solve with £1 more in a limit
+is not lost in the gap for portfolios up to hundreds of millions of pounds."""
+TOLERANCE = 1e-6
+"""Slack below which a limit counts as binding [GBP], and integrality tolerance."""
+
+
+@dataclass(frozen=True)
+class AllocationProblem:
+    """Schemes, their breakpoints and the limits on the resources they use.
+
+    Attributes
+    ----------
+    values : tuple of (K_i,) arrays
+        Each scheme's incremental NPSV at each breakpoint [GBP, present value].
+    uses : tuple of (K_i, J) arrays
+        Each scheme's use of each limited resource at each breakpoint [GBP, undiscounted].
+    limits : (J,)
+        The most of each resource that may be used [GBP].
+    required : (S,)
+        Schemes that must be funded.
+    exclusive_groups : tuple of tuples of scheme indices
+        At most one scheme of each group is funded.
+    dependencies : tuple of (i, h)
+        Scheme i may be funded only if scheme h is.
+    interactions : tuple of (i, j, amount)
+        NPSV added [GBP] when both i and j are funded (negative for an overlap).
+    """
+
+    values: tuple[FloatArray, ...]
+    uses: tuple[FloatArray, ...]
+    limits: FloatArray
+    required: BoolArray
+    exclusive_groups: tuple[tuple[int, ...], ...] = ()
+    dependencies: tuple[tuple[int, int], ...] = ()
+    interactions: tuple[tuple[int, int, float], ...] = ()
+
+    @property
+    def schemes(self) -> int:
+        """Number of schemes S."""
+        return len(self.values)
+
+    def with_limits(self, limits: FloatArray) -> AllocationProblem:
+        """The same problem with other limits (J,) [GBP]."""
+        return AllocationProblem(
+            self.values,
+            self.uses,
+            np.asarray(limits, dtype=np.float64),
+            self.required,
+            self.exclusive_groups,
+            self.dependencies,
+            self.interactions,
+        )
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """An optimal (or the ranking's) choice of schemes and scales.
+
+    Attributes
+    ----------
+    feasible : bool
+        False when no choice meets every constraint (the other fields are then zero).
+    funded : (S,) bool
+    weights : tuple of (K_i,) arrays
+        Weight on each breakpoint; they sum to 1 for a funded scheme, 0 otherwise.
+    npsv : float
+        Total NPSV including interactions [GBP].
+    interaction_npsv : float
+        The interactions' part of ``npsv`` [GBP].
+    used : (J,)
+        Use of each resource [GBP].
+    """
+
+    feasible: bool
+    funded: BoolArray
+    weights: tuple[FloatArray, ...]
+    npsv: float
+    interaction_npsv: float
+    used: FloatArray
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Column offsets of the variables: y (S), then each scheme's weights, segment binaries,
+    and one column per interaction."""
+
+    weight_start: tuple[int, ...]
+    segment_start: tuple[int, ...]
+    interaction_start: int
+    columns: int
+
+
+def _layout(problem: AllocationProblem) -> _Layout:
+    s = problem.schemes
+    column = s
+    weight_start = []
+    for v in problem.values:
+        weight_start.append(column)
+        column += v.size
+    segment_start = []
+    for v in problem.values:
+        segment_start.append(column)
+        column += v.size - 1
+    return _Layout(
+        tuple(weight_start), tuple(segment_start), column, column + len(problem.interactions)
+    )
+
+
+def _constraints(
+    problem: AllocationProblem, layout: _Layout, dropped: frozenset[tuple[str, int]] = frozenset()
+) -> tuple[list[LinearConstraint], FloatArray, FloatArray]:
+    """Constraint blocks and variable bounds; ``dropped`` leaves out named constraint groups
+    (("limit", j), ("exclusive", g), ("dependency", d), ("required", i))."""
+    n = layout.columns
+    rows: list[FloatArray] = []
+    lower: list[float] = []
+    upper: list[float] = []
+
+    def add(row: FloatArray, lo: float, hi: float) -> None:
+        rows.append(row)
+        lower.append(lo)
+        upper.append(hi)
+
+    for i, v in enumerate(problem.values):
+        k = v.size
+        w0 = layout.weight_start[i]
+        row = np.zeros(n)
+        row[w0 : w0 + k] = 1.0
+        row[i] = -1.0
+        add(row, 0.0, 0.0)  # sum_k w_ik = y_i
+        if k >= 2:
+            z0 = layout.segment_start[i]
+            row = np.zeros(n)
+            row[z0 : z0 + k - 1] = 1.0
+            row[i] = -1.0
+            add(row, 0.0, 0.0)  # sum_s z_is = y_i
+            for b in range(k):
+                row = np.zeros(n)
+                row[w0 + b] = 1.0
+                if b >= 1:
+                    row[z0 + b - 1] = -1.0
+                if b <= k - 2:
+                    row[z0 + b] = -1.0
+                add(row, -np.inf, 0.0)  # w_ik <= z_ik + z_i(k+1)
+    for j in range(problem.limits.size):
+        if ("limit", j) in dropped:
+            continue
+        row = np.zeros(n)
+        for i, use in enumerate(problem.uses):
+            w0 = layout.weight_start[i]
+            row[w0 : w0 + use.shape[0]] = use[:, j]
+        add(row, -np.inf, float(problem.limits[j]))
+    for g, group in enumerate(problem.exclusive_groups):
+        if ("exclusive", g) in dropped:
+            continue
+        row = np.zeros(n)
+        row[list(group)] = 1.0
+        add(row, -np.inf, 1.0)
+    for d, (needs, needed) in enumerate(problem.dependencies):
+        if ("dependency", d) in dropped:
+            continue
+        row = np.zeros(n)
+        row[needs] += 1.0
+        row[needed] -= 1.0
+        add(row, -np.inf, 0.0)
+    for p, (a, b, _) in enumerate(problem.interactions):
+        u = layout.interaction_start + p
+        for other in (a, b):
+            row = np.zeros(n)
+            row[u] = 1.0
+            row[other] = -1.0
+            add(row, -np.inf, 0.0)
+        row = np.zeros(n)
+        row[u] = 1.0
+        row[a] -= 1.0
+        row[b] -= 1.0
+        add(row, -1.0, np.inf)
+    var_lower = np.zeros(n)
+    var_upper = np.ones(n)
+    for i in np.flatnonzero(problem.required).tolist():
+        if ("required", i) not in dropped:
+            var_lower[i] = 1.0
+    matrix = np.array(rows) if rows else np.zeros((0, n))
+    return [LinearConstraint(matrix, np.array(lower), np.array(upper))], var_lower, var_upper
+
+
+def _objective(problem: AllocationProblem, layout: _Layout) -> FloatArray:
+    c = np.zeros(layout.columns)
+    for i, v in enumerate(problem.values):
+        c[layout.weight_start[i] : layout.weight_start[i] + v.size] = v
+    for p, (_, _, amount) in enumerate(problem.interactions):
+        c[layout.interaction_start + p] = amount
+    return c
+
+
+def _integrality(problem: AllocationProblem, layout: _Layout) -> FloatArray:
+    integral = np.zeros(layout.columns)
+    integral[: problem.schemes] = 1.0
+    integral[layout.segment_start[0] if problem.schemes else 0 : layout.interaction_start] = 1.0
+    return integral
+
+
+def _is_feasible(problem: AllocationProblem, dropped: frozenset[tuple[str, int]]) -> bool:
+    layout = _layout(problem)
+    constraints, lo, hi = _constraints(problem, layout, dropped)
+    result = milp(
+        np.zeros(layout.columns),
+        constraints=constraints,
+        integrality=_integrality(problem, layout),
+        bounds=Bounds(lo, hi),
+    )
+    return bool(result.status == 0)
+
+
+def allocate(problem: AllocationProblem) -> Allocation:
+    """The choice of schemes and scales with the highest total NPSV within every constraint.
+
+    Returns an infeasible ``Allocation`` when no choice meets them (only possible when some
+    scheme is required); :func:`conflicting_constraints` then names the conflict.
+    """
+    layout = _layout(problem)
+    c = _objective(problem, layout)
+    constraints, lo, hi = _constraints(problem, layout)
+    integral = _integrality(problem, layout)
+    result = milp(
+        -c,
+        constraints=constraints,
+        integrality=integral,
+        bounds=Bounds(lo, hi),
+        options={"mip_rel_gap": MIP_RELATIVE_GAP},
+    )
+    if result.status != 0 or result.x is None:
+        return _empty(problem, feasible=False)
+    # Fix the binary choices and re-solve the weights as a linear programme.
+    fixed = np.round(result.x)
+    lo2, hi2 = lo.copy(), hi.copy()
+    chosen = integral == 1.0
+    lo2[chosen] = fixed[chosen]
+    hi2[chosen] = fixed[chosen]
+    polished = milp(-c, constraints=constraints, bounds=Bounds(lo2, hi2))
+    x = polished.x if polished.status == 0 and polished.x is not None else result.x
+    return _allocation_from(problem, layout, x)
+
+
+def _allocation_from(problem: AllocationProblem, layout: _Layout, x: FloatArray) -> Allocation:
+    funded = np.round(x[: problem.schemes]).astype(bool)
+    weights = tuple(
+        np.clip(x[layout.weight_start[i] : layout.weight_start[i] + v.size], 0.0, None) * funded[i]
+        for i, v in enumerate(problem.values)
+    )
+    return evaluate(problem, funded, weights)
+
+
+def evaluate(
+    problem: AllocationProblem, funded: BoolArray, weights: tuple[FloatArray, ...]
+) -> Allocation:
+    """Total NPSV and resource use of a given choice (weights on each scheme's breakpoints)."""
+    npsv = float(sum(float(w @ v) for w, v in zip(weights, problem.values, strict=True)))
+    interaction = float(
+        sum(amount for a, b, amount in problem.interactions if funded[a] and funded[b])
+    )
+    used = np.zeros(problem.limits.size)
+    for w, use in zip(weights, problem.uses, strict=True):
+        used = used + w @ use
+    return Allocation(
+        True, np.asarray(funded, dtype=bool), weights, npsv + interaction, interaction, used
+    )
+
+
+def _empty(problem: AllocationProblem, *, feasible: bool) -> Allocation:
+    return Allocation(
+        feasible,
+        np.zeros(problem.schemes, dtype=bool),
+        tuple(np.zeros(v.size) for v in problem.values),
+        0.0,
+        0.0,
+        np.zeros(problem.limits.size),
+    )
+
+
+def constraint_groups(problem: AllocationProblem) -> list[tuple[str, int]]:
+    """Every named group of constraints: ("limit", j), ("exclusive", g), ("dependency", d),
+    ("required", i)."""
+    return [
+        *(("limit", j) for j in range(problem.limits.size)),
+        *(("exclusive", g) for g in range(len(problem.exclusive_groups))),
+        *(("dependency", d) for d in range(len(problem.dependencies))),
+        *(("required", i) for i in np.flatnonzero(problem.required).tolist()),
+    ]
+
+
+def conflicting_constraints(problem: AllocationProblem) -> list[tuple[str, int]]:
+    """A smallest-by-deletion set of constraint groups that cannot all hold together.
+
+    Deletion filter: each group is left out in turn; if the rest are still infeasible it stays
+    out for good. What remains is irreducible: dropping any one group makes it feasible.
+    Empty when the problem is feasible.
+    """
+    dropped: set[tuple[str, int]] = set()
+    groups = constraint_groups(problem)
+    if _is_feasible(problem, frozenset()):
+        return []
+    for group in groups:
+        if not _is_feasible(problem, frozenset(dropped | {group})):
+            dropped.add(group)
+    return [g for g in groups if g not in dropped]
+
+
+def rank_by_bcr(
+    problem: AllocationProblem, proposed: NDArray[np.int64], bcr: FloatArray
+) -> Allocation:
+    """Fund schemes in descending order of BCR, each at its proposed breakpoint, while it fits.
+
+    Parameters
+    ----------
+    proposed : (S,)
+        The breakpoint at which each scheme is proposed (its appraised scale).
+    bcr : (S,)
+        Each scheme's BCR at that scale [ratio]; NaN (undefined) ranks last.
+
+    A scheme is skipped when it does not fit in what is left of any limit or when a scheme of
+    its exclusivity group is already funded; the ranking then carries on down the list. A
+    scheme whose prerequisite is not yet funded waits, and is looked at again (in its place in
+    the order) once something more is funded. Required schemes are not forced: the ranking
+    is the board's usual practice, shown for comparison.
+    """
+    order = sorted(
+        range(problem.schemes),
+        key=lambda i: (-(bcr[i] if np.isfinite(bcr[i]) else -np.inf), i),
+    )
+    funded = np.zeros(problem.schemes, dtype=bool)
+    used = np.zeros(problem.limits.size)
+    waiting = list(order)
+    progress = True
+    while progress:  # a scheme skipped for want of a prerequisite is looked at again
+        progress = False
+        for i in list(waiting):
+            use = problem.uses[i][proposed[i]]
+            if np.any(used + use > problem.limits + TOLERANCE):
+                waiting.remove(i)
+                continue
+            if any(i in g and funded[list(g)].any() for g in problem.exclusive_groups):
+                waiting.remove(i)
+                continue
+            if any(needs == i and not funded[needed] for needs, needed in problem.dependencies):
+                continue
+            funded[i] = True
+            used = used + use
+            waiting.remove(i)
+            progress = True
+            break  # back to the top of the list
+    weights = tuple(
+        (np.arange(v.size) == proposed[i]).astype(np.float64) * funded[i]
+        for i, v in enumerate(problem.values)
+    )
+    return evaluate(problem, funded, weights)
+
+
+def marginal_values(problem: AllocationProblem, base_npsv: float, step: float) -> FloatArray:
+    """NPSV gained per £ by ``step`` more in each limit (J,) [GBP per GBP], by re-solving.
+
+    A mixed-integer programme's duals are not meaningful, so each limit is raised by ``step``
+    in turn and the problem solved again: ``(NPSV(b + step e_j) - NPSV(b)) / step``.
+    """
+    out = np.zeros(problem.limits.size)
+    for j in range(problem.limits.size):
+        limits = problem.limits.copy()
+        limits[j] += step
+        more = allocate(problem.with_limits(limits))
+        out[j] = (more.npsv - base_npsv) / step if more.feasible else np.nan
+    return out
+
+
+def interpolation_error(
+    points: FloatArray, values: FloatArray, fine_points: FloatArray, fine_values: FloatArray
+) -> float:
+    """Largest absolute gap between a curve and its linear interpolation between breakpoints.
+
+    Parameters
+    ----------
+    points, values : (K,)
+        Breakpoints (increasing) and the curve's value there.
+    fine_points, fine_values : (F,)
+        The curve evaluated on a finer grid within the breakpoints' range.
+
+    Returns
+    -------
+    float
+        ``max |f(n) - L(n)|`` over the fine grid [units of ``values``].
+    """
+    if points.size < 2:
+        return 0.0
+    interpolated = np.interp(fine_points, points, values)
+    return float(np.max(np.abs(fine_values - interpolated))) if fine_points.size else 0.0

@@ -1,0 +1,30 @@
+"""`cba allocate --json`: every figure of an allocation with its unit, deterministic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cba.allocation_results import Allocation
+from cba.io.json_results import plain_data
+
+ALLOCATION_UNITS: dict[str, str] = {
+    "npsv, interaction_npsv, pv_public_costs, net_position, npsv_approximation_error": (
+        "GBP, present value, real terms at price_base_year"
+    ),
+    "spent, costs_by_year, contribution, limit, used, unused, cost_approximation_error": (
+        "GBP, undiscounted, real terms at price_base_year; incremental public costs"
+    ),
+    "bcr_public": "ratio; null where undefined",
+    "scale, min_scale, max_scale": "units of the scheme's scale driver (driver)",
+    "marginal_value": "GBP of NPSV per GBP more in that limit, by re-solving with marginal_step",
+    "marginal_step, left_on_table": "GBP",
+}
+"""Units of the fields of ``cba allocate --json``."""
+
+ALLOCATION_JSON_VERSION = "1.0"
+
+
+def allocation_to_dict(allocation: Allocation) -> dict[str, Any]:
+    """The allocation as JSON-ready data, units first."""
+    data: dict[str, Any] = plain_data(allocation)
+    return {"cba_allocation": ALLOCATION_JSON_VERSION, "units": ALLOCATION_UNITS, **data}

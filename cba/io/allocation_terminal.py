@@ -1,0 +1,93 @@
+"""`cba allocate` in the terminal: the chosen schemes and scales, the portfolio's NPSV and BCR,
+each agency's contribution and net position, the limits with their unused amounts and marginal
+values, and the BCR ranking's portfolio for comparison.
+
+Tables fit the console's width (80 columns when captured): figures are never cut.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cba.io.terminal import Column, fitted_tables, money, plain, prose, ratio
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cba.allocation_results import Allocation, Portfolio
+
+
+def _scale(value: float | None, driver: str | None) -> str:
+    if value is None:
+        return "whole"
+    return f"{value:,.4g} {driver}" if driver else f"{value:,.4g}"
+
+
+def _schemes_table(title: str, portfolio: Portfolio, console: Console) -> None:
+    rows = portfolio.schemes
+    keys = [Column("scheme", tuple(s.scheme_id for s in rows), figures=False, justify="left")]
+    values = [
+        Column("funded", tuple(_scale(s.scale, s.driver) if s.funded else "no" for s in rows)),
+        Column("NPSV", tuple(money(s.npsv) for s in rows)),
+        Column("PV public costs", tuple(money(s.pv_public_costs) for s in rows)),
+        Column("spent", tuple(money(sum(s.costs_by_year.values())) for s in rows)),
+        Column("BCR as proposed", tuple(ratio(s.bcr_public) for s in rows)),
+        Column(
+            "PWL error",
+            tuple(money(s.npsv_approximation_error) if s.divisible else "-" for s in rows),
+        ),
+    ]
+    for table in fitted_tables(keys, values, plain(title, "bold"), console):
+        console.print(table)
+
+
+def print_allocation(allocation: Allocation, console: Console) -> None:
+    """The optimal allocation, the limits, the agencies and the ranking's shortfall."""
+    if not allocation.feasible:
+        prose(console, allocation.statement, "bold")
+        return
+    best, ranked = allocation.optimal, allocation.ranking
+    _schemes_table(f"Optimal allocation: {allocation.board}", best, console)
+    prose(
+        console,
+        f"Portfolio NPSV {money(best.npsv)} (interactions {money(best.interaction_npsv)}); "
+        f"BCR over public costs {ratio(best.bcr_public)}; spent {money(best.spent)} "
+        f"(undiscounted, {allocation.price_base_year} prices).",
+        indent=2,
+    )
+    limits = allocation.limits
+    keys = [Column("limit", tuple(limit.label for limit in limits), figures=False, justify="left")]
+    values = [
+        Column("limit £", tuple(money(limit.limit) for limit in limits)),
+        Column("used", tuple(money(limit.used) for limit in limits)),
+        Column("unused", tuple(money(limit.unused) for limit in limits)),
+        Column("binding", tuple("yes" if limit.binding else "no" for limit in limits)),
+        Column(
+            "NPSV per £ more",
+            tuple(
+                "n/a" if limit.marginal_value is None else f"{limit.marginal_value:,.3f}"
+                for limit in limits
+            ),
+        ),
+    ]
+    for table in fitted_tables(keys, values, plain("Limits", "bold"), console):
+        console.print(table)
+    agencies = best.agencies
+    keys = [Column("agency", tuple(a.agency_id for a in agencies), figures=False, justify="left")]
+    values = [
+        Column("contributes", tuple(money(a.contribution) for a in agencies)),
+        Column("net position (PV)", tuple(money(a.net_position) for a in agencies)),
+    ]
+    for table in fitted_tables(keys, values, plain("Agencies", "bold"), console):
+        console.print(table)
+    _schemes_table("Funding in order of BCR while it fits", ranked, console)
+    prose(console, allocation.statement, indent=2)
+    prose(
+        console,
+        f"Marginal values: NPSV gained per £ by re-solving with £{allocation.marginal_step:,.0f} "
+        "more in that limit alone. PWL error: the largest gap between a divisible scheme's "
+        "NPSV curve and its piecewise-linear approximation. Costs against limits are "
+        "incremental public costs, undiscounted (docs/allocation.md).",
+        "dim",
+        indent=2,
+    )
