@@ -163,12 +163,40 @@ def _load_all(paths: list[Path], err: Output) -> tuple[list[tuple[Path, Scenario
     return loaded, invalid
 
 
+def _is_budget_file(path: Path) -> bool:
+    """Whether ``path`` holds a budget (a top-level ``cba_budget:`` key in its first 64 KiB)
+    rather than a scenario; False for anything unreadable (the scenario loader reports it)."""
+    import re
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return False
+    return re.search(rb"^cba_budget[ \t]*:", head, re.MULTILINE) is not None
+
+
 def command_validate(args: argparse.Namespace, out: Output, err: Output) -> int:
-    """Check files without computing."""
+    """Check scenario and budget files without computing; each valid file is named in the
+    order given."""
+    from cba.io.budget_file import load_budget
+    from cba.io.problems import ScenarioError
+
     paths = _scenario_paths(args.scenarios)
-    loaded, invalid = _load_all(paths, err)
-    for path, _ in loaded:
-        out.line(f"{path}: valid")
+    budgets = [p for p in paths if _is_budget_file(p)]
+    loaded, invalid = _load_all([p for p in paths if p not in budgets], err)
+    said = {path: f"{path}: valid" for path, _ in loaded}
+    for path in budgets:
+        try:
+            schemes = len(load_budget(path).budget.schemes)
+        except ScenarioError as exc:
+            invalid += 1
+            err.line(str(exc))
+            continue
+        said[path] = f"{path}: valid (budget, {_plural(schemes, 'scheme')})"
+    for path in paths:
+        if path in said:
+            out.line(said[path])
     return EXIT_INVALID if invalid else EXIT_OK
 
 
@@ -1216,7 +1244,9 @@ def build_parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--json", action="store_true", help="print JSON instead of tables")
     sensitivity.set_defaults(handler=command_sensitivity)
 
-    validate = sub.add_parser("validate", help="check scenario files without computing")
+    validate = sub.add_parser(
+        "validate", help="check scenario (and budget) files without computing"
+    )
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     validate.set_defaults(handler=command_validate)
 
