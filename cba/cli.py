@@ -926,18 +926,37 @@ def command_map(args: argparse.Namespace, out: Output, err: Output) -> int:
 
 
 def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
-    """Choose which schemes a pooled budget funds, and at what scale."""
+    """Choose which schemes a pooled budget funds, and at what scale; write the Portfolio
+    workbook (and its PDF with ``--pdf``)."""
     import json
+    import shlex
 
     from cba.allocate import allocate_budget
     from cba.io.budget_file import load_budget
+    from cba.io.outputs import Target, check_outputs
     from cba.io.problems import ScenarioError
+    from cba.io.workbook.portfolio_workbook import portfolio_target
 
+    # LibreOffice is looked for before anything is loaded or computed.
+    soffice = _soffice("--pdf") if args.pdf else None
     try:
         loaded = load_budget(args.budget)
     except ScenarioError as exc:
         err.line(str(exc))
         return EXIT_INVALID
+    budget = loaded.budget
+    book = portfolio_target(budget.id, args.output)
+    pdf = book.with_suffix(".pdf") if args.pdf else None
+    inputs = [loaded.path, *(loaded.path.parent / s.scenario for s in budget.schemes)]
+    # Every output path is checked before anything is computed or written.
+    check_outputs(
+        [
+            Target(book, "workbook (-o)"),
+            *([Target(pdf, "PDF (--pdf)", marked=False)] if pdf is not None else []),
+        ],
+        inputs=inputs,
+        force=args.force,
+    )
     allocation = allocate_budget(loaded)
     if args.json:
         from cba.io.allocation_json import allocation_to_dict
@@ -949,9 +968,30 @@ def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
 
         print_allocation(allocation, out.console)
     if not allocation.feasible:
-        err.line(f"cba: {args.budget}: {allocation.statement}")
+        err.line(f"cba: {args.budget}: {allocation.statement}; no workbook was written")
         return EXIT_INFEASIBLE
-    return EXIT_OK
+    from cba.io.atomic import write_bytes_atomically
+    from cba.io.workbook.portfolio_workbook import budget_provenance, build_portfolio_workbook
+    from cba.portfolio_contributions import contributions_by_year
+
+    # The command that reproduces the figures; the output location does not change them.
+    provenance = budget_provenance(loaded, shlex.join(["cba", "allocate", str(args.budget)]))
+    workbook, _ = build_portfolio_workbook(
+        allocation,
+        contributions_by_year(loaded, allocation.optimal),
+        provenance,
+        budget.name or budget.id,
+    )
+    write_bytes_atomically(book, workbook)
+    failed = _render_pdfs(soffice, [(book, pdf)] if pdf is not None else [])
+    written = [f"workbook: {book}", *([f"PDF: {pdf}"] if pdf is not None and not failed else [])]
+    message = "; ".join(written)
+    if args.json:
+        err.line(f"cba: {message}")  # standard output carries the JSON alone
+    else:
+        out.line(message)
+    _report_pdf_failures(failed, 1, err, then="; the workbook was written (cba pack tries again)")
+    return EXIT_NO_PDF if failed else EXIT_OK
 
 
 VERIFY_SHOWN = 20
@@ -1299,6 +1339,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     allocate.add_argument("budget", metavar="BUDGET")
     allocate.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    allocate.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="the Portfolio workbook (.xlsx); default out/<budget id>.xlsx",
+    )
+    allocate.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing output file that cba did not write (never an input, a "
+        "folder or a device)",
+    )
+    allocate.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also render the workbook to <name>.pdf beside it with LibreOffice (an existing "
+        "PDF is replaced only with --force)",
+    )
     allocate.set_defaults(handler=command_allocate)
 
     verify = sub.add_parser(

@@ -192,7 +192,10 @@ def test_infeasible_budget_names_the_conflict(tmp_path: Path) -> None:
     assert "cannot all hold" in allocation.statement
 
 
-def test_cli_allocate_terminal_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_allocate_terminal_and_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the workbook goes to out/ here
     assert main(["allocate", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
     assert "Optimal allocation" in out

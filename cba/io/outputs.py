@@ -160,6 +160,20 @@ def is_cba_changes_workbook(path: Path) -> bool:
     )
 
 
+def is_cba_portfolio_workbook(path: Path) -> bool:
+    """Whether ``path`` is a Portfolio workbook written by ``cba allocate``: cba as its
+    creator, a ``cba_portfolio_format`` property, the budget's sha256 as a sha256 digest and
+    the command as a ``cba allocate`` command."""
+    properties = workbook_properties(path)
+    if properties is None:
+        return False
+    return (
+        bool(_FORMAT.fullmatch(properties.get("portfolio_format", "")))
+        and bool(_SHA256.fullmatch(properties.get("budget_sha256", "")))
+        and properties.get("command", "").startswith("cba allocate ")
+    )
+
+
 def is_cba_workbook(path: Path) -> bool:
     """Whether ``path`` is a workbook written by ``cba run``: docProps/core.xml names cba as
     its creator and docProps/custom.xml holds every property in :data:`WORKBOOK_PROPERTIES`,
@@ -252,7 +266,11 @@ def _existing_problem(target: Target, force: bool) -> str | None:
         )
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        written_by_cba = is_cba_workbook(path) or is_cba_changes_workbook(path)
+        written_by_cba = (
+            is_cba_workbook(path)
+            or is_cba_changes_workbook(path)
+            or is_cba_portfolio_workbook(path)
+        )
     elif suffix in (".svg", ".png"):
         written_by_cba = is_cba_diagram(path)
     else:

@@ -1,0 +1,111 @@
+"""The Portfolio workbook of ``cba allocate``: the template's Cover, the Portfolio sheet and a
+Provenance sheet (the budget file's sha256, each scheme's scenario file and its sha256, the cba
+version), formatted for A4 landscape and reproducible: the same inputs give the same bytes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.workbook import Workbook
+
+from cba.allocation_results import Allocation
+from cba.io.budget_file import LoadedBudget
+from cba.io.provenance import file_sha256, scenario_provenance
+from cba.io.workbook import portfolio_sheet, provenance_sheet
+from cba.io.workbook.cells import FORMULA_TRIGGERS, FormulaLedger, SheetCells
+from cba.io.workbook.package import ledger_by_member, reproducible_xlsx
+from cba.io.workbook.printing import lay_out_for_print
+from cba.io.workbook.template import DEFAULT_TEMPLATE, load_template
+from cba.portfolio_contributions import AgencyYears
+
+PORTFOLIO_FORMAT = "1.0"
+"""The ``cba_portfolio_format`` document property of a Portfolio workbook; with
+``cba_budget_sha256`` and a ``cba allocate`` command it marks a workbook cba wrote, which a
+later ``cba allocate`` may replace without ``--force``."""
+
+
+def budget_provenance(loaded: LoadedBudget, command: str) -> dict[str, Any]:
+    """Where the budget and its schemes' scenarios came from: the budget file's name, path,
+    sha256 and git state, each scheme's scenario file and its sha256, the software, and the
+    command that reproduces the figures. Free of timestamps, so reruns give the same bytes."""
+    found = scenario_provenance(loaded.path)
+    provenance: dict[str, Any] = {
+        key.replace("scenario_", "budget_", 1): value for key, value in found.items()
+    }
+    provenance["portfolio_format"] = PORTFOLIO_FORMAT
+    provenance["command"] = command
+    for scheme in loaded.budget.schemes:
+        path = loaded.path.parent / scheme.scenario
+        provenance[f"scheme_{scheme.id}_scenario"] = scheme.scenario
+        provenance[f"scheme_{scheme.id}_scenario_sha256"] = file_sha256(path)
+    return provenance
+
+
+def _fill_cover(workbook: Workbook, title: str, subtitle: str) -> str | None:
+    """Put the title and subtitle in the template's named cover cells; the cover's sheet title
+    (None when the template has no cover)."""
+    cover = None
+    for name, text in (("cba_cover_title", title), ("cba_cover_subtitle", subtitle)):
+        defined: DefinedName | None = workbook.defined_names.get(name)
+        if defined is None:
+            continue
+        for sheet_title, coordinate in defined.destinations:
+            cell = workbook[sheet_title][coordinate.replace("$", "")]
+            cell.value = text
+            cell.data_type = "s"
+            cell.quotePrefix = text.startswith(FORMULA_TRIGGERS)
+            cover = sheet_title
+    return cover
+
+
+def build_portfolio_workbook(
+    allocation: Allocation,
+    contributions: tuple[AgencyYears, ...],
+    provenance: dict[str, Any],
+    title: str,
+) -> tuple[bytes, FormulaLedger]:
+    """The workbook's bytes (reproducible, formulas with cached values) and its formula
+    ledger, for a feasible ``allocation``; ``title`` is the budget's name."""
+    workbook = load_template(DEFAULT_TEMPLATE)
+    cover = _fill_cover(
+        workbook,
+        title,
+        f"Allocation of a pooled neighbourhood budget, {allocation.price_base_year} prices "
+        f"({allocation.budget_id})",
+    )
+    ledger = FormulaLedger()
+    sheet = workbook.create_sheet(portfolio_sheet.TITLE)
+    portfolio_sheet.write_portfolio(
+        sheet, SheetCells(sheet, ledger), allocation, contributions, title
+    )
+    record = workbook.create_sheet(provenance_sheet.TITLE)
+    provenance_cells = SheetCells(record, ledger)
+    provenance_sheet.write_provenance(record, provenance_cells, workbook, provenance)
+    provenance_cells.text(2, 1, "Rerun the command below to reproduce every figure.", "cba note")
+    record.column_dimensions["A"].width = 44
+    sha = str(provenance.get("budget_sha256", ""))[:12]
+    version = str(provenance.get("cba_version", ""))
+    for written in (sheet, record):
+        lay_out_for_print(
+            written,
+            footer_left=f"{allocation.budget_id} ({allocation.price_base_year} prices)",
+            footer_right=f"cba {version}" + (f", budget sha256 {sha}" if sha else ""),
+        )
+    front = cover if cover is not None else portfolio_sheet.TITLE
+    workbook.active = workbook.sheetnames.index(front)
+    for each in workbook.worksheets:
+        each.sheet_view.tabSelected = each.title == front
+    workbook.properties.creator = "cba"
+    workbook.properties.title = title
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    members = ledger_by_member(ledger, workbook.sheetnames)
+    return reproducible_xlsx(buffer.getvalue(), members), ledger
+
+
+def portfolio_target(budget_id: str, given: str | None) -> Path:
+    """Where the workbook goes: ``-o PATH``, else ``out/<budget id>.xlsx``."""
+    return Path(given) if given is not None else Path("out") / f"{budget_id}.xlsx"
