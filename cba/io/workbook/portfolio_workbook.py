@@ -10,6 +10,7 @@ from typing import Any
 
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.allocation_results import Allocation
 from cba.io.budget_file import LoadedBudget
@@ -61,6 +62,30 @@ def _fill_cover(workbook: Workbook, title: str, subtitle: str) -> str | None:
     return cover
 
 
+def _write_finding(cover: Worksheet, cells: SheetCells, allocation: Allocation) -> None:
+    """The finding and what the workbook holds, below the template's cover, in the column of
+    its title (the board reads the answer on the first page)."""
+    from openpyxl.styles import Alignment
+
+    width = cover.column_dimensions["B"].width or 80.0
+    row = cover.max_row + 3
+    for text, style in (
+        (f"For the {allocation.board}. {allocation.statement}", "cba text"),
+        (
+            "The Portfolio sheet has the chosen schemes and scales, the limits and the value of "
+            "one more pound in each, what each agency contributes by year and its net position, "
+            "and the BCR ranking beside the optimum; Provenance has the files and versions "
+            "behind every figure (docs/allocation.md).",
+            "cba note",
+        ),
+    ):
+        cell = cells.text(row, 2, text, style)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        lines = max(1, -(-len(text) // max(20, int(width * 1.1))))
+        cover.row_dimensions[row].height = 14 * lines + 4
+        row += 1
+
+
 def build_portfolio_workbook(
     allocation: Allocation,
     contributions: tuple[AgencyYears, ...],
@@ -77,6 +102,8 @@ def build_portfolio_workbook(
         f"({allocation.budget_id})",
     )
     ledger = FormulaLedger()
+    if cover is not None:
+        _write_finding(workbook[cover], SheetCells(workbook[cover], ledger), allocation)
     sheet = workbook.create_sheet(portfolio_sheet.TITLE)
     portfolio_sheet.write_portfolio(
         sheet, SheetCells(sheet, ledger), allocation, contributions, title
