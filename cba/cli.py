@@ -938,7 +938,7 @@ def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
     except ScenarioError as exc:
         err.line(str(exc))
         return EXIT_INVALID
-    allocation = allocate_budget(loaded)
+    allocation = allocate_budget(loaded, draws=args.draws)
     if args.json:
         from cba.io.allocation_json import allocation_to_dict
 
@@ -1299,6 +1299,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     allocate.add_argument("budget", metavar="BUDGET")
     allocate.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    allocate.add_argument(
+        "--draws",
+        type=int,
+        default=200,
+        metavar="N",
+        help="uncertainty draws at which to re-solve, for schemes whose scenarios declare "
+        "uncertainty (default 200; 0: central values only)",
+    )
     allocate.set_defaults(handler=command_allocate)
 
     verify = sub.add_parser(
