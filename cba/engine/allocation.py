@@ -126,11 +126,12 @@ class Allocation:
 
 @dataclass(frozen=True)
 class _Layout:
-    """Column offsets of the variables: y (S), then each scheme's weights, segment binaries,
-    and one column per interaction."""
+    """Column offsets of the variables: y (S), then each scheme's weights, its segment
+    binaries (K_i - 1), its segment fills (K_i - 1), and one column per interaction."""
 
     weight_start: tuple[int, ...]
     segment_start: tuple[int, ...]
+    fill_start: tuple[int, ...]
     interaction_start: int
     columns: int
 
@@ -145,9 +146,17 @@ def _layout(problem: AllocationProblem) -> _Layout:
     segment_start = []
     for v in problem.values:
         segment_start.append(column)
+        column += max(v.size - 2, 0)
+    fill_start = []
+    for v in problem.values:
+        fill_start.append(column)
         column += v.size - 1
     return _Layout(
-        tuple(weight_start), tuple(segment_start), column, column + len(problem.interactions)
+        tuple(weight_start),
+        tuple(segment_start),
+        tuple(fill_start),
+        column,
+        column + len(problem.interactions),
     )
 
 
@@ -174,19 +183,30 @@ def _constraints(
         row[i] = -1.0
         add(row, 0.0, 0.0)  # sum_k w_ik = y_i
         if k >= 2:
-            z0 = layout.segment_start[i]
-            row = np.zeros(n)
-            row[z0 : z0 + k - 1] = 1.0
-            row[i] = -1.0
-            add(row, 0.0, 0.0)  # sum_s z_is = y_i
+            # Incremental formulation: fills d_s in [0, 1] of segments s = 1..K, each full
+            # before the next starts (d_s+1 <= x_s <= d_s, x_s binary); the weights are
+            # w_0 = y - d_1, w_s = d_s - d_s+1, w_K = d_K.
+            d0 = layout.fill_start[i]
+            x0 = layout.segment_start[i]
             for b in range(k):
                 row = np.zeros(n)
                 row[w0 + b] = 1.0
-                if b >= 1:
-                    row[z0 + b - 1] = -1.0
+                if b == 0:
+                    row[i] = -1.0
+                else:
+                    row[d0 + b - 1] = -1.0
                 if b <= k - 2:
-                    row[z0 + b] = -1.0
-                add(row, -np.inf, 0.0)  # w_ik <= z_ik + z_i(k+1)
+                    row[d0 + b] = 1.0
+                add(row, 0.0, 0.0)
+            for s in range(k - 2):
+                row = np.zeros(n)
+                row[d0 + s + 1] = 1.0
+                row[x0 + s] = -1.0
+                add(row, -np.inf, 0.0)  # d_s+1 <= x_s
+                row = np.zeros(n)
+                row[x0 + s] = 1.0
+                row[d0 + s] = -1.0
+                add(row, -np.inf, 0.0)  # x_s <= d_s
     for j in range(problem.limits.size):
         if ("limit", j) in dropped:
             continue
@@ -241,7 +261,8 @@ def _objective(problem: AllocationProblem, layout: _Layout) -> FloatArray:
 def _integrality(problem: AllocationProblem, layout: _Layout) -> FloatArray:
     integral = np.zeros(layout.columns)
     integral[: problem.schemes] = 1.0
-    integral[layout.segment_start[0] if problem.schemes else 0 : layout.interaction_start] = 1.0
+    if problem.schemes:
+        integral[layout.segment_start[0] : layout.fill_start[0]] = 1.0
     return integral
 
 
