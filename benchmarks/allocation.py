@@ -71,9 +71,6 @@ def main() -> None:
     start = time.perf_counter()
     central = allocate(problem)
     central_seconds = time.perf_counter() - start
-    columns = (
-        SCHEMES + sum(v.size for v in problem.values) + sum(v.size - 1 for v in problem.values)
-    )
     print(
         f"{SCHEMES} schemes ({DIVISIBLE} divisible, {SEGMENTS} segments each), {YEARS} years, "
         f"{AGENCIES} agencies: {problem.limits.size} limits"
