@@ -18,20 +18,26 @@ from numpy.typing import NDArray
 from cba.allocation_results import (
     AgencyContribution,
     Allocation,
+    AllocationUncertainty,
     LimitUse,
     Portfolio,
     SchemeChoice,
+    SchemeUnderUncertainty,
 )
 from cba.engine import allocation as engine
 from cba.io.budget_file import LoadedBudget, load_budget
+from cba.model.evaluation import CompiledScenario
 from cba.pipeline import run
 from cba.scale_sweep import (
     DEFAULT_SPAN,
+    npsv_by_draw,
     public_costs_by_agency,
     sweep_option,
 )
 from cba.spec.budget import Budget, Scheme
 from cba.spec.scenario import Scenario
+from cba.spec.uncertainty import MonteCarlo
+from cba.uncertainty import drawn_inputs
 
 FloatArray = NDArray[np.float64]
 
@@ -41,6 +47,93 @@ FINE_STEPS = 8
 """Points evaluated within each segment to measure the piecewise-linear error."""
 BINDING_SLACK = 1.0
 """A limit with less than this unused is binding [GBP]."""
+DEFAULT_DRAWS = 200
+"""Uncertainty draws re-solved by default (``cba allocate --draws``): each is a solve of the
+programme, so fewer than ``cba run``'s 10,000."""
+STILL_OPTIMAL = 1.0
+"""The central portfolio is still optimal at a draw when its NPSV there is within this of the
+draw's optimum [GBP]."""
+
+
+def scheme_npsv_draws(
+    scheme: Scheme, scenario: Scenario, figures: SchemeFigures, draws: int
+) -> tuple[FloatArray, int] | None:
+    """(D, K) NPSV of a scheme at its breakpoints at each of ``draws`` draws of its scenario's
+    uncertain inputs (its own seed), and the seed; None when it declares no uncertainty.
+
+    One vectorised evaluation of the compiled model over the draws (and the breakpoints).
+    """
+    if not scenario.declares_uncertainty:
+        return None
+    compiled = CompiledScenario(scenario)
+    seed = (scenario.monte_carlo or MonteCarlo()).seed
+    drawn = drawn_inputs(compiled, draws, seed)
+    if not drawn:
+        return None
+    values = {d.parameter.path: d.values for d in drawn}
+    at = None if figures.points is None else figures.points.tolist()
+    return npsv_by_draw(compiled, scheme.option, values, at), seed
+
+
+def allocation_uncertainty(
+    loaded: LoadedBudget,
+    figures: list[SchemeFigures],
+    problem: engine.AllocationProblem,
+    central: engine.Allocation,
+    draws: int,
+) -> AllocationUncertainty | None:
+    """The allocation re-solved at each draw; None when no scheme declares uncertainty.
+
+    Each uncertain scheme's NPSV is drawn from its own scenario with that scenario's seed:
+    draws of different scenarios are independent. Schemes without uncertainty, the
+    interactions and every scheme's use of the limits keep their central values (the limits
+    are on the costs as proposed), so only the programme's objective changes from draw to
+    draw.
+    """
+    if draws < 1:
+        return None
+    found = [
+        scheme_npsv_draws(scheme, scenario, fig, draws)
+        for scheme, scenario, fig in zip(
+            loaded.budget.schemes, loaded.scenarios, figures, strict=True
+        )
+    ]
+    if all(f is None for f in found):
+        return None
+    values = tuple(
+        np.broadcast_to(fig.npsv, (draws, fig.npsv.size)) if f is None else f[0]
+        for f, fig in zip(found, figures, strict=True)
+    )
+    solved = engine.allocate_draws(problem, values, central)
+    schemes = []
+    for i, (scheme, fig, f) in enumerate(zip(loaded.budget.schemes, figures, found, strict=True)):
+        funded = solved.funded[:, i]
+        mean_scale = None
+        if fig.points is not None and funded.any():
+            mean_scale = float(np.mean(solved.weights[i][funded] @ fig.points))
+        schemes.append(
+            SchemeUnderUncertainty(
+                scheme_id=scheme.id,
+                uncertain=f is not None,
+                seed=None if f is None else f[1],
+                funded_probability=float(np.mean(funded)),
+                mean_scale=mean_scale,
+            )
+        )
+    p5, p50, p95 = (float(x) for x in np.percentile(solved.npsv, [5, 50, 95]))
+    return AllocationUncertainty(
+        draws=draws,
+        schemes=tuple(schemes),
+        npsv_mean=float(np.mean(solved.npsv)),
+        npsv_p5=p5,
+        npsv_p50=p50,
+        npsv_p95=p95,
+        central_npsv_mean=float(np.mean(solved.given_npsv)),
+        central_optimal_probability=float(
+            np.mean(solved.given_npsv >= solved.npsv - STILL_OPTIMAL)
+        ),
+        seconds_per_draw=solved.seconds / draws,
+    )
 
 
 @dataclass(frozen=True)
@@ -267,9 +360,12 @@ def describe_conflict(budget: Budget, rows: list[LimitRow], group: tuple[str, in
     return f"required scheme {budget.schemes[i].id}"
 
 
-def allocate_budget(loaded: LoadedBudget, marginal_step: float = MARGINAL_STEP) -> Allocation:
-    """The optimal allocation of a loaded budget, the BCR ranking's, and each limit's use and
-    marginal value."""
+def allocate_budget(
+    loaded: LoadedBudget, marginal_step: float = MARGINAL_STEP, draws: int = DEFAULT_DRAWS
+) -> Allocation:
+    """The optimal allocation of a loaded budget, the BCR ranking's, each limit's use and
+    marginal value, and (``draws`` > 0, some scheme uncertain) the allocation over the
+    uncertainty draws."""
     budget = loaded.budget
     figures = [
         scheme_figures(scheme, scenario)
@@ -337,9 +433,10 @@ def allocate_budget(loaded: LoadedBudget, marginal_step: float = MARGINAL_STEP) 
         limits=limits,
         marginal_step=marginal_step,
         statement=statement,
+        uncertainty=allocation_uncertainty(loaded, figures, problem, best, draws),
     )
 
 
-def allocate_file(path: str | Path) -> Allocation:
+def allocate_file(path: str | Path, draws: int = DEFAULT_DRAWS) -> Allocation:
     """Load a budget file and allocate it (raises ``ScenarioError`` for a bad file)."""
-    return allocate_budget(load_budget(path))
+    return allocate_budget(load_budget(path), draws=draws)

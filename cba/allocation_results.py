@@ -113,3 +113,46 @@ class Allocation:
     marginal_step: float
     """The increase in a limit used to measure its marginal value [GBP]."""
     statement: str
+    uncertainty: AllocationUncertainty | None = None
+    """The allocation over the uncertainty draws; None when no scheme's scenario declares
+    uncertainty, or with no draws."""
+
+
+@dataclass(frozen=True)
+class SchemeUnderUncertainty:
+    """One scheme's part in the optimal portfolios over the uncertainty draws."""
+
+    scheme_id: str
+    uncertain: bool
+    """Whether its scenario declares uncertainty (else its central values at every draw)."""
+    seed: int | None
+    """Its scenario's seed (``monte_carlo.seed``); None when not uncertain."""
+    funded_probability: float
+    """Share of draws whose optimal portfolio funds it [probability]."""
+    mean_scale: float | None
+    """Mean funded scale over the draws that fund it [driver units]; None when all-or-nothing
+    or never funded."""
+
+
+@dataclass(frozen=True)
+class AllocationUncertainty:
+    """The allocation re-solved at each Monte Carlo draw of the schemes' NPSV."""
+
+    draws: int
+    schemes: tuple[SchemeUnderUncertainty, ...]
+    npsv_mean: float
+    """Mean over the draws of the optimal portfolio's NPSV [GBP, PV]."""
+    npsv_p5: float
+    """5th percentile [GBP, PV]."""
+    npsv_p50: float
+    """Median [GBP, PV]."""
+    npsv_p95: float
+    """95th percentile [GBP, PV]."""
+    central_npsv_mean: float
+    """Mean over the draws of the central portfolio's NPSV [GBP, PV]."""
+    central_optimal_probability: float
+    """Share of draws at which the central portfolio is still optimal (its NPSV within £1 of
+    the draw's optimum) [probability]."""
+    seconds_per_draw: float
+    """Wall-clock time of one re-solve [s] (not in the JSON, which is the same on every
+    run)."""

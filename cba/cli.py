@@ -937,6 +937,8 @@ def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
     from cba.io.problems import ScenarioError
     from cba.io.workbook.portfolio_workbook import portfolio_target
 
+    if args.draws < 0:
+        raise UsageError(f"--draws {args.draws}: give 0 (central values only) or more draws")
     # LibreOffice is looked for before anything is loaded or computed.
     soffice = _soffice("--pdf") if args.pdf else None
     try:
@@ -957,7 +959,7 @@ def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
         inputs=inputs,
         force=args.force,
     )
-    allocation = allocate_budget(loaded)
+    allocation = allocate_budget(loaded, draws=args.draws)
     if args.json:
         from cba.io.allocation_json import allocation_to_dict
 
@@ -1356,6 +1358,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also render the workbook to <name>.pdf beside it with LibreOffice (an existing "
         "PDF is replaced only with --force)",
+    )
+    allocate.add_argument(
+        "--draws",
+        type=int,
+        default=200,
+        metavar="N",
+        help="uncertainty draws at which to re-solve, for schemes whose scenarios declare "
+        "uncertainty (default 200; 0: central values only)",
     )
     allocate.set_defaults(handler=command_allocate)
 

@@ -28,6 +28,7 @@ linear programme's tolerances, not to the branch-and-bound's.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,10 @@ BoolArray = NDArray[np.bool_]
 MIP_RELATIVE_GAP = 1e-9
 """Relative optimality gap asked of HiGHS: small enough that a re-solve with £1 more in a limit
 is not lost in the gap for portfolios up to hundreds of millions of pounds."""
+MIP_OPTIONS = {"mip_rel_gap": MIP_RELATIVE_GAP, "presolve": False}
+"""HiGHS options. Presolve is off: these programmes are small, and HiGHS's presolve prints a
+stray line to standard output when it maps a new solution back (which would corrupt
+``--json``)."""
 TOLERANCE = 1e-6
 """Slack below which a limit counts as binding [GBP], and integrality tolerance."""
 
@@ -121,11 +126,12 @@ class Allocation:
 
 @dataclass(frozen=True)
 class _Layout:
-    """Column offsets of the variables: y (S), then each scheme's weights, segment binaries,
-    and one column per interaction."""
+    """Column offsets of the variables: y (S), then each scheme's weights, its segment
+    binaries (K_i - 1), its segment fills (K_i - 1), and one column per interaction."""
 
     weight_start: tuple[int, ...]
     segment_start: tuple[int, ...]
+    fill_start: tuple[int, ...]
     interaction_start: int
     columns: int
 
@@ -140,9 +146,17 @@ def _layout(problem: AllocationProblem) -> _Layout:
     segment_start = []
     for v in problem.values:
         segment_start.append(column)
+        column += max(v.size - 2, 0)
+    fill_start = []
+    for v in problem.values:
+        fill_start.append(column)
         column += v.size - 1
     return _Layout(
-        tuple(weight_start), tuple(segment_start), column, column + len(problem.interactions)
+        tuple(weight_start),
+        tuple(segment_start),
+        tuple(fill_start),
+        column,
+        column + len(problem.interactions),
     )
 
 
@@ -169,19 +183,30 @@ def _constraints(
         row[i] = -1.0
         add(row, 0.0, 0.0)  # sum_k w_ik = y_i
         if k >= 2:
-            z0 = layout.segment_start[i]
-            row = np.zeros(n)
-            row[z0 : z0 + k - 1] = 1.0
-            row[i] = -1.0
-            add(row, 0.0, 0.0)  # sum_s z_is = y_i
+            # Incremental formulation: fills d_s in [0, 1] of segments s = 1..K, each full
+            # before the next starts (d_s+1 <= x_s <= d_s, x_s binary); the weights are
+            # w_0 = y - d_1, w_s = d_s - d_s+1, w_K = d_K.
+            d0 = layout.fill_start[i]
+            x0 = layout.segment_start[i]
             for b in range(k):
                 row = np.zeros(n)
                 row[w0 + b] = 1.0
-                if b >= 1:
-                    row[z0 + b - 1] = -1.0
+                if b == 0:
+                    row[i] = -1.0
+                else:
+                    row[d0 + b - 1] = -1.0
                 if b <= k - 2:
-                    row[z0 + b] = -1.0
-                add(row, -np.inf, 0.0)  # w_ik <= z_ik + z_i(k+1)
+                    row[d0 + b] = 1.0
+                add(row, 0.0, 0.0)
+            for s in range(k - 2):
+                row = np.zeros(n)
+                row[d0 + s + 1] = 1.0
+                row[x0 + s] = -1.0
+                add(row, -np.inf, 0.0)  # d_s+1 <= x_s
+                row = np.zeros(n)
+                row[x0 + s] = 1.0
+                row[d0 + s] = -1.0
+                add(row, -np.inf, 0.0)  # x_s <= d_s
     for j in range(problem.limits.size):
         if ("limit", j) in dropped:
             continue
@@ -236,7 +261,8 @@ def _objective(problem: AllocationProblem, layout: _Layout) -> FloatArray:
 def _integrality(problem: AllocationProblem, layout: _Layout) -> FloatArray:
     integral = np.zeros(layout.columns)
     integral[: problem.schemes] = 1.0
-    integral[layout.segment_start[0] if problem.schemes else 0 : layout.interaction_start] = 1.0
+    if problem.schemes:
+        integral[layout.segment_start[0] : layout.fill_start[0]] = 1.0
     return integral
 
 
@@ -259,18 +285,31 @@ def allocate(problem: AllocationProblem) -> Allocation:
     scheme is required); :func:`conflicting_constraints` then names the conflict.
     """
     layout = _layout(problem)
-    c = _objective(problem, layout)
     constraints, lo, hi = _constraints(problem, layout)
-    integral = _integrality(problem, layout)
+    x = _solve(_objective(problem, layout), constraints, _integrality(problem, layout), lo, hi)
+    if x is None:
+        return _empty(problem, feasible=False)
+    return _allocation_from(problem, layout, x)
+
+
+def _solve(
+    c: FloatArray,
+    constraints: list[LinearConstraint],
+    integral: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+) -> FloatArray | None:
+    """Maximise ``c @ x``: the mixed-integer programme, then the weights re-solved as a linear
+    programme with the binary choices fixed. None when infeasible."""
     result = milp(
         -c,
         constraints=constraints,
         integrality=integral,
         bounds=Bounds(lo, hi),
-        options={"mip_rel_gap": MIP_RELATIVE_GAP},
+        options=MIP_OPTIONS,
     )
     if result.status != 0 or result.x is None:
-        return _empty(problem, feasible=False)
+        return None
     # Fix the binary choices and re-solve the weights as a linear programme.
     fixed = np.round(result.x)
     lo2, hi2 = lo.copy(), hi.copy()
@@ -278,8 +317,80 @@ def allocate(problem: AllocationProblem) -> Allocation:
     lo2[chosen] = fixed[chosen]
     hi2[chosen] = fixed[chosen]
     polished = milp(-c, constraints=constraints, bounds=Bounds(lo2, hi2))
-    x = polished.x if polished.status == 0 and polished.x is not None else result.x
-    return _allocation_from(problem, layout, x)
+    x: FloatArray = polished.x if polished.status == 0 and polished.x is not None else result.x
+    return x
+
+
+@dataclass(frozen=True)
+class DrawAllocations:
+    """The optimal choice at each of D draws of the schemes' values (limits unchanged).
+
+    Attributes
+    ----------
+    funded : (D, S) bool
+    weights : tuple of (D, K_i) arrays
+        Weight on each breakpoint at each draw.
+    npsv : (D,)
+        The optimal portfolio's total NPSV at each draw, interactions included [GBP, PV].
+    given_npsv : (D,)
+        The NPSV at each draw of the choice the caller gave (the central solution) [GBP, PV].
+    seconds : float
+        Wall-clock time of all D solves [s].
+    """
+
+    funded: BoolArray
+    weights: tuple[FloatArray, ...]
+    npsv: FloatArray
+    given_npsv: FloatArray
+    seconds: float
+
+
+def allocate_draws(
+    problem: AllocationProblem, values: tuple[FloatArray, ...], given: Allocation
+) -> DrawAllocations:
+    """Re-solve the programme at each draw of the schemes' values.
+
+    Parameters
+    ----------
+    values : tuple of (D, K_i) arrays
+        Each scheme's NPSV at each breakpoint at each draw [GBP, PV] (a scheme without
+        uncertainty repeats its central values). ``problem.values`` is not used.
+    given : Allocation
+        A choice (the central solution) whose NPSV at each draw is reported alongside.
+
+    The constraints are built once; only the objective changes from draw to draw. Each draw is
+    solved exactly as :func:`allocate` solves one problem (a draw with the central values
+    gives the central solution). Raises ``ValueError`` when the problem is infeasible.
+    """
+    layout = _layout(problem)
+    constraints, lo, hi = _constraints(problem, layout)
+    integral = _integrality(problem, layout)
+    base = _objective(problem, layout)
+    draws = values[0].shape[0] if values else 0
+    funded = np.zeros((draws, problem.schemes), dtype=bool)
+    weights = tuple(np.zeros((draws, v.size)) for v in problem.values)
+    npsv = np.zeros(draws)
+    given_npsv = np.zeros(draws)
+    fixed = given.interaction_npsv
+    start = time.perf_counter()
+    for d in range(draws):
+        c = base.copy()
+        for i, v in enumerate(values):
+            c[layout.weight_start[i] : layout.weight_start[i] + v.shape[1]] = v[d]
+        x = _solve(c, constraints, integral, lo, hi)
+        if x is None:
+            raise ValueError("the allocation problem is infeasible")
+        chosen = _allocation_from(problem, layout, x)
+        funded[d] = chosen.funded
+        for i, w in enumerate(chosen.weights):
+            weights[i][d] = w
+        npsv[d] = chosen.interaction_npsv + sum(
+            float(w @ v[d]) for w, v in zip(chosen.weights, values, strict=True)
+        )
+        given_npsv[d] = fixed + sum(
+            float(w @ v[d]) for w, v in zip(given.weights, values, strict=True)
+        )
+    return DrawAllocations(funded, weights, npsv, given_npsv, time.perf_counter() - start)
 
 
 def _allocation_from(problem: AllocationProblem, layout: _Layout, x: FloatArray) -> Allocation:

@@ -18,6 +18,11 @@ ALLOCATION_UNITS: dict[str, str] = {
     "scale, min_scale, max_scale": "units of the scheme's scale driver (driver)",
     "marginal_value": "GBP of NPSV per GBP more in that limit, by re-solving with marginal_step",
     "marginal_step, left_on_table": "GBP",
+    "npsv_mean, npsv_p5, npsv_p50, npsv_p95, central_npsv_mean": (
+        "GBP, present value, real terms at price_base_year; over the uncertainty draws"
+    ),
+    "funded_probability, central_optimal_probability": "probability over the draws (0 to 1)",
+    "draws": "number of Monte Carlo draws re-solved",
 }
 """Units of the fields of ``cba allocate --json``."""
 
@@ -27,4 +32,6 @@ ALLOCATION_JSON_VERSION = "1.0"
 def allocation_to_dict(allocation: Allocation) -> dict[str, Any]:
     """The allocation as JSON-ready data, units first."""
     data: dict[str, Any] = plain_data(allocation)
+    if data.get("uncertainty") is not None:  # a timing: not the same on every run
+        del data["uncertainty"]["seconds_per_draw"]
     return {"cba_allocation": ALLOCATION_JSON_VERSION, "units": ALLOCATION_UNITS, **data}

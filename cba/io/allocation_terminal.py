@@ -14,7 +14,7 @@ from cba.io.terminal import Column, fitted_tables, money, plain, prose, ratio
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from cba.allocation_results import Allocation, Portfolio
+    from cba.allocation_results import Allocation, AllocationUncertainty, Portfolio
 
 
 def _scale(value: float | None, driver: str | None) -> str:
@@ -23,7 +23,12 @@ def _scale(value: float | None, driver: str | None) -> str:
     return f"{value:,.4g} {driver}" if driver else f"{value:,.4g}"
 
 
-def _schemes_table(title: str, portfolio: Portfolio, console: Console) -> None:
+def _schemes_table(
+    title: str, portfolio: Portfolio, console: Console, *, per_scheme: bool = True
+) -> None:
+    """The schemes of a portfolio: funded at what scale, NPSV, PV public costs and spend; with
+    ``per_scheme``, also each scheme's BCR as proposed and its PWL error (the same in every
+    portfolio, so printed once)."""
     rows = portfolio.schemes
     keys = [Column("scheme", tuple(s.scheme_id for s in rows), figures=False, justify="left")]
     values = [
@@ -31,12 +36,15 @@ def _schemes_table(title: str, portfolio: Portfolio, console: Console) -> None:
         Column("NPSV", tuple(money(s.npsv) for s in rows)),
         Column("PV public costs", tuple(money(s.pv_public_costs) for s in rows)),
         Column("spent", tuple(money(sum(s.costs_by_year.values())) for s in rows)),
-        Column("BCR as proposed", tuple(ratio(s.bcr_public) for s in rows)),
-        Column(
-            "PWL error",
-            tuple(money(s.npsv_approximation_error) if s.divisible else "-" for s in rows),
-        ),
     ]
+    if per_scheme:
+        values += [
+            Column("BCR as proposed", tuple(ratio(s.bcr_public) for s in rows)),
+            Column(
+                "PWL error",
+                tuple(money(s.npsv_approximation_error) if s.divisible else "-" for s in rows),
+            ),
+        ]
     for table in fitted_tables(keys, values, plain(title, "bold"), console):
         console.print(table)
 
@@ -80,14 +88,55 @@ def print_allocation(allocation: Allocation, console: Console) -> None:
     ]
     for table in fitted_tables(keys, values, plain("Agencies", "bold"), console):
         console.print(table)
-    _schemes_table("Funding in order of BCR while it fits", ranked, console)
+    _schemes_table("Funding in order of BCR while it fits", ranked, console, per_scheme=False)
     prose(console, allocation.statement, indent=2)
+    if allocation.uncertainty is not None:
+        _uncertainty(allocation.uncertainty, allocation.optimal, console)
     prose(
         console,
         f"Marginal values: NPSV gained per £ by re-solving with £{allocation.marginal_step:,.0f} "
         "more in that limit alone. PWL error: the largest gap between a divisible scheme's "
         "NPSV curve and its piecewise-linear approximation. Costs against limits are "
         "incremental public costs, undiscounted (docs/allocation.md).",
+        "dim",
+        indent=2,
+    )
+
+
+def _uncertainty(found: AllocationUncertainty, central: Portfolio, console: Console) -> None:
+    """Each scheme's probability of being funded over the draws, and the NPSV's spread."""
+    rows = found.schemes
+    drivers = {s.scheme_id: s.driver for s in central.schemes}
+    keys = [Column("scheme", tuple(s.scheme_id for s in rows), figures=False, justify="left")]
+    values = [
+        Column("uncertain", tuple("yes" if s.uncertain else "no" for s in rows)),
+        Column("P(funded)", tuple(f"{s.funded_probability:.1%}" for s in rows)),
+        Column(
+            "mean scale if funded",
+            tuple(
+                "-" if s.mean_scale is None else _scale(s.mean_scale, drivers[s.scheme_id])
+                for s in rows
+            ),
+        ),
+    ]
+    title = f"Under uncertainty: the optimum re-solved at each of {found.draws:,} draws"
+    for table in fitted_tables(keys, values, plain(title, "bold"), console):
+        console.print(table)
+    prose(
+        console,
+        f"Optimal portfolio's NPSV: mean {money(found.npsv_mean)}; 5th percentile "
+        f"{money(found.npsv_p5)}, median {money(found.npsv_p50)}, 95th percentile "
+        f"{money(found.npsv_p95)}. The central portfolio is still optimal in "
+        f"{found.central_optimal_probability:.1%} of draws (its mean NPSV "
+        f"{money(found.central_npsv_mean)}). Re-solve time {found.seconds_per_draw * 1000:,.1f} "
+        "ms per draw.",
+        indent=2,
+    )
+    prose(
+        console,
+        "Each uncertain scheme's inputs are drawn from its own scenario with its own seed, "
+        "so different scenarios' draws are independent; other schemes, interactions and "
+        "every use of a limit keep their central values.",
         "dim",
         indent=2,
     )
