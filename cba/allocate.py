@@ -248,6 +248,8 @@ class LimitRow:
     agency_id: str | None
     year: int | None
     limit: float
+    period: tuple[int, int] | None = None
+    """For a total: the years it counts (the budget period); None: every year."""
 
 
 def limit_rows(budget: Budget) -> list[LimitRow]:
@@ -256,10 +258,21 @@ def limit_rows(budget: Budget) -> list[LimitRow]:
     for who, limit in [(None, budget.envelope), *((a.id, a) for a in budget.agencies)]:
         name = who or "envelope"
         if limit.total is not None:
-            rows.append(LimitRow(f"{name}, total", who, None, limit.total))
+            rows.append(LimitRow(f"{name}, total", who, None, limit.total, period_of(budget)))
         for year, amount in sorted((limit.by_year or {}).items()):
             rows.append(LimitRow(f"{name}, {year}", who, year, amount))
     return rows
+
+
+def period_of(budget: Budget) -> tuple[int, int] | None:
+    """(first, last) year of the budget period; None when the budget gives none."""
+    period = budget.period
+    return None if period is None else (period.first_year, period.last_year)
+
+
+def in_period(year: int, period: tuple[int, int] | None) -> bool:
+    """Whether a calendar year counts against a total (every year without a period)."""
+    return period is None or period[0] <= year <= period[1]
 
 
 def resource_use(figures: SchemeFigures, rows: list[LimitRow]) -> FloatArray:
@@ -269,7 +282,11 @@ def resource_use(figures: SchemeFigures, rows: list[LimitRow]) -> FloatArray:
         agencies = [
             a for a, agency in enumerate(figures.agency_ids) if row.agency_id in (None, agency)
         ]
-        years = [t for t, year in enumerate(figures.years) if row.year in (None, year)]
+        years = [
+            t
+            for t, year in enumerate(figures.years)
+            if row.year == year or (row.year is None and in_period(year, row.period))
+        ]
         if agencies and years:
             use[:, j] = figures.costs[:, agencies][:, :, years].sum(axis=(1, 2))
     return use
@@ -280,6 +297,8 @@ def _portfolio(
 ) -> Portfolio:
     schemes: list[SchemeChoice] = []
     agencies: dict[str, list[float]] = {}
+    period = period_of(budget)
+    after = 0.0
     numerator = chosen.interaction_npsv
     pv_public = 0.0
     for scheme, fig, w, funded in zip(
@@ -289,9 +308,11 @@ def _portfolio(
         if funded:
             paid = np.tensordot(w, fig.costs, axes=1)  # (A, T)
             by_year = {y: float(paid[:, t].sum()) for t, y in enumerate(fig.years)}
+            within = np.array([in_period(y, period) for y in fig.years], dtype=bool)
+            after += float(paid[:, ~within].sum())
             for a, agency in enumerate(fig.agency_ids):
                 entry = agencies.setdefault(agency, [0.0, 0.0])
-                entry[0] += float(paid[a].sum())
+                entry[0] += float(paid[a, within].sum())
                 entry[1] += float(w @ fig.net_by_agency[agency])
             numerator += float(w @ fig.numerator)
             pv_public += float(w @ fig.pv_public_costs)
@@ -311,6 +332,7 @@ def _portfolio(
                 bcr_public=fig.bcr_public,
                 npsv_approximation_error=fig.npsv_error,
                 cost_approximation_error=fig.cost_error,
+                spent=float(sum(a for y, a in by_year.items() if in_period(y, period))),
             )
         )
     return Portfolio(
@@ -319,7 +341,8 @@ def _portfolio(
         interaction_npsv=chosen.interaction_npsv,
         pv_public_costs=pv_public,
         bcr_public=numerator / pv_public if pv_public > 0 else None,
-        spent=float(sum(sum(s.costs_by_year.values()) for s in schemes)),
+        spent=float(sum(s.spent for s in schemes)),
+        committed_after_period=after,
         agencies=tuple(
             AgencyContribution(agency, paid, net)
             for agency, (paid, net) in sorted(agencies.items())
@@ -388,6 +411,7 @@ def allocate_budget(
             budget_id=budget.id,
             board=budget.board,
             price_base_year=budget.price_base_year,
+            period=period_of(budget),
             feasible=False,
             conflicts=conflicts,
             optimal=_portfolio(budget, figures, best),
@@ -434,6 +458,7 @@ def allocate_budget(
         marginal_step=marginal_step,
         statement=statement,
         uncertainty=allocation_uncertainty(loaded, figures, problem, best, draws),
+        period=period_of(budget),
     )
 
 

@@ -39,6 +39,9 @@ class SchemeChoice:
     over the scheme's scale range [GBP, PV]; 0 for an all-or-nothing scheme."""
     cost_approximation_error: float
     """The same for total public costs over all years [GBP, undiscounted]."""
+    spent: float = 0.0
+    """Incremental public costs in the budget period (every year without one) [GBP,
+    undiscounted]: what it draws from the envelope."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,8 @@ class AgencyContribution:
 
     agency_id: str
     contribution: float
-    """Public costs it pays over all years [GBP, undiscounted]."""
+    """Public costs it pays in the budget period (every year without one) [GBP,
+    undiscounted]."""
     net_position: float
     """Fiscal and other gains minus what it pays and contributes [GBP, PV]."""
 
@@ -67,8 +71,13 @@ class Portfolio:
     bcr_public: float | None
     """(PV benefits - PV non-public costs + interactions) / PV public costs [ratio]."""
     spent: float
-    """Incremental public costs over all years [GBP, undiscounted]."""
+    """Incremental public costs in the budget period (every year without one) [GBP,
+    undiscounted]."""
     agencies: tuple[AgencyContribution, ...]
+    """Each agency's contribution in the budget period and its whole-life net position."""
+    committed_after_period: float = 0.0
+    """The funded schemes' incremental public costs after the budget period: commitments
+    beyond the budget [GBP, undiscounted]; 0 without a period."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,8 @@ class Allocation:
     uncertainty: AllocationUncertainty | None = None
     """The allocation over the uncertainty draws; None when no scheme's scenario declares
     uncertainty, or with no draws."""
+    period: tuple[int, int] | None = None
+    """(first, last) calendar year the budget covers; None: every year counts."""
 
 
 @dataclass(frozen=True)

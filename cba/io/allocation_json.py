@@ -11,9 +11,12 @@ ALLOCATION_UNITS: dict[str, str] = {
     "npsv, interaction_npsv, pv_public_costs, net_position, npsv_approximation_error": (
         "GBP, present value, real terms at price_base_year"
     ),
-    "spent, costs_by_year, contribution, limit, used, unused, cost_approximation_error": (
-        "GBP, undiscounted, real terms at price_base_year; incremental public costs"
+    "spent, costs_by_year, contribution, limit, used, unused, cost_approximation_error, "
+    "committed_after_period": (
+        "GBP, undiscounted, real terms at price_base_year; incremental public costs (spent and "
+        "contribution: in the budget period, every year without one)"
     ),
+    "period": "[first, last] calendar year the budget covers; null: every year counts",
     "bcr_public": "ratio; null where undefined",
     "scale, min_scale, max_scale": "units of the scheme's scale driver (driver)",
     "marginal_value": "GBP of NPSV per GBP more in that limit, by re-solving with marginal_step",

@@ -35,7 +35,7 @@ def _schemes_table(
         Column("funded", tuple(_scale(s.scale, s.driver) if s.funded else "no" for s in rows)),
         Column("NPSV", tuple(money(s.npsv) for s in rows)),
         Column("PV public costs", tuple(money(s.pv_public_costs) for s in rows)),
-        Column("spent", tuple(money(sum(s.costs_by_year.values())) for s in rows)),
+        Column("spent", tuple(money(s.spent) for s in rows)),
     ]
     if per_scheme:
         values += [
@@ -59,8 +59,14 @@ def print_allocation(allocation: Allocation, console: Console) -> None:
     prose(
         console,
         f"Portfolio NPSV {money(best.npsv)} (interactions {money(best.interaction_npsv)}); "
-        f"BCR over public costs {ratio(best.bcr_public)}; spent {money(best.spent)} "
-        f"(undiscounted, {allocation.price_base_year} prices).",
+        f"BCR over public costs {ratio(best.bcr_public)}; spent {money(best.spent)}"
+        + (
+            ""
+            if allocation.period is None
+            else f" in {allocation.period[0]}-{allocation.period[1]}, the budget period, and "
+            f"{money(best.committed_after_period)} committed after it"
+        )
+        + f" (undiscounted, {allocation.price_base_year} prices).",
         indent=2,
     )
     limits = allocation.limits

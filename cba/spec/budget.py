@@ -58,6 +58,26 @@ class Limit(StrictModel):
         return self
 
 
+class BudgetPeriod(StrictModel):
+    """The years the pooled budget covers (calendar years, as the schemes' scenarios count
+    them)."""
+
+    first_year: CalendarYear
+    """First year of the budget."""
+    last_year: CalendarYear
+    """Last year of the budget (inclusive)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.last_year < self.first_year:
+            raise PydanticCustomError(
+                "period_order",
+                "last_year {last} is before first_year {first}",
+                {"last": self.last_year, "first": self.first_year},
+            )
+        return self
+
+
 class AgencyLimit(Limit):
     """One contributing agency's limit: how much of the schemes' costs it will pay."""
 
@@ -148,6 +168,11 @@ class Budget(StrictModel):
     name: ShortText | None = None
     price_base_year: CalendarYear
     """Year whose prices every amount is in; each scheme's scenario must use the same."""
+    period: BudgetPeriod | None = None
+    """The years the pooled budget covers: totals (the envelope's and each agency's) count the
+    schemes' public costs in these years only, and a by-year limit must name one of them. The
+    funded schemes' costs after the period are commitments beyond the budget, reported beside
+    it. Default: every year of every scheme's appraisal period counts."""
     envelope: Limit
     """The pooled budget [GBP, undiscounted, real]."""
     agencies: list[AgencyLimit] = Field(default_factory=list)
@@ -200,4 +225,18 @@ def reference_problems(budget: Budget) -> list[tuple[tuple[str | int, ...], str]
                 found.append((("interactions", p, "schemes", k), _unknown_scheme(scheme, known)))
         if interaction.schemes[0] == interaction.schemes[1]:
             found.append((("interactions", p, "schemes", 1), "name two different schemes"))
+    period = budget.period
+    if period is not None:
+        limits: list[tuple[tuple[str | int, ...], Limit]] = [(("envelope",), budget.envelope)]
+        limits += [(("agencies", a), agency) for a, agency in enumerate(budget.agencies)]
+        for loc, limit in limits:
+            for year in sorted(limit.by_year or {}):
+                if not period.first_year <= year <= period.last_year:
+                    found.append(
+                        (
+                            (*loc, "by_year", year),
+                            f"{year} is outside the budget period {period.first_year}-"
+                            f"{period.last_year}; limit a year of the period, or widen it",
+                        )
+                    )
     return found

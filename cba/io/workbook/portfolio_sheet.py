@@ -75,7 +75,10 @@ class _Writer:
         self.title = title
         years = {y for a in contributions for y in a.by_year}
         years |= {limit.year for limit in allocation.limits if limit.year is not None}
-        self.years = sorted(years)
+        period = allocation.period
+        self.years = sorted(y for y in years if period is None or period[0] <= y <= period[1])
+        """The rows of the agencies' table: the budget period's years (every year without
+        one); costs after it are shown as commitments, outside the totals."""
 
     def heading(self, row: int, text: str, last_column: int = NOTE_COLUMNS) -> None:
         self.c.text(row, 1, text, "cba heading")
@@ -134,7 +137,7 @@ class _Writer:
             c.text(r, 2, scale_text(choice), "cba text").alignment = _right()
             c.value(r, 3, choice.npsv, "cba money")
             c.value(r, 4, choice.pv_public_costs, "cba money")
-            c.value(r, 5, sum(choice.costs_by_year.values()), "cba money")
+            c.value(r, 5, choice.spent, "cba money")
             c.value(r, 6, choice.bcr_public, "cba ratio")
         r = first + len(best.schemes)
         c.text(r, 1, "Interactions between funded schemes")
@@ -223,14 +226,22 @@ class _Writer:
                 "cba money",
             )
         total, limit_row, unused_row, net_row = r + 1, r + 2, r + 3, r + 4
-        c.text(total, 1, "Total, all years", "cba header")
-        c.text(limit_row, 1, "Limit over all years")
+        period = self.allocation.period
+        span = "all years" if period is None else f"{period[0]}-{period[1]}"
+        c.text(total, 1, f"Total, {span}", "cba header")
+        c.text(limit_row, 1, f"Limit over {span}")
         c.text(unused_row, 1, "Unused of that limit")
         c.text(net_row, 1, "Net position [GBP, PV]")
         for k, each in enumerate([*agencies, None]):
             column = 2 + k
             paid = self.contributions.get(each.agency_id) if each is not None else None
-            expected = best.spent if each is None else paid.total if paid is not None else 0.0
+            expected = (
+                best.spent
+                if each is None
+                else sum(paid.by_year.get(y, 0.0) for y in self.years)
+                if paid is not None
+                else 0.0
+            )
             c.formula(
                 total,
                 column,
@@ -259,7 +270,14 @@ class _Writer:
             "Contributions: each agency's share of the funded schemes' public costs (the "
             "schemes' paid_by shares) less the counterfactuals'. Net position: the agency's "
             "fiscal and other gains less what it pays and gives, present value; an agency that "
-            "pays nothing may still gain or give (volunteers' time).",
+            "pays nothing may still gain or give (volunteers' time)."
+            + (
+                ""
+                if period is None
+                else f" The budget covers {period[0]}-{period[1]}: the funded schemes' public "
+                f"costs after {period[1]}, £{best.committed_after_period:,.0f}, are "
+                "commitments beyond it, not in these totals."
+            ),
             last,
             130,
         )
