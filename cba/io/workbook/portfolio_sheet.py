@@ -108,7 +108,18 @@ class _Writer:
             130,
         )
         wrapped_note(
-            c, 3, f"Envelope: {_limit_text(allocation, None)}.", NOTE_COLUMNS, 130, "cba text"
+            c,
+            3,
+            f"Envelope: {_limit_text(allocation, None)}"
+            + (
+                ""
+                if allocation.period is None
+                else f", for the budget period {allocation.period[0]}-{allocation.period[1]}"
+            )
+            + ".",
+            NOTE_COLUMNS,
+            130,
+            "cba text",
         )
         wrapped_note(c, 4, allocation.statement, NOTE_COLUMNS, 130, "cba text")
         row = self.chosen(6)
