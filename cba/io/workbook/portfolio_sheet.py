@@ -39,6 +39,10 @@ BINDING_SLACK = 1.0
 """A limit with less than this unused is binding [GBP] (as ``cba.allocate``)."""
 
 
+CHART_ROWS = 24
+"""Rows the comparison chart takes below its anchor (11 cm at the default row height)."""
+
+
 def scale_text(choice: SchemeChoice) -> str:
     """How a scheme is funded: its scale and driver, ``whole`` (all or nothing) or ``no``."""
     if not choice.funded:
@@ -125,7 +129,9 @@ class _Writer:
         row = self.chosen(6)
         row = self.limits(row + 2)
         row = self.agencies(row + 2)
-        self.ranking(row + 2)
+        row = self.ranking(row + 2)
+        if allocation.uncertainty is not None:
+            self.under_uncertainty(row + CHART_ROWS)
 
     def chosen(self, row: int) -> int:
         """The optimal portfolio, scheme by scheme, with its totals; the next free row."""
@@ -293,6 +299,58 @@ class _Writer:
             130,
         )
         return net_row + 1
+
+    def under_uncertainty(self, row: int) -> int:
+        """Each scheme's probability of being funded over the uncertainty draws, its mean scale
+        when funded, and the spread of the optimal portfolio's NPSV; the next free row. Engine
+        values (no formula can re-solve the programme); the re-solve time is not written, so
+        the workbook is the same on every run."""
+        c, found = self.c, self.allocation.uncertainty
+        assert found is not None
+        drivers = {s.scheme_id: s.driver for s in self.allocation.optimal.schemes}
+        names = {s.scheme_id: s.name for s in self.allocation.optimal.schemes}
+        self.heading(
+            row, f"Under uncertainty: the optimum re-solved at each of {found.draws:,} draws"
+        )
+        self.headers(row + 1, ["Scheme", "Uncertain", "P(funded)", "Mean scale if funded"])
+        r = row + 1
+        for r, scheme in enumerate(found.schemes, start=row + 2):
+            c.text(r, 1, names.get(scheme.scheme_id, scheme.scheme_id))
+            c.text(r, 2, "yes" if scheme.uncertain else "no").alignment = _right()
+            c.value(r, 3, scheme.funded_probability, "cba percent")
+            driver = drivers.get(scheme.scheme_id)
+            shown = (
+                "-"
+                if scheme.mean_scale is None
+                else f"{scheme.mean_scale:,.4g} {driver}"
+                if driver
+                else f"{scheme.mean_scale:,.4g}"
+            )
+            c.text(r, 4, shown).alignment = _right()
+        r += 1
+        for label, value in (
+            ("Optimal portfolio's NPSV, mean [GBP, PV]", found.npsv_mean),
+            ("5th percentile", found.npsv_p5),
+            ("Median", found.npsv_p50),
+            ("95th percentile", found.npsv_p95),
+            ("The central portfolio's NPSV, mean", found.central_npsv_mean),
+        ):
+            r += 1
+            c.text(r, 1, label)
+            c.value(r, 3, value, "cba money")
+        r += 1
+        c.text(r, 1, "P(the central portfolio is still optimal)")
+        c.value(r, 3, found.central_optimal_probability, "cba percent")
+        wrapped_note(
+            c,
+            r + 1,
+            "Each uncertain scheme's inputs are drawn from its own scenario with its own seed, so "
+            "different scenarios' draws are independent; the other schemes, the interactions and "
+            "every use of a limit keep their central values (docs/allocation.md).",
+            NOTE_COLUMNS,
+            130,
+        )
+        return r + 2
 
     def ranking(self, row: int) -> int:
         """Funding in order of BCR beside the optimum, the NPSV left on the table, and the

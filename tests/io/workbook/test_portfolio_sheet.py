@@ -95,12 +95,14 @@ def test_chosen_schemes_limits_and_ranking(book: Path, allocation: Allocation) -
     patrols = allocation.ranking.schemes[0]
     chosen = best.schemes[0]
     assert patrols.funded and patrols.scale != chosen.scale
-    ranked = [
+    section = _find(cached, "Funding in order of BCR while it fits, beside the optimum")
+    ranked = next(
         r
         for (c,) in cached.iter_rows(min_col=1, max_col=1)
         if c.value == patrols.name
         for r in [c.row]
-    ][-1]
+        if r > section
+    )
     optimum = "no" if not chosen.funded else f"{chosen.scale:,.4g} volunteers"
     assert cached.cell(ranked, 3).value == optimum
     assert cached.cell(ranked, 4).value == f"{patrols.scale:,.4g} volunteers"
@@ -197,3 +199,23 @@ def test_default_path_and_json_unchanged(
     assert json.loads(captured.out)["budget_id"] == "ladywood_neighbourhood_budget"
     assert "workbook:" in captured.err
     assert (tmp_path / "out" / "ladywood_neighbourhood_budget.xlsx").is_file()
+
+
+def test_the_uncertainty_section_gives_the_engines_probabilities(
+    allocation: Allocation, book: Path
+) -> None:
+    found = allocation.uncertainty
+    assert found is not None  # the example's patrols scenario declares uncertainty
+    cached = openpyxl.load_workbook(book, data_only=True)[portfolio_sheet.TITLE]
+    heading = _find(
+        cached, f"Under uncertainty: the optimum re-solved at each of {found.draws:,} draws"
+    )
+    names = {s.scheme_id: s.name for s in allocation.optimal.schemes}
+    for k, scheme in enumerate(found.schemes):
+        r = heading + 2 + k
+        assert cached.cell(r, 1).value == names[scheme.scheme_id]
+        assert cached.cell(r, 3).value == pytest.approx(scheme.funded_probability)
+    r = _find(cached, "P(the central portfolio is still optimal)")
+    assert cached.cell(r, 3).value == pytest.approx(found.central_optimal_probability)
+    r = _find(cached, "Optimal portfolio's NPSV, mean [GBP, PV]")
+    assert cached.cell(r, 3).value == pytest.approx(found.npsv_mean)
