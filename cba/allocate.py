@@ -297,6 +297,7 @@ def _portfolio(
 ) -> Portfolio:
     schemes: list[SchemeChoice] = []
     agencies: dict[str, list[float]] = {}
+    paid_by_year: dict[str, dict[int, float]] = {}
     period = period_of(budget)
     after = 0.0
     numerator = chosen.interaction_npsv
@@ -313,6 +314,10 @@ def _portfolio(
             for a, agency in enumerate(fig.agency_ids):
                 entry = agencies.setdefault(agency, [0.0, 0.0])
                 entry[0] += float(paid[a, within].sum())
+                years = paid_by_year.setdefault(agency, {})
+                for t, year in enumerate(fig.years):
+                    if paid[a, t] != 0.0:
+                        years[year] = years.get(year, 0.0) + float(paid[a, t])
                 entry[1] += float(w @ fig.net_by_agency[agency])
             numerator += float(w @ fig.numerator)
             pv_public += float(w @ fig.pv_public_costs)
@@ -344,7 +349,7 @@ def _portfolio(
         spent=float(sum(s.spent for s in schemes)),
         committed_after_period=after,
         agencies=tuple(
-            AgencyContribution(agency, paid, net)
+            AgencyContribution(agency, paid, net, dict(sorted(paid_by_year[agency].items())))
             for agency, (paid, net) in sorted(agencies.items())
             if paid != 0.0 or net != 0.0
         ),

@@ -7,7 +7,7 @@ per GBP of limit]. ``None`` where a figure is undefined.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,10 @@ class AgencyContribution:
     undiscounted]."""
     net_position: float
     """Fiscal and other gains minus what it pays and contributes [GBP, PV]."""
+    by_year: dict[int, float] = field(default_factory=dict)
+    """Public costs it pays in each calendar year, the budget period's and after [GBP,
+    undiscounted]: for a divisible scheme interpolated between breakpoints as the programme
+    does; years in which it pays nothing are left out."""
 
 
 @dataclass(frozen=True)

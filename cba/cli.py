@@ -974,16 +974,10 @@ def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
         return EXIT_INFEASIBLE
     from cba.io.atomic import write_bytes_atomically
     from cba.io.workbook.portfolio_workbook import budget_provenance, build_portfolio_workbook
-    from cba.portfolio_contributions import contributions_by_year
 
     # The command that reproduces the figures; the output location does not change them.
     provenance = budget_provenance(loaded, shlex.join(["cba", "allocate", str(args.budget)]))
-    workbook, _ = build_portfolio_workbook(
-        allocation,
-        contributions_by_year(loaded, allocation.optimal),
-        provenance,
-        budget.name or budget.id,
-    )
+    workbook, _ = build_portfolio_workbook(allocation, provenance, budget.name or budget.id)
     write_bytes_atomically(book, workbook)
     failed = _render_pdfs(soffice, [(book, pdf)] if pdf is not None else [])
     written = [f"workbook: {book}", *([f"PDF: {pdf}"] if pdf is not None and not failed else [])]

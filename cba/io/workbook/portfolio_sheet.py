@@ -23,7 +23,6 @@ from cba.allocation_results import Allocation, LimitUse, SchemeChoice
 from cba.io.workbook.cells import SheetCells, ref, wrapped_note
 from cba.io.workbook.charts import bar_chart
 from cba.io.workbook.layout import finish_sheet, merge_across, prepare_sheet
-from cba.portfolio_contributions import AgencyYears
 
 TITLE = "Portfolio"
 
@@ -69,12 +68,12 @@ class _Writer:
         sheet: Worksheet,
         cells: SheetCells,
         allocation: Allocation,
-        contributions: tuple[AgencyYears, ...],
         title: str,
     ) -> None:
         self.sheet = sheet
         self.c = cells
         self.allocation = allocation
+        contributions = allocation.optimal.agencies
         self.contributions = {a.agency_id: a for a in contributions}
         self.title = title
         years = {y for a in contributions for y in a.by_year}
@@ -441,14 +440,12 @@ def write_portfolio(
     sheet: Worksheet,
     cells: SheetCells,
     allocation: Allocation,
-    contributions: tuple[AgencyYears, ...],
     title: str,
 ) -> None:
-    """Write the Portfolio sheet of a feasible allocation (see the module's description):
-    ``contributions`` each agency's payments towards the optimum by year, ``title`` the
-    budget's name."""
+    """Write the Portfolio sheet of a feasible allocation (see the module's description);
+    ``title`` is the budget's name."""
     if not allocation.feasible:
         raise ValueError("an infeasible budget has no portfolio to show")
     prepare_sheet(sheet)
-    _Writer(sheet, cells, allocation, contributions, title).write()
+    _Writer(sheet, cells, allocation, title).write()
     finish_sheet(sheet, cells.ledger)

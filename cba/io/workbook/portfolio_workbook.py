@@ -20,7 +20,6 @@ from cba.io.workbook.cells import FORMULA_TRIGGERS, FormulaLedger, SheetCells
 from cba.io.workbook.package import ledger_by_member, reproducible_xlsx
 from cba.io.workbook.printing import lay_out_for_print
 from cba.io.workbook.template import DEFAULT_TEMPLATE, load_template
-from cba.portfolio_contributions import AgencyYears
 
 PORTFOLIO_FORMAT = "1.0"
 """The ``cba_portfolio_format`` document property of a Portfolio workbook; with
@@ -88,7 +87,6 @@ def _write_finding(cover: Worksheet, cells: SheetCells, allocation: Allocation) 
 
 def build_portfolio_workbook(
     allocation: Allocation,
-    contributions: tuple[AgencyYears, ...],
     provenance: dict[str, Any],
     title: str,
 ) -> tuple[bytes, FormulaLedger]:
@@ -105,9 +103,7 @@ def build_portfolio_workbook(
     if cover is not None:
         _write_finding(workbook[cover], SheetCells(workbook[cover], ledger), allocation)
     sheet = workbook.create_sheet(portfolio_sheet.TITLE)
-    portfolio_sheet.write_portfolio(
-        sheet, SheetCells(sheet, ledger), allocation, contributions, title
-    )
+    portfolio_sheet.write_portfolio(sheet, SheetCells(sheet, ledger), allocation, title)
     record = workbook.create_sheet(provenance_sheet.TITLE)
     provenance_cells = SheetCells(record, ledger)
     provenance_sheet.write_provenance(record, provenance_cells, workbook, provenance)

@@ -18,7 +18,6 @@ from cba.io.budget_file import LoadedBudget, load_budget
 from cba.io.outputs import is_cba_portfolio_workbook
 from cba.io.workbook import portfolio_sheet
 from cba.io.workbook.portfolio_workbook import budget_provenance, build_portfolio_workbook
-from cba.portfolio_contributions import contributions_by_year
 from tests import libreoffice as lo
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -114,7 +113,7 @@ def test_agency_contributions_by_year_match_the_allocation(
     loaded: LoadedBudget, allocation: Allocation, book: Path
 ) -> None:
     best = allocation.optimal
-    paid = {a.agency_id: a for a in contributions_by_year(loaded, best)}
+    paid = {a.agency_id: a for a in best.agencies}
     assert allocation.period is not None
     first, last = allocation.period
 
@@ -150,10 +149,7 @@ def test_budget_and_scheme_text_never_become_formulas(
         allocation, optimal=dataclasses.replace(allocation.optimal, schemes=schemes)
     )
     data, ledger = build_portfolio_workbook(
-        changed,
-        contributions_by_year(loaded, allocation.optimal),
-        budget_provenance(loaded, "cba allocate test"),
-        "+SUM(1,2)",
+        changed, budget_provenance(loaded, "cba allocate test"), "+SUM(1,2)"
     )
     path = tmp_path / "hostile.xlsx"
     path.write_bytes(data)
