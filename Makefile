@@ -44,6 +44,7 @@ bench: $(VENV)/.run-installed
 schema: $(VENV)/.run-installed
 	$(BIN)/cba schema -o scenarios/cba-scenario.schema.json
 	$(BIN)/cba schema --format markdown -o docs/scenario-language.md
+	$(BIN)/cba schema --budget -o scenarios/budgets/cba-budget.schema.json
 
 # Maintainers only: re-resolve the lock files (needs uv: pip install uv).
 lock:

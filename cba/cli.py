@@ -1073,9 +1073,14 @@ def command_schema(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Print or write the JSON Schema of the scenario language."""
     from cba.io.atomic import write_bytes_atomically
     from cba.io.reference_doc import scenario_language_markdown
-    from cba.io.schema import scenario_json_schema
+    from cba.io.schema import budget_json_schema, scenario_json_schema
 
-    text = scenario_language_markdown() if args.format == "markdown" else scenario_json_schema()
+    if args.budget:
+        if args.format == "markdown":
+            raise UsageError("--budget: the budget language has a JSON Schema only (--format json)")
+        text = budget_json_schema()
+    else:
+        text = scenario_language_markdown() if args.format == "markdown" else scenario_json_schema()
     if args.output:
         write_bytes_atomically(Path(args.output), text.encode("utf-8"))
         err.line(f"wrote {args.output}")
@@ -1445,6 +1450,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("json", "markdown"),
         default="json",
         help="json (the JSON Schema, default) or markdown (the reference doc)",
+    )
+    schema.add_argument(
+        "--budget",
+        action="store_true",
+        help="the JSON Schema of budget files (cba allocate) instead of scenario files",
     )
     schema.set_defaults(handler=command_schema)
     return parser

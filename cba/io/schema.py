@@ -123,6 +123,25 @@ def scenario_json_schema() -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+BUDGET_SCHEMA_ID = "https://cba.invalid/schema/cba-budget-{version}.schema.json"
+
+
+def budget_json_schema() -> str:
+    """The JSON Schema of budget files (``cba allocate``), as deterministic JSON text."""
+    from cba.spec.budget import Budget
+
+    schema = with_field_descriptions(Budget.model_json_schema(mode="validation"), Budget)
+    schema = GenerateJsonSchema().sort(schema)
+    version = "1.0"
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": BUDGET_SCHEMA_ID.format(version=version),
+        **schema,
+    }
+    document["title"] = f"cba budget (language {version})"
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
 def field_docstrings(model: type[BaseModel]) -> dict[str, str]:
     """Each field's attribute docstring (the string literal under it) in ``model`` and its
     bases, cleaned as pydantic cleans them.
@@ -169,10 +188,32 @@ def _models(root: type[StrictModel]) -> dict[str, type[StrictModel]]:
     return found
 
 
-def with_field_descriptions(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` with every property's description taken from its field's docstring (where
-    the field does not set one), keys sorted as pydantic sorts them."""
-    models = _models(StrictModel)
+def _reachable(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    """Every model class ``root``'s fields lead to (itself included), by class name."""
+    import typing
+
+    found: dict[str, type[BaseModel]] = {}
+    pending: list[Any] = [root]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            if item.__name__ in found:
+                continue
+            found[item.__name__] = item
+            pending.extend(f.annotation for f in item.model_fields.values())
+        else:
+            pending.extend(typing.get_args(item))
+    return found
+
+
+def with_field_descriptions(
+    schema: dict[str, Any], root: type[StrictModel] = Scenario
+) -> dict[str, Any]:
+    """``schema`` (of ``root``) with every property's description taken from its field's
+    docstring (where the field does not set one), keys sorted as pydantic sorts them."""
+    # Each definition's class: those the root reaches through its fields first (two modules
+    # may each have a class of the same name: a budget's Limit, a strategy map's Limit).
+    models = {**_models(StrictModel), **_reachable(root)}
 
     def fill(properties: dict[str, Any], model: type[BaseModel]) -> None:
         docs = field_docstrings(model)
@@ -180,7 +221,7 @@ def with_field_descriptions(schema: dict[str, Any]) -> dict[str, Any]:
             if "description" not in prop and name in docs:
                 prop["description"] = docs[name]
 
-    fill(schema.get("properties", {}), Scenario)
+    fill(schema.get("properties", {}), root)
     for name, definition in schema.get("$defs", {}).items():
         if name in models and "properties" in definition:
             fill(definition["properties"], models[name])

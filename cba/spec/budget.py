@@ -89,6 +89,7 @@ class Scheme(StrictModel):
     """A candidate scheme: an option of a scenario file, funded whole or at a chosen scale."""
 
     id: Identifier
+    """Short id that exclusive groups, dependencies and interactions use for the scheme."""
     name: ShortText | None = None
     """Defaults to the option's name."""
     scenario: Annotated[str, Field(min_length=1, max_length=1000)]
@@ -135,22 +136,29 @@ class ExclusiveGroup(StrictModel):
     """Schemes of which at most one may be funded (alternatives for the same need)."""
 
     id: Identifier
+    """Id of the group (named in messages and outputs)."""
     schemes: Annotated[list[Identifier], Field(min_length=2)]
+    """Ids of the schemes, at most one of which is funded."""
     why: Text | None = None
+    """Why they exclude each other (optional)."""
 
 
 class Dependency(StrictModel):
     """A scheme that may be funded only if another is."""
 
     scheme: Identifier
+    """Id of the scheme that depends on another."""
     needs: Identifier
+    """Id of the scheme it needs."""
     why: Text | None = None
+    """Why it needs it (optional)."""
 
 
 class Interaction(StrictModel):
     """An NPSV adjustment when two schemes both run: synergy positive, overlap negative."""
 
     schemes: Annotated[list[Identifier], Field(min_length=2, max_length=2)]
+    """Ids of the two schemes."""
     npsv: SignedMoney
     """Added to the portfolio's NPSV when both are funded [GBP, present value]."""
     source: Source
@@ -163,9 +171,11 @@ class Budget(StrictModel):
     cba_budget: Literal["1.0"]
     """Budget language version."""
     id: Identifier
+    """Short id of the budget (names the output files)."""
     board: ShortText
     """The board that decides."""
     name: ShortText | None = None
+    """The budget's name, as outputs show it. Default: its id."""
     price_base_year: CalendarYear
     """Year whose prices every amount is in; each scheme's scenario must use the same."""
     period: BudgetPeriod | None = None
@@ -178,9 +188,13 @@ class Budget(StrictModel):
     agencies: list[AgencyLimit] = Field(default_factory=list)
     """Contribution limits of the agencies that pay for the schemes."""
     schemes: Annotated[list[Scheme], Field(min_length=1)]
+    """The candidate schemes."""
     exclusive: list[ExclusiveGroup] = Field(default_factory=list)
+    """Groups of schemes of which at most one is funded. Default: none."""
     dependencies: list[Dependency] = Field(default_factory=list)
+    """Schemes that may be funded only if another is. Default: none."""
     interactions: list[Interaction] = Field(default_factory=list)
+    """NPSV adjustments when two schemes both run (synergy or overlap). Default: none."""
 
     def scheme_index(self) -> dict[str, int]:
         """Scheme id -> position."""
