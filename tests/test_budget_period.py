@@ -65,8 +65,10 @@ def test_without_a_period_every_year_counts(tmp_path: Path) -> None:
 
 def test_a_by_year_limit_outside_the_period_is_refused(tmp_path: Path) -> None:
     path = written(tmp_path, "{2024: 420000, 2025: 320000}", "{2024: 420000, 2031: 50000}")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next(k for k, text in enumerate(lines, start=1) if "2031: 50000" in text)
     with pytest.raises(
-        ScenarioError, match=r"budget.yaml:14:\d+: envelope.by_year\[2031\]: 2031 is outside"
+        ScenarioError, match=rf"budget.yaml:{line}:\d+: envelope.by_year\[2031\]: 2031 is outside"
     ):
         load_budget(path)
 
