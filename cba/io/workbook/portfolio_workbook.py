@@ -8,18 +8,16 @@ import io
 from pathlib import Path
 from typing import Any
 
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.allocation_results import Allocation
 from cba.io.budget_file import LoadedBudget
 from cba.io.provenance import file_sha256, scenario_provenance
 from cba.io.workbook import portfolio_sheet, provenance_sheet
-from cba.io.workbook.cells import FORMULA_TRIGGERS, FormulaLedger, SheetCells
+from cba.io.workbook.cells import FormulaLedger, SheetCells
 from cba.io.workbook.package import ledger_by_member, reproducible_xlsx
 from cba.io.workbook.printing import lay_out_for_print
-from cba.io.workbook.template import DEFAULT_TEMPLATE, load_template
+from cba.io.workbook.template import DEFAULT_TEMPLATE, fill_cover, load_template
 
 PORTFOLIO_FORMAT = "1.0"
 """The ``cba_portfolio_format`` document property of a Portfolio workbook; with
@@ -42,23 +40,6 @@ def budget_provenance(loaded: LoadedBudget, command: str) -> dict[str, Any]:
         provenance[f"scheme_{scheme.id}_scenario"] = scheme.scenario
         provenance[f"scheme_{scheme.id}_scenario_sha256"] = file_sha256(path)
     return provenance
-
-
-def _fill_cover(workbook: Workbook, title: str, subtitle: str) -> str | None:
-    """Put the title and subtitle in the template's named cover cells; the cover's sheet title
-    (None when the template has no cover)."""
-    cover = None
-    for name, text in (("cba_cover_title", title), ("cba_cover_subtitle", subtitle)):
-        defined: DefinedName | None = workbook.defined_names.get(name)
-        if defined is None:
-            continue
-        for sheet_title, coordinate in defined.destinations:
-            cell = workbook[sheet_title][coordinate.replace("$", "")]
-            cell.value = text
-            cell.data_type = "s"
-            cell.quotePrefix = text.startswith(FORMULA_TRIGGERS)
-            cover = sheet_title
-    return cover
 
 
 def _write_finding(cover: Worksheet, cells: SheetCells, allocation: Allocation) -> None:
@@ -93,7 +74,7 @@ def build_portfolio_workbook(
     """The workbook's bytes (reproducible, formulas with cached values) and its formula
     ledger, for a feasible ``allocation``; ``title`` is the budget's name."""
     workbook = load_template(DEFAULT_TEMPLATE)
-    cover = _fill_cover(
+    cover = fill_cover(
         workbook,
         title,
         f"Allocation of a pooled neighbourhood budget, {allocation.price_base_year} prices "

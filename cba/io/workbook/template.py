@@ -1032,3 +1032,24 @@ def template_digest(path: Path) -> str:
     except UnreadableFileError as problem:
         raise TemplateError(f"{path}: the template {problem.reason}. Check the path") from None
     return hashlib.sha256(data).hexdigest()
+
+
+def fill_cover(workbook: Any, title: str, subtitle: str) -> str | None:
+    """Put ``title`` and ``subtitle`` in the template's named cover cells (``cba_cover_title``,
+    ``cba_cover_subtitle``) as text, never a formula; the cover sheet's title, or None when
+    the template names no cover cells."""
+    from cba.io.workbook.cells import FORMULA_TRIGGERS
+
+    cover = None
+    for name, text in (("cba_cover_title", title), ("cba_cover_subtitle", subtitle)):
+        defined = workbook.defined_names.get(name)
+        if defined is None:
+            continue
+        for sheet_title, coordinate in defined.destinations:
+            cell = workbook[sheet_title][coordinate.replace("$", "")]
+            cell.value = text
+            cell.data_type = "s"
+            if text.startswith(FORMULA_TRIGGERS):
+                cell.quotePrefix = True
+            cover = sheet_title
+    return cover

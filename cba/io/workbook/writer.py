@@ -43,7 +43,7 @@ from cba.io.workbook.package import (
     sheet_member_names,
 )
 from cba.io.workbook.printing import lay_out_for_print
-from cba.io.workbook.template import DEFAULT_TEMPLATE, load_template
+from cba.io.workbook.template import DEFAULT_TEMPLATE, fill_cover, load_template
 from cba.results import DrawTable, Results
 from cba.spec.scenario import Scenario
 
@@ -76,24 +76,6 @@ class WrittenWorkbook:
     formulas: int
 
 
-def _fill_cover(workbook: Workbook, results: Results) -> None:
-    names = {
-        "cba_cover_title": results.title,
-        "cba_cover_subtitle": f"Cost-benefit analysis, {results.price_base_year} prices "
-        f"({results.scenario_id})",
-    }
-    for name, text in names.items():
-        defined: DefinedName | None = workbook.defined_names.get(name)
-        if defined is None:
-            continue
-        for title, coordinate in defined.destinations:
-            cell = workbook[title][coordinate.replace("$", "")]
-            cell.value = text
-            cell.data_type = "s"
-            if text.startswith(("=", "+", "-", "@", "\t", "\r")):
-                cell.quotePrefix = True
-
-
 def _front_sheet(workbook: Workbook, ours: list[str]) -> Worksheet:
     """The sheet the story goes on: the template's cover (the sheet its ``cba_cover_title``
     names, else its first sheet that is not one of cba's), or a new first sheet."""
@@ -123,7 +105,11 @@ def build_workbook(
     """The workbook's bytes (reproducible, with cached values) and its formula ledger; with
     ``draws``, a Draws sheet holding every Monte Carlo draw (``cba run --full-draws``)."""
     workbook = load_template(template or DEFAULT_TEMPLATE)
-    _fill_cover(workbook, results)
+    fill_cover(
+        workbook,
+        results.title,
+        f"Cost-benefit analysis, {results.price_base_year} prices ({results.scenario_id})",
+    )
     ledger = FormulaLedger()
     sheets: dict[str, Worksheet] = {}
     titles = [
