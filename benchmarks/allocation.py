@@ -76,7 +76,7 @@ def main() -> None:
         f"{AGENCIES} agencies: {problem.limits.size} limits"
     )
     print(
-        f"central solve: {central_seconds:.3f} s (target < 2 s); NPSV £{central.npsv:,.0f}, "
+        f"central solve: {central_seconds:.3f} s (target < 2 s); NPSV £{central.value:,.0f}, "
         f"{int(central.funded.sum())} schemes funded"
     )
     draws = DRAWS if args.all else min(args.draws, DRAWS)
@@ -90,7 +90,7 @@ def main() -> None:
         + ("took" if draws == DRAWS else "would take about")
         + f" {per_draw * DRAWS:.1f} s"
     )
-    print(f"P(central portfolio still optimal) {np.mean(solved.given_npsv >= solved.npsv - 1):.1%}")
+    print(f"P(central portfolio still optimal) {np.mean(solved.given_value >= solved.value - 1):.1%}")
 
 
 if __name__ == "__main__":

@@ -16,25 +16,29 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cba.allocation_results import (
+    OBJECTIVE_LABELS,
     AgencyContribution,
     Allocation,
     AllocationUncertainty,
     LimitUse,
+    ObjectiveUsed,
     Portfolio,
     SchemeChoice,
     SchemeUnderUncertainty,
 )
+from cba.distribution import weighted_npsv_at
 from cba.engine import allocation as engine
 from cba.io.budget_file import LoadedBudget, load_budget
 from cba.model.evaluation import CompiledScenario
 from cba.pipeline import run
 from cba.scale_sweep import (
     DEFAULT_SPAN,
+    discounted_outcomes,
     npsv_by_draw,
     public_costs_by_agency,
     sweep_option,
 )
-from cba.spec.budget import Budget, Scheme
+from cba.spec.budget import Budget, Objective, Scheme
 from cba.spec.scenario import Scenario
 from cba.spec.uncertainty import MonteCarlo
 from cba.uncertainty import drawn_inputs
@@ -120,17 +124,17 @@ def allocation_uncertainty(
                 mean_scale=mean_scale,
             )
         )
-    p5, p50, p95 = (float(x) for x in np.percentile(solved.npsv, [5, 50, 95]))
+    p5, p50, p95 = (float(x) for x in np.percentile(solved.value, [5, 50, 95]))
     return AllocationUncertainty(
         draws=draws,
         schemes=tuple(schemes),
-        npsv_mean=float(np.mean(solved.npsv)),
+        npsv_mean=float(np.mean(solved.value)),
         npsv_p5=p5,
         npsv_p50=p50,
         npsv_p95=p95,
-        central_npsv_mean=float(np.mean(solved.given_npsv)),
+        central_npsv_mean=float(np.mean(solved.given_value)),
         central_optimal_probability=float(
-            np.mean(solved.given_npsv >= solved.npsv - STILL_OPTIMAL)
+            np.mean(solved.given_value >= solved.value - STILL_OPTIMAL)
         ),
         seconds_per_draw=solved.seconds / draws,
     )
@@ -162,6 +166,15 @@ class SchemeFigures:
     """At ``proposed`` [ratio]."""
     npsv_error: float
     cost_error: float
+    objective: FloatArray | None = None
+    """(K,) the budget's objective when it is not the NPSV [objective units]; None: the NPSV."""
+    objective_error: float | None = None
+    """The objective's piecewise-linear error, as ``npsv_error`` [objective units]."""
+
+    @property
+    def value(self) -> FloatArray:
+        """(K,) what the programme maximises: the objective, else the NPSV."""
+        return self.npsv if self.objective is None else self.objective
 
 
 def scale_range(scheme: Scheme, scenario: Scenario) -> tuple[float, float, float]:
@@ -175,17 +188,43 @@ def scale_range(scheme: Scheme, scenario: Scenario) -> tuple[float, float, float
     return (scheme.min_scale or low, scheme.max_scale or high, spec.n0)
 
 
-def scheme_figures(scheme: Scheme, scenario: Scenario) -> SchemeFigures:
-    """A scheme's NPSV, costs and agency positions at its breakpoints, from its scenario."""
+def objective_at(
+    scenario: Scenario,
+    option_id: str,
+    objective: Objective,
+    npsv: FloatArray,
+    pv_benefits: FloatArray,
+    at: FloatArray | None = None,
+) -> FloatArray | None:
+    """An option's value of the budget's objective at each driver value (or as written);
+    None for the NPSV (the figures' own). ``npsv`` and ``pv_benefits`` are at the same
+    points [GBP, PV]."""
+    if objective.measure == "npsv":
+        return None
+    if objective.measure == "public_value":
+        return pv_benefits
+    where = None if at is None else at.tolist()
+    if objective.measure == "weighted_npsv":
+        return weighted_npsv_at(scenario, run(scenario).options, option_id, npsv, where)
+    return discounted_outcomes(scenario, option_id, objective.outcomes or [], where)
+
+
+def scheme_figures(
+    scheme: Scheme, scenario: Scenario, objective: Objective | None = None
+) -> SchemeFigures:
+    """A scheme's NPSV, objective, costs and agency positions at its breakpoints, from its
+    scenario."""
+    objective = objective or Objective()
     years = tuple(range(scenario.first_year, scenario.last_year + 1))
     if not scheme.divisible:
         result = run(scenario).option(scheme.option)
         m = result.incremental
         costs, agency_ids = public_costs_by_agency(scenario, scheme.option)
+        npsv = np.array([m.npsv])
         return SchemeFigures(
             points=None,
             driver=None,
-            npsv=np.array([m.npsv]),
+            npsv=npsv,
             numerator=np.array(
                 [m.pv_benefits - m.pv_non_public_costs - m.pv_marginal_excess_tax_burden]
             ),
@@ -200,6 +239,10 @@ def scheme_figures(scheme: Scheme, scenario: Scenario) -> SchemeFigures:
             bcr_public=m.bcr_public,
             npsv_error=0.0,
             cost_error=0.0,
+            objective=objective_at(
+                scenario, scheme.option, objective, npsv, np.array([m.pv_benefits])
+            ),
+            objective_error=None if objective.measure == "npsv" else 0.0,
         )
     low, high, n0 = scale_range(scheme, scenario)
     grid = np.linspace(low, high, scheme.breakpoints)
@@ -216,7 +259,12 @@ def scheme_figures(scheme: Scheme, scenario: Scenario) -> SchemeFigures:
         return np.array([np.nan if values[i] is None else values[i] for i in index], dtype=float)
 
     npsv = at(curve.npsv, grid)
-    numerator = at(curve.pv_benefits, grid) - at(curve.pv_non_public_costs, grid)
+    # The BCR's numerator, PVB - non-public costs - METB, is NPSV + public costs + community
+    # inputs (the curve does not carry the METB on its own).
+    numerator = npsv + at(curve.pv_public_costs, grid) + at(curve.pv_community_inputs, grid)
+    value = objective_at(
+        scenario, scheme.option, objective, np.array(curve.npsv), np.array(curve.pv_benefits), n
+    )
     costs, agency_ids = public_costs_by_agency(scenario, scheme.option, grid.tolist())
     fine_costs, _ = public_costs_by_agency(scenario, scheme.option, fine.tolist())
     proposed = int(np.argmin(np.abs(grid - min(max(n0, low), high))))
@@ -234,6 +282,12 @@ def scheme_figures(scheme: Scheme, scenario: Scenario) -> SchemeFigures:
         proposed=proposed,
         bcr_public=bcr,
         npsv_error=engine.interpolation_error(grid, npsv, fine, at(curve.npsv, fine)),
+        objective=None if value is None else at(tuple(value.tolist()), grid),
+        objective_error=None
+        if value is None
+        else engine.interpolation_error(
+            grid, at(tuple(value.tolist()), grid), fine, at(tuple(value.tolist()), fine)
+        ),
         cost_error=engine.interpolation_error(
             grid, costs.sum(axis=(1, 2)), fine, fine_costs.sum(axis=(1, 2))
         ),
@@ -300,7 +354,15 @@ def _portfolio(
     paid_by_year: dict[str, dict[int, float]] = {}
     period = period_of(budget)
     after = 0.0
-    numerator = chosen.interaction_npsv
+    index = budget.scheme_index()
+    interaction_npsv = float(
+        sum(
+            p.npsv
+            for p in budget.interactions
+            if chosen.funded[index[p.schemes[0]]] and chosen.funded[index[p.schemes[1]]]
+        )
+    )
+    numerator = interaction_npsv
     pv_public = 0.0
     for scheme, fig, w, funded in zip(
         budget.schemes, figures, chosen.weights, chosen.funded, strict=True
@@ -338,12 +400,18 @@ def _portfolio(
                 npsv_approximation_error=fig.npsv_error,
                 cost_approximation_error=fig.cost_error,
                 spent=float(sum(a for y, a in by_year.items() if in_period(y, period))),
+                objective_value=float(w @ fig.value),
+                objective_approximation_error=fig.npsv_error
+                if fig.objective_error is None
+                else fig.objective_error,
             )
         )
     return Portfolio(
         schemes=tuple(schemes),
-        npsv=chosen.npsv,
-        interaction_npsv=chosen.interaction_npsv,
+        npsv=float(sum(s.npsv for s in schemes)) + interaction_npsv,
+        interaction_npsv=interaction_npsv,
+        objective_value=chosen.value,
+        interaction_objective=chosen.interaction_value,
         pv_public_costs=pv_public,
         bcr_public=numerator / pv_public if pv_public > 0 else None,
         spent=float(sum(s.spent for s in schemes)),
@@ -361,16 +429,22 @@ def build_problem(
 ) -> engine.AllocationProblem:
     """The programme's arrays from the budget and the schemes' figures."""
     index = budget.scheme_index()
+    by_outcomes = budget.chosen_objective().measure == "outcomes"
+    tiebreak = all(f.objective is None for f in figures)
     return engine.AllocationProblem(
-        values=tuple(f.npsv for f in figures),
+        values=tuple(f.value for f in figures),
         uses=tuple(resource_use(f, rows) for f in figures),
         limits=np.array([r.limit for r in rows], dtype=float),
         required=np.array([s.required for s in budget.schemes]),
         exclusive_groups=tuple(tuple(index[s] for s in g.schemes) for g in budget.exclusive),
         dependencies=tuple((index[d.scheme], index[d.needs]) for d in budget.dependencies),
         interactions=tuple(
-            (index[p.schemes[0]], index[p.schemes[1]], p.npsv) for p in budget.interactions
+            (index[p.schemes[0]], index[p.schemes[1]], p.outcomes if by_outcomes else p.npsv)
+            for p in budget.interactions
         ),
+        # Another objective than the NPSV: among its optima, the portfolio with most NPSV.
+        tiebreak=None if tiebreak else tuple(f.npsv for f in figures),
+        tiebreak_interactions=tuple(p.npsv for p in budget.interactions),
     )
 
 
@@ -395,8 +469,10 @@ def allocate_budget(
     marginal value, and (``draws`` > 0, some scheme uncertain) the allocation over the
     uncertainty draws."""
     budget = loaded.budget
+    objective = budget.chosen_objective()
+    used = objective_used(objective)
     figures = [
-        scheme_figures(scheme, scenario)
+        scheme_figures(scheme, scenario, objective)
         for scheme, scenario in zip(budget.schemes, loaded.scenarios, strict=True)
     ]
     rows = limit_rows(budget)
@@ -427,9 +503,10 @@ def allocate_budget(
             statement="No choice of schemes meets every constraint; these cannot all hold: "
             + "; ".join(conflicts)
             + ".",
+            objective=used,
         )
     optimal = _portfolio(budget, figures, best)
-    marginal = engine.marginal_values(problem, best.npsv, marginal_step)
+    marginal = engine.marginal_values(problem, best.value, marginal_step)
     limits = tuple(
         LimitUse(
             label=row.label,
@@ -443,13 +520,30 @@ def allocate_budget(
         )
         for j, row in enumerate(rows)
     )
-    left = optimal.npsv - ranking.npsv
-    funded = [s.scheme_id for s in optimal.schemes if s.funded]
+    left = optimal.objective_value - ranking.objective_value
+    funded = [s.name for s in optimal.schemes if s.funded]
+    if used.money:
+        found = f"the highest total {used.label}, {used.amount(optimal.objective_value)}"
+        theirs = used.amount(ranking.objective_value)
+        lost = used.amount(left) + (" of NPSV" if used.measure == "npsv" else "")
+    else:
+        found = f"the most {used.label}, {optimal.objective_value:,.1f} (discounted)"
+        theirs, lost = f"{ranking.objective_value:,.1f}", f"{left:,.1f}"
     statement = (
-        f"Funding {', '.join(funded) or 'no scheme'} gives the highest total NPSV, "
-        f"£{optimal.npsv:,.0f}. Funding in order of BCR while it fits gives £{ranking.npsv:,.0f}"
-        + (f", leaving £{left:,.0f} of NPSV on the table." if left > 0.5 else ", the same.")
+        f"Funding {join_names(funded) or 'no scheme'} gives {found}. Funding in order of BCR "
+        f"while it fits gives {theirs}"
+        + (
+            f", leaving {lost} on the table."
+            if left > (0.5 if used.money else 0.05)
+            else ", the same."
+        )
     )
+    skipped = None
+    if objective.measure != "npsv" and any(s.declares_uncertainty for s in loaded.scenarios):
+        skipped = (
+            "The allocation is re-solved over the uncertainty draws for the NPSV objective "
+            f"only; with the {used.label} objective the draws are not run."
+        )
     return Allocation(
         budget_id=budget.id,
         board=budget.board,
@@ -462,8 +556,34 @@ def allocate_budget(
         limits=limits,
         marginal_step=marginal_step,
         statement=statement,
-        uncertainty=allocation_uncertainty(loaded, figures, problem, best, draws),
+        uncertainty=None
+        if skipped
+        else allocation_uncertainty(loaded, figures, problem, best, draws),
         period=period_of(budget),
+        objective=used,
+        uncertainty_skipped=skipped if draws > 0 else None,
+    )
+
+
+def join_names(names: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def objective_used(objective: Objective) -> ObjectiveUsed:
+    """The budget's objective as results report it."""
+    if objective.measure == "outcomes":
+        return ObjectiveUsed(
+            "outcomes",
+            objective.unit or "outcomes",
+            False,
+            tuple(objective.outcomes or ()),
+            objective.why,
+        )
+    return ObjectiveUsed(
+        objective.measure, OBJECTIVE_LABELS[objective.measure], True, (), objective.why
     )
 
 

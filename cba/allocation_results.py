@@ -9,6 +9,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+OBJECTIVE_LABELS = {
+    "npsv": "NPSV",
+    "public_value": "public value (PV of benefits)",
+    "weighted_npsv": "distributionally weighted NPSV",
+    "outcomes": "outcomes",
+}
+"""Each objective measure as outputs name it."""
+
+
+@dataclass(frozen=True)
+class ObjectiveUsed:
+    """What the allocation maximised (docs/allocation.md, "Objectives")."""
+
+    measure: str
+    """``npsv``, ``public_value``, ``weighted_npsv`` or ``outcomes``."""
+    label: str
+    """As outputs name it: "NPSV", "public value (PV of benefits)", ... or the outcomes'
+    unit."""
+    money: bool
+    """True for the money measures [GBP, PV]; False for outcomes [discounted outcomes]."""
+    outcome_lines: tuple[str, ...] = ()
+    """For ``outcomes``: the benefit lines whose net outcomes count."""
+    why: str | None = None
+
+    def amount(self, value: float) -> str:
+        """A value of the objective in words: £1,234 or 1,234.5 crimes prevented."""
+        if self.money:
+            sign = "-" if value < 0 else ""
+            return f"{sign}£{abs(value):,.0f}"
+        return f"{value:,.1f} {self.label}"
+
+
+NPSV_OBJECTIVE = ObjectiveUsed("npsv", "NPSV", True)
+"""The default objective."""
+
 
 @dataclass(frozen=True)
 class SchemeChoice:
@@ -42,6 +77,11 @@ class SchemeChoice:
     spent: float = 0.0
     """Incremental public costs in the budget period (every year without one) [GBP,
     undiscounted]: what it draws from the envelope."""
+    objective_value: float = 0.0
+    """The budget's objective at that scale [objective units]; 0 when not funded (the NPSV
+    when the objective is the NPSV)."""
+    objective_approximation_error: float = 0.0
+    """As ``npsv_approximation_error``, for the objective [objective units]."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +122,10 @@ class Portfolio:
     committed_after_period: float = 0.0
     """The funded schemes' incremental public costs after the budget period: commitments
     beyond the budget [GBP, undiscounted]; 0 without a period."""
+    objective_value: float = 0.0
+    """Total of the budget's objective, interactions included [objective units]."""
+    interaction_objective: float = 0.0
+    """The interactions' part of ``objective_value``."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +148,8 @@ class LimitUse:
     binding: bool
     """Whether the limit is met (unused below £1)."""
     marginal_value: float | None
-    """NPSV gained per £ of ``marginal_step`` more in this limit, by re-solving [GBP per GBP]."""
+    """Objective gained per £ of ``marginal_step`` more in this limit, by re-solving [GBP per
+    GBP for the money objectives; discounted outcomes per GBP for outcomes]."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +166,8 @@ class Allocation:
     ranking: Portfolio
     """Funding in descending BCR, each at the scale its scenario describes, while it fits."""
     left_on_table: float
-    """optimal.npsv - ranking.npsv [GBP, PV]."""
+    """optimal.objective_value - ranking.objective_value [objective units: GBP, PV, for the
+    NPSV]."""
     limits: tuple[LimitUse, ...]
     marginal_step: float
     """The increase in a limit used to measure its marginal value [GBP]."""
@@ -131,6 +177,10 @@ class Allocation:
     uncertainty, or with no draws."""
     period: tuple[int, int] | None = None
     """(first, last) calendar year the budget covers; None: every year counts."""
+    objective: ObjectiveUsed = NPSV_OBJECTIVE
+    uncertainty_skipped: str | None = None
+    """Why the allocation was not re-solved over the draws although some scheme declares
+    uncertainty (an objective other than the NPSV); None otherwise."""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from cba.io.budget_file import LoadedBudget
     from cba.spec.scenario import Scenario
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_DIFFERS = 0, 1, 2, 3
@@ -925,6 +926,41 @@ def command_map(args: argparse.Namespace, out: Output, err: Output) -> int:
     return EXIT_OK if appraisal.mix.status != "infeasible" else EXIT_INFEASIBLE
 
 
+def _with_objective(loaded: LoadedBudget, measure: str | None, lines: list[str]) -> LoadedBudget:
+    """The loaded budget with ``--objective``/``--outcome`` in place of its file's objective.
+
+    Raises ``UsageError`` when the options do not fit together or the schemes cannot give it.
+    """
+    from cba.io.budget_file import LoadedBudget, objective_problems
+    from cba.spec.budget import Budget, Objective
+
+    budget = loaded.budget
+    given = budget.chosen_objective()
+    measure = measure or given.measure
+    if lines and measure != "outcomes":
+        raise UsageError("--outcome goes with --objective outcomes")
+    if measure == "outcomes":
+        counted = lines or given.outcomes
+        if not counted:
+            raise UsageError(
+                "--objective outcomes needs the benefit lines to count: give --outcome LINE "
+                "(repeat for more), or an objective: block with outcomes: in the budget file"
+            )
+        objective = Objective(measure="outcomes", outcomes=counted, unit=given.unit)
+    else:
+        objective = Objective(measure=measure)  # type: ignore[arg-type]
+    changed = Budget.model_validate(
+        {
+            **budget.model_dump(exclude_unset=True),
+            "objective": objective.model_dump(exclude_none=True),
+        }
+    )
+    problems = objective_problems(changed, loaded.scenarios)
+    if problems:
+        raise UsageError(f"--objective {measure}: " + "; ".join(m for _, m in problems))
+    return LoadedBudget(loaded.path, changed, loaded.scenarios)
+
+
 def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Choose which schemes a pooled budget funds, and at what scale; write the Portfolio
     workbook (and its PDF with ``--pdf``)."""
@@ -946,6 +982,8 @@ def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
     except ScenarioError as exc:
         err.line(str(exc))
         return EXIT_INVALID
+    if args.objective or args.outcome:
+        loaded = _with_objective(loaded, args.objective, args.outcome or [])
     budget = loaded.budget
     book = portfolio_target(budget.id, args.output)
     pdf = book.with_suffix(".pdf") if args.pdf else None
@@ -976,7 +1014,12 @@ def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
     from cba.io.workbook.portfolio_workbook import budget_provenance, build_portfolio_workbook
 
     # The command that reproduces the figures; the output location does not change them.
-    provenance = budget_provenance(loaded, shlex.join(["cba", "allocate", str(args.budget)]))
+    command = ["cba", "allocate", str(args.budget)]
+    if args.objective:
+        command += ["--objective", args.objective]
+    for line in args.outcome or []:
+        command += ["--outcome", line]
+    provenance = budget_provenance(loaded, shlex.join(command))
     workbook, _ = build_portfolio_workbook(allocation, provenance, budget.name or budget.id)
     write_bytes_atomically(book, workbook)
     failed = _render_pdfs(soffice, [(book, pdf)] if pdf is not None else [])
@@ -1365,6 +1408,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="uncertainty draws at which to re-solve, for schemes whose scenarios declare "
         "uncertainty (default 200; 0: central values only)",
+    )
+    allocate.add_argument(
+        "--objective",
+        choices=("npsv", "public_value", "weighted_npsv", "outcomes"),
+        help="maximise this instead of the budget file's objective (default npsv); outcomes "
+        "counts the benefit lines the file's objective names, or those given by --outcome",
+    )
+    allocate.add_argument(
+        "--outcome",
+        action="append",
+        metavar="LINE",
+        help="with --objective outcomes: a benefit line whose net outcomes count (repeat for more)",
     )
     allocate.set_defaults(handler=command_allocate)
 

@@ -8,7 +8,10 @@ The incremental figures are the option's less the counterfactual's, as for every
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import NDArray
 
 from cba.engine.distribution import weighted_total, welfare_weights
 from cba.results import (
@@ -18,7 +21,70 @@ from cba.results import (
     WeightedMeasures,
     WeightedOption,
 )
+from cba.scale_sweep import line_multipliers
 from cba.spec.scenario import Scenario
+
+FloatArray = NDArray[np.float64]
+
+
+def group_weights(scenario: Scenario) -> dict[str, float]:
+    """Each income group's welfare weight [dimensionless]; empty without
+    ``distributional_weights``."""
+    block = scenario.distributional_weights
+    if block is None:
+        return {}
+    ids = list(block.groups)
+    incomes = np.array([block.groups[g].income for g in ids])
+    weights = welfare_weights(block.reference_income, incomes, block.elasticity)
+    return dict(zip(ids, (float(w) for w in weights), strict=True))
+
+
+def weighted_npsv_at(
+    scenario: Scenario,
+    options: tuple[OptionResult, ...],
+    option_id: str,
+    npsv: FloatArray,
+    at: Sequence[float] | None = None,
+) -> FloatArray:
+    """An option's weighted incremental NPSV at each driver value (S,) [GBP, PV].
+
+    The weighting changes NPSV by ``sum (w_g - 1) x PV`` over the benefit values counted in
+    PVB less the same over the cost lines (``distributional_view``). A scale law multiplies a
+    whole line, so at scale n each line's PV is its PV as written times its multiplier: the
+    weighted NPSV at n is ``npsv`` (the unweighted NPSV at each n, as ``sweep_option`` gives
+    it) plus the option's adjustment at n less the counterfactual's (unscaled). At the
+    option as written (``at`` None) this equals ``distributional_view``'s figure.
+    """
+    weight_of = group_weights(scenario)
+
+    def weight(group: str | None) -> float:
+        return 1.0 if group is None else weight_of[group]
+
+    def adjustment(result: OptionResult, cost_m: FloatArray, benefit_m: FloatArray) -> FloatArray:
+        option = scenario.option(result.option_id)
+        benefit_index = {b.id: i for i, b in enumerate(option.benefits)}
+        cost_index = {c.id: i for i, c in enumerate(option.costs)}
+        total = np.zeros(cost_m.shape[0])
+        for line in result.benefits:
+            extra = sum(
+                (weight(c.income_group) - 1.0) * c.pv for c in line.components if not c.transfer
+            )
+            total = total + extra * benefit_m[:, benefit_index[line.line_id]]
+        for cost in result.costs:
+            total = (
+                total
+                - (weight(cost.income_group) - 1.0) * cost.pv * cost_m[:, cost_index[cost.line_id]]
+            )
+        return total
+
+    by_id = {o.option_id: o for o in options}
+    cost_m, benefit_m = line_multipliers(scenario.option(option_id), at)
+    cf = scenario.option(scenario.counterfactual)
+    base = adjustment(
+        by_id[scenario.counterfactual], np.ones((1, len(cf.costs))), np.ones((1, len(cf.benefits)))
+    )
+    mine = adjustment(by_id[option_id], cost_m, benefit_m)
+    return np.asarray(npsv, dtype=np.float64) + mine - base
 
 
 def distributional_view(
@@ -28,6 +94,7 @@ def distributional_view(
     block = scenario.distributional_weights
     if block is None:
         return None
+    weight_of = group_weights(scenario)
     rebase = 1.0
     if block.price_year is not None and block.price_year != scenario.price_base_year:
         deflator = scenario.deflator
@@ -35,9 +102,6 @@ def distributional_view(
             raise ValueError(f"price_year {block.price_year} needs a deflator")
         rebase = deflator.index[scenario.price_base_year] / deflator.index[block.price_year]
     ids = list(block.groups)
-    incomes = np.array([block.groups[g].income for g in ids])
-    weights = welfare_weights(block.reference_income, incomes, block.elasticity)
-    weight_of = dict(zip(ids, (float(w) for w in weights), strict=True))
 
     def weight(group: str | None) -> float:
         return 1.0 if group is None else weight_of[group]

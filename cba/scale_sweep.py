@@ -358,6 +358,59 @@ def public_costs_by_agency(
     return by_agency(option, m) - base, tuple(a.id for a in scenario.agencies)
 
 
+def line_multipliers(option: Option, at: Sequence[float] | None) -> tuple[FloatArray, FloatArray]:
+    """Each cost line's and each benefit line's scale multiplier at each driver value.
+
+    Returns ``(costs, benefits)`` of shapes (S, Lc) and (S, Lb) [dimensionless]: the line's
+    law at each of ``at`` relative to ``n0``; ones (S = 1) without ``at``. A law multiplies a
+    whole line (every year, every unit value), so a line's PV at scale n is m(n) x its PV.
+    """
+    if at is None:
+        return np.ones((1, len(option.costs))), np.ones((1, len(option.benefits)))
+    spec = option.scale
+    if spec is None:
+        raise ScaleError(f"option '{option.id}' declares no scale driver, so it cannot be scaled")
+    n = np.asarray(at, dtype=np.float64)
+
+    def stack(lines: list[ScalingLaw | None]) -> FloatArray:
+        if not lines:
+            return np.zeros((n.size, 0))
+        return np.stack([multiplier(law, n, spec.n0) for law in lines], axis=1)
+
+    return stack([c.scaling for c in option.costs]), stack([b.scaling for b in option.benefits])
+
+
+def discounted_outcomes(
+    scenario: Scenario, option_id: str, lines: Sequence[str], at: Sequence[float] | None = None
+) -> FloatArray:
+    """Incremental net outcomes of the named benefit lines, discounted like their benefits.
+
+    Parameters
+    ----------
+    lines : benefit line ids
+        Counted where the option (and, subtracted, the counterfactual) has them.
+    at : sequence of float, optional
+        Driver values (S,) at which to scale the option's benefit lines by their laws (the
+        counterfactual is not scaled); without, the option as written (S = 1).
+
+    Returns
+    -------
+    (S,)
+        Option less counterfactual [discounted outcomes], as ``sweep_option``'s ``outcomes``
+        when ``lines`` are the lines it counts.
+    """
+    option = scenario.option(option_id)
+    schedules = compile_schedules(scenario)
+    counted = set(lines)
+    arrays = OptionModel(scenario, option, schedules)
+    _, benefit_m = line_multipliers(option, at)
+    mine = _discounted_outcomes(arrays, arrays.parts(), option, counted, benefit_m[:, :, None])
+    cf_option = scenario.option(scenario.counterfactual)
+    cf_arrays = OptionModel(scenario, cf_option, schedules)
+    base = _discounted_outcomes(cf_arrays, cf_arrays.parts(), cf_option, counted, None)
+    return np.asarray(mine - base, dtype=np.float64)
+
+
 def npsv_by_draw(
     compiled: CompiledScenario,
     option_id: str,

@@ -100,7 +100,7 @@ def test_marginal_value_of_the_envelope_by_re_solving(example: Allocation) -> No
     limits[j] += 1.0
     more = engine.allocate(problem.with_limits(limits))
     reported = example.limits[j].marginal_value
-    assert reported == pytest.approx(more.npsv - example.optimal.npsv, abs=1e-6)
+    assert reported == pytest.approx(more.value - example.optimal.npsv, abs=1e-6)
     assert example.limits[j].binding
 
 

@@ -92,8 +92,8 @@ def test_funded_probability_matches_the_analytic_probability() -> None:
     error = math.sqrt(p * (1 - p) / draws)
     assert np.mean(solved.funded[:, 0]) == pytest.approx(p, abs=4 * error)
     assert np.all(solved.funded.sum(axis=1) == 1)
-    np.testing.assert_allclose(solved.npsv, np.maximum(a[:, 0], 110_000.0))
-    np.testing.assert_allclose(solved.given_npsv, 110_000.0)
+    np.testing.assert_allclose(solved.value, np.maximum(a[:, 0], 110_000.0))
+    np.testing.assert_allclose(solved.given_value, 110_000.0)
 
 
 def test_divisible_scheme_scales_with_its_drawn_value() -> None:
@@ -108,8 +108,8 @@ def test_divisible_scheme_scales_with_its_drawn_value() -> None:
     values = (np.array([[10.0, 20.0, 30.0], [-1.0, -2.0, -3.0], [5.0, 40.0, 50.0]]),)
     solved = engine.allocate_draws(problem, values, central)
     assert solved.funded[:, 0].tolist() == [True, False, True]
-    np.testing.assert_allclose(solved.npsv, [20.0, 0.0, 40.0])
-    np.testing.assert_allclose(solved.given_npsv, [20.0, -2.0, 40.0])
+    np.testing.assert_allclose(solved.value, [20.0, 0.0, 40.0])
+    np.testing.assert_allclose(solved.given_value, [20.0, -2.0, 40.0])
 
 
 def _json(capsys: pytest.CaptureFixture[str], *args: str) -> str:

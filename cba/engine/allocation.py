@@ -1,8 +1,9 @@
 """Allocating a pooled budget among schemes: a mixed-integer programme and the BCR ranking.
 
 Pure functions on plain arrays (no files, no scenario objects). A scheme is described by its
-**breakpoints**: the scales at which it was appraised, with the net present social value and
-the use of every limited resource (a year of the envelope, an agency's contribution) at each.
+**breakpoints**: the scales at which it was appraised, with the value of the objective (the
+net present social value by default) and the use of every limited resource (a year of the
+envelope, an agency's contribution) at each.
 An all-or-nothing scheme has one breakpoint; a divisible scheme has two or more, and any scale
 between neighbouring breakpoints is allowed, its value and resource use interpolated linearly
 (a piecewise-linear approximation of the scale curve; docs/allocation.md).
@@ -45,6 +46,8 @@ MIP_OPTIONS = {"mip_rel_gap": MIP_RELATIVE_GAP, "presolve": False}
 """HiGHS options. Presolve is off: these programmes are small, and HiGHS's presolve prints a
 stray line to standard output when it maps a new solution back (which would corrupt
 ``--json``)."""
+TIEBREAK_TOLERANCE = 1e-9
+"""How far below its optimum (relative) the first objective may fall in the tiebreak stage."""
 TOLERANCE = 1e-6
 """Slack below which a limit counts as binding [GBP], and integrality tolerance."""
 
@@ -56,7 +59,8 @@ class AllocationProblem:
     Attributes
     ----------
     values : tuple of (K_i,) arrays
-        Each scheme's incremental NPSV at each breakpoint [GBP, present value].
+        Each scheme's value of the objective at each breakpoint (the incremental NPSV by
+        default [GBP, present value]; docs/allocation.md, Objectives).
     uses : tuple of (K_i, J) arrays
         Each scheme's use of each limited resource at each breakpoint [GBP, undiscounted].
     limits : (J,)
@@ -68,7 +72,12 @@ class AllocationProblem:
     dependencies : tuple of (i, h)
         Scheme i may be funded only if scheme h is.
     interactions : tuple of (i, j, amount)
-        NPSV added [GBP] when both i and j are funded (negative for an overlap).
+        Objective added when both i and j are funded (negative for an overlap).
+    tiebreak : tuple of (K_i,) arrays, optional
+        A second objective (the NPSV, when the first is another measure): among the choices
+        with the best value of the first, the one with the most of this is taken.
+    tiebreak_interactions : tuple of float
+        The second objective's amount for each interaction (same order).
     """
 
     values: tuple[FloatArray, ...]
@@ -78,6 +87,8 @@ class AllocationProblem:
     exclusive_groups: tuple[tuple[int, ...], ...] = ()
     dependencies: tuple[tuple[int, int], ...] = ()
     interactions: tuple[tuple[int, int, float], ...] = ()
+    tiebreak: tuple[FloatArray, ...] | None = None
+    tiebreak_interactions: tuple[float, ...] = ()
 
     @property
     def schemes(self) -> int:
@@ -94,6 +105,8 @@ class AllocationProblem:
             self.exclusive_groups,
             self.dependencies,
             self.interactions,
+            self.tiebreak,
+            self.tiebreak_interactions,
         )
 
 
@@ -108,10 +121,11 @@ class Allocation:
     funded : (S,) bool
     weights : tuple of (K_i,) arrays
         Weight on each breakpoint; they sum to 1 for a funded scheme, 0 otherwise.
-    npsv : float
-        Total NPSV including interactions [GBP].
-    interaction_npsv : float
-        The interactions' part of ``npsv`` [GBP].
+    value : float
+        Total value of the objective, interactions included [objective units: GBP, PV, for
+        the NPSV].
+    interaction_value : float
+        The interactions' part of ``value``.
     used : (J,)
         Use of each resource [GBP].
     """
@@ -119,8 +133,8 @@ class Allocation:
     feasible: bool
     funded: BoolArray
     weights: tuple[FloatArray, ...]
-    npsv: float
-    interaction_npsv: float
+    value: float
+    interaction_value: float
     used: FloatArray
 
 
@@ -249,11 +263,18 @@ def _constraints(
     return [LinearConstraint(matrix, np.array(lower), np.array(upper))], var_lower, var_upper
 
 
-def _objective(problem: AllocationProblem, layout: _Layout) -> FloatArray:
+def _objective(
+    problem: AllocationProblem,
+    layout: _Layout,
+    values: tuple[FloatArray, ...] | None = None,
+    amounts: tuple[float, ...] | None = None,
+) -> FloatArray:
+    """Objective coefficients: the problem's values, or the given ones (a tiebreak)."""
     c = np.zeros(layout.columns)
-    for i, v in enumerate(problem.values):
+    for i, v in enumerate(problem.values if values is None else values):
         c[layout.weight_start[i] : layout.weight_start[i] + v.size] = v
-    for p, (_, _, amount) in enumerate(problem.interactions):
+    given = [a for _, _, a in problem.interactions] if amounts is None else list(amounts)
+    for p, amount in enumerate(given):
         c[layout.interaction_start + p] = amount
     return c
 
@@ -279,16 +300,29 @@ def _is_feasible(problem: AllocationProblem, dropped: frozenset[tuple[str, int]]
 
 
 def allocate(problem: AllocationProblem) -> Allocation:
-    """The choice of schemes and scales with the highest total NPSV within every constraint.
+    """The choice of schemes and scales with the highest total value of the objective within every
+    constraint.
 
     Returns an infeasible ``Allocation`` when no choice meets them (only possible when some
     scheme is required); :func:`conflicting_constraints` then names the conflict.
     """
     layout = _layout(problem)
     constraints, lo, hi = _constraints(problem, layout)
-    x = _solve(_objective(problem, layout), constraints, _integrality(problem, layout), lo, hi)
+    c = _objective(problem, layout)
+    integral = _integrality(problem, layout)
+    x = _solve(c, constraints, integral, lo, hi)
     if x is None:
         return _empty(problem, feasible=False)
+    if problem.tiebreak is not None:
+        # Second stage: keep the first objective at its optimum (to a relative 1e-9, the MIP
+        # gap), and take the most of the second among those choices.
+        best = float(c @ x)
+        floor = best - TIEBREAK_TOLERANCE * max(1.0, abs(best))
+        second = _objective(problem, layout, problem.tiebreak, problem.tiebreak_interactions)
+        kept = [*constraints, LinearConstraint(c[np.newaxis, :], floor, np.inf)]
+        y = _solve(second, kept, integral, lo, hi)
+        if y is not None:
+            x = y
     return _allocation_from(problem, layout, x)
 
 
@@ -330,18 +364,18 @@ class DrawAllocations:
     funded : (D, S) bool
     weights : tuple of (D, K_i) arrays
         Weight on each breakpoint at each draw.
-    npsv : (D,)
-        The optimal portfolio's total NPSV at each draw, interactions included [GBP, PV].
-    given_npsv : (D,)
-        The NPSV at each draw of the choice the caller gave (the central solution) [GBP, PV].
+    value : (D,)
+        The optimal portfolio's objective at each draw, interactions included.
+    given_value : (D,)
+        The objective at each draw of the choice the caller gave (the central solution) [GBP, PV].
     seconds : float
         Wall-clock time of all D solves [s].
     """
 
     funded: BoolArray
     weights: tuple[FloatArray, ...]
-    npsv: FloatArray
-    given_npsv: FloatArray
+    value: FloatArray
+    given_value: FloatArray
     seconds: float
 
 
@@ -353,10 +387,10 @@ def allocate_draws(
     Parameters
     ----------
     values : tuple of (D, K_i) arrays
-        Each scheme's NPSV at each breakpoint at each draw [GBP, PV] (a scheme without
+        Each scheme's objective at each breakpoint at each draw (a scheme without
         uncertainty repeats its central values). ``problem.values`` is not used.
     given : Allocation
-        A choice (the central solution) whose NPSV at each draw is reported alongside.
+        A choice (the central solution) whose objective at each draw is reported alongside.
 
     The constraints are built once; only the objective changes from draw to draw. Each draw is
     solved exactly as :func:`allocate` solves one problem (a draw with the central values
@@ -369,9 +403,9 @@ def allocate_draws(
     draws = values[0].shape[0] if values else 0
     funded = np.zeros((draws, problem.schemes), dtype=bool)
     weights = tuple(np.zeros((draws, v.size)) for v in problem.values)
-    npsv = np.zeros(draws)
-    given_npsv = np.zeros(draws)
-    fixed = given.interaction_npsv
+    value = np.zeros(draws)
+    given_value = np.zeros(draws)
+    fixed = given.interaction_value
     start = time.perf_counter()
     for d in range(draws):
         c = base.copy()
@@ -384,13 +418,13 @@ def allocate_draws(
         funded[d] = chosen.funded
         for i, w in enumerate(chosen.weights):
             weights[i][d] = w
-        npsv[d] = chosen.interaction_npsv + sum(
+        value[d] = chosen.interaction_value + sum(
             float(w @ v[d]) for w, v in zip(chosen.weights, values, strict=True)
         )
-        given_npsv[d] = fixed + sum(
+        given_value[d] = fixed + sum(
             float(w @ v[d]) for w, v in zip(given.weights, values, strict=True)
         )
-    return DrawAllocations(funded, weights, npsv, given_npsv, time.perf_counter() - start)
+    return DrawAllocations(funded, weights, value, given_value, time.perf_counter() - start)
 
 
 def _allocation_from(problem: AllocationProblem, layout: _Layout, x: FloatArray) -> Allocation:
@@ -405,8 +439,8 @@ def _allocation_from(problem: AllocationProblem, layout: _Layout, x: FloatArray)
 def evaluate(
     problem: AllocationProblem, funded: BoolArray, weights: tuple[FloatArray, ...]
 ) -> Allocation:
-    """Total NPSV and resource use of a given choice (weights on each scheme's breakpoints)."""
-    npsv = float(sum(float(w @ v) for w, v in zip(weights, problem.values, strict=True)))
+    """Total objective and resource use of a given choice (weights on each scheme's breakpoints)."""
+    value = float(sum(float(w @ v) for w, v in zip(weights, problem.values, strict=True)))
     interaction = float(
         sum(amount for a, b, amount in problem.interactions if funded[a] and funded[b])
     )
@@ -414,7 +448,7 @@ def evaluate(
     for w, use in zip(weights, problem.uses, strict=True):
         used = used + w @ use
     return Allocation(
-        True, np.asarray(funded, dtype=bool), weights, npsv + interaction, interaction, used
+        True, np.asarray(funded, dtype=bool), weights, value + interaction, interaction, used
     )
 
 
@@ -507,18 +541,19 @@ def rank_by_bcr(
     return evaluate(problem, funded, weights)
 
 
-def marginal_values(problem: AllocationProblem, base_npsv: float, step: float) -> FloatArray:
-    """NPSV gained per £ by ``step`` more in each limit (J,) [GBP per GBP], by re-solving.
+def marginal_values(problem: AllocationProblem, base_value: float, step: float) -> FloatArray:
+    """Objective gained per £ by ``step`` more in each limit (J,) [objective units per GBP], by
+    re-solving.
 
     A mixed-integer programme's duals are not meaningful, so each limit is raised by ``step``
-    in turn and the problem solved again: ``(NPSV(b + step e_j) - NPSV(b)) / step``.
+    in turn and the problem solved again: ``(V(b + step e_j) - V(b)) / step``.
     """
     out = np.zeros(problem.limits.size)
     for j in range(problem.limits.size):
         limits = problem.limits.copy()
         limits[j] += step
         more = allocate(problem.with_limits(limits))
-        out[j] = (more.npsv - base_npsv) / step if more.feasible else np.nan
+        out[j] = (more.value - base_value) / step if more.feasible else np.nan
     return out
 
 

@@ -19,8 +19,15 @@ ALLOCATION_UNITS: dict[str, str] = {
     "period": "[first, last] calendar year the budget covers; null: every year counts",
     "bcr_public": "ratio; null where undefined",
     "scale, min_scale, max_scale": "units of the scheme's scale driver (driver)",
-    "marginal_value": "GBP of NPSV per GBP more in that limit, by re-solving with marginal_step",
-    "marginal_step, left_on_table": "GBP",
+    "objective_value, interaction_objective, objective_approximation_error, left_on_table": (
+        "the objective's unit: GBP, present value, real terms at price_base_year for the money "
+        "measures (npsv, public_value, weighted_npsv); discounted outcomes for outcomes"
+    ),
+    "marginal_value": (
+        "the objective's unit (GBP of NPSV by default) per GBP more in that limit, by "
+        "re-solving with marginal_step"
+    ),
+    "marginal_step": "GBP",
     "npsv_mean, npsv_p5, npsv_p50, npsv_p95, central_npsv_mean": (
         "GBP, present value, real terms at price_base_year; over the uncertainty draws"
     ),
@@ -29,7 +36,8 @@ ALLOCATION_UNITS: dict[str, str] = {
 }
 """Units of the fields of ``cba allocate --json``."""
 
-ALLOCATION_JSON_VERSION = "1.0"
+ALLOCATION_JSON_VERSION = "1.1"
+"""1.1: the objective, and each figure of it (``objective_value`` ...)."""
 
 
 def allocation_to_dict(allocation: Allocation) -> dict[str, Any]:

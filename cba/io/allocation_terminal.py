@@ -14,7 +14,12 @@ from cba.io.terminal import Column, fitted_tables, money, plain, prose, ratio
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from cba.allocation_results import Allocation, AllocationUncertainty, Portfolio
+    from cba.allocation_results import (
+        Allocation,
+        AllocationUncertainty,
+        ObjectiveUsed,
+        Portfolio,
+    )
 
 
 def _scale(value: float | None, driver: str | None) -> str:
@@ -23,8 +28,17 @@ def _scale(value: float | None, driver: str | None) -> str:
     return f"{value:,.4g} {driver}" if driver else f"{value:,.4g}"
 
 
+def _objective_amount(objective: ObjectiveUsed, value: float) -> str:
+    return money(value) if objective.money else f"{value:,.1f}"
+
+
 def _schemes_table(
-    title: str, portfolio: Portfolio, console: Console, *, per_scheme: bool = True
+    title: str,
+    portfolio: Portfolio,
+    console: Console,
+    objective: ObjectiveUsed,
+    *,
+    per_scheme: bool = True,
 ) -> None:
     """The schemes of a portfolio: funded at what scale, NPSV, PV public costs and spend; with
     ``per_scheme``, also each scheme's BCR as proposed and its PWL error (the same in every
@@ -37,6 +51,14 @@ def _schemes_table(
         Column("PV public costs", tuple(money(s.pv_public_costs) for s in rows)),
         Column("spent", tuple(money(s.spent) for s in rows)),
     ]
+    if objective.measure != "npsv":
+        values.insert(
+            1,
+            Column(
+                objective.label,
+                tuple(_objective_amount(objective, s.objective_value) for s in rows),
+            ),
+        )
     if per_scheme:
         values += [
             Column("BCR as proposed", tuple(ratio(s.bcr_public) for s in rows)),
@@ -45,6 +67,18 @@ def _schemes_table(
                 tuple(money(s.npsv_approximation_error) if s.divisible else "-" for s in rows),
             ),
         ]
+        if objective.measure != "npsv":
+            values.append(
+                Column(
+                    f"{objective.label} PWL error",
+                    tuple(
+                        _objective_amount(objective, s.objective_approximation_error)
+                        if s.divisible
+                        else "-"
+                        for s in rows
+                    ),
+                )
+            )
     for table in fitted_tables(keys, values, plain(title, "bold"), console):
         console.print(table)
 
@@ -55,7 +89,31 @@ def print_allocation(allocation: Allocation, console: Console) -> None:
         prose(console, allocation.statement, "bold")
         return
     best, ranked = allocation.optimal, allocation.ranking
-    _schemes_table(f"Optimal allocation: {allocation.board}", best, console)
+    objective = allocation.objective
+    prose(
+        console,
+        f"Objective: maximise the total {objective.label}"
+        + (
+            f" (discounted net outcomes of {', '.join(objective.outcome_lines)})"
+            if not objective.money
+            else ""
+        )
+        + "."
+        + (f" Why: {objective.why}" if objective.why else ""),
+        "bold",
+    )
+    _schemes_table(f"Optimal allocation: {allocation.board}", best, console, objective)
+    if objective.measure != "npsv":
+        interactions = _objective_amount(objective, best.interaction_objective)
+        prose(
+            console,
+            f"Portfolio {objective.label}: {objective.amount(best.objective_value)} "
+            f"(interactions {interactions})."
+            if objective.money
+            else f"Portfolio: {objective.amount(best.objective_value)} (discounted; "
+            f"interactions {interactions}).",
+            indent=2,
+        )
     prose(
         console,
         f"Portfolio NPSV {money(best.npsv)} (interactions {money(best.interaction_npsv)}); "
@@ -70,6 +128,7 @@ def print_allocation(allocation: Allocation, console: Console) -> None:
         indent=2,
     )
     limits = allocation.limits
+    per = 1 if objective.money else 1000  # outcomes per £1 would round to nothing
     keys = [Column("limit", tuple(limit.label for limit in limits), figures=False, justify="left")]
     values = [
         Column("limit £", tuple(money(limit.limit) for limit in limits)),
@@ -77,9 +136,9 @@ def print_allocation(allocation: Allocation, console: Console) -> None:
         Column("unused", tuple(money(limit.unused) for limit in limits)),
         Column("binding", tuple("yes" if limit.binding else "no" for limit in limits)),
         Column(
-            "NPSV per £ more",
+            ("NPSV" if objective.measure == "npsv" else objective.label) + f" per £{per:,} more",
             tuple(
-                "n/a" if limit.marginal_value is None else f"{limit.marginal_value:,.3f}"
+                "n/a" if limit.marginal_value is None else f"{limit.marginal_value * per:,.3f}"
                 for limit in limits
             ),
         ),
@@ -94,16 +153,21 @@ def print_allocation(allocation: Allocation, console: Console) -> None:
     ]
     for table in fitted_tables(keys, values, plain("Agencies", "bold"), console):
         console.print(table)
-    _schemes_table("Funding in order of BCR while it fits", ranked, console, per_scheme=False)
+    _schemes_table(
+        "Funding in order of BCR while it fits", ranked, console, objective, per_scheme=False
+    )
     prose(console, allocation.statement, indent=2)
     if allocation.uncertainty is not None:
         _uncertainty(allocation.uncertainty, allocation.optimal, console)
+    if allocation.uncertainty_skipped:
+        prose(console, allocation.uncertainty_skipped, indent=2)
+    gained = "NPSV" if objective.measure == "npsv" else objective.label
     prose(
         console,
-        f"Marginal values: NPSV gained per £ by re-solving with £{allocation.marginal_step:,.0f} "
-        "more in that limit alone. PWL error: the largest gap between a divisible scheme's "
-        "NPSV curve and its piecewise-linear approximation. Costs against limits are "
-        "incremental public costs, undiscounted (docs/allocation.md).",
+        f"Marginal values: {gained} gained per £{per:,} more, measured by re-solving with "
+        f"£{allocation.marginal_step:,.0f} more in that limit alone. PWL error: the largest "
+        "gap between a divisible scheme's NPSV curve and its piecewise-linear approximation. "
+        "Costs against limits are incremental public costs, undiscounted (docs/allocation.md).",
         "dim",
         indent=2,
     )

@@ -3,6 +3,7 @@ every problem at once, each located as ``file:line:col: path: message``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,57 @@ def load_budget(path: str | Path) -> LoadedBudget:
                     f"unknown agency; got '{agency.id}'.{hint} Agencies of the schemes' "
                     f"scenarios: {', '.join(sorted(agencies))}",
                 )
+        for loc, message in objective_problems(budget, scenarios):
+            problem(loc, message)
     if problems:
         raise ScenarioError(problems)
     return LoadedBudget(file_path, budget, tuple(s for s in scenarios if s is not None))
+
+
+def objective_problems(
+    budget: Budget, scenarios: Sequence[Scenario | None]
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """The objective's needs of the schemes, with their location in the budget file:
+    distributional weights in every scenario for ``weighted_npsv``; each counted benefit line
+    in some scheme's option for ``outcomes``."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    objective = budget.chosen_objective()
+    where: tuple[str, ...] = (
+        ("objective",) if isinstance(budget.objective, str) else ("objective", "measure")
+    )
+    if objective.measure == "weighted_npsv":
+        lacking = [
+            f"'{scheme.scenario}' (scheme {scheme.id})"
+            for scheme, scenario in zip(budget.schemes, scenarios, strict=True)
+            if scenario is not None and scenario.distributional_weights is None
+        ]
+        if lacking:
+            found.append(
+                (
+                    where,
+                    "weighted_npsv needs distributional weights in every scheme's scenario "
+                    "(docs/methods.md §18); these have no distributional_weights: block: "
+                    + ", ".join(lacking),
+                )
+            )
+    lines = {
+        b.id
+        for scheme, scenario in zip(budget.schemes, scenarios, strict=True)
+        if scenario is not None
+        for b in scenario.option(scheme.option).benefits
+    }
+    for index, line in enumerate(objective.outcomes or []):
+        if line not in lines:
+            guess = closest(line, lines)
+            hint = f" Did you mean '{guess}'?" if guess else ""
+            found.append(
+                (
+                    ("objective", "outcomes", index),
+                    f"no scheme's option has a benefit line '{line}'.{hint} Benefit lines of "
+                    f"the schemes: {', '.join(sorted(lines))}",
+                )
+            )
+    return found
 
 
 def _scheme_scenarios(

@@ -9,9 +9,9 @@ here (:func:`reference_problems`); checks that need the scenario files are made 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
 from cba.spec.base import (
@@ -23,7 +23,10 @@ from cba.spec.base import (
     Source,
     StrictModel,
     Text,
+    as_mapping,
     closest,
+    discriminator,
+    tag,
 )
 
 BUDGET_LANGUAGE_VERSION = "1.0"
@@ -160,9 +163,74 @@ class Interaction(StrictModel):
     schemes: Annotated[list[Identifier], Field(min_length=2, max_length=2)]
     """Ids of the two schemes."""
     npsv: SignedMoney
-    """Added to the portfolio's NPSV when both are funded [GBP, present value]."""
+    """Added to the portfolio's NPSV when both are funded [GBP, present value]. It counts as
+    stated in the money objectives (``public_value``, ``weighted_npsv`` at weight 1)."""
+    outcomes: Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)] = 0.0
+    """Added to the outcomes objective when both are funded [discounted outcomes] (negative
+    for outcomes both would claim). Default: 0."""
     source: Source
     """Where the estimate comes from."""
+
+
+ObjectiveMeasure = Literal["npsv", "public_value", "weighted_npsv", "outcomes"]
+"""What the board maximises: ``npsv`` (incremental net present social value, the default),
+``public_value`` (incremental PV of benefits: fiscal, economic and social), ``weighted_npsv``
+(NPSV with the schemes' distributional weights) or ``outcomes`` (discounted net outcomes of
+named benefit lines)."""
+
+
+class Objective(StrictModel):
+    """What the board maximises within the limits (docs/allocation.md, "Objectives")."""
+
+    measure: ObjectiveMeasure = "npsv"
+    """``npsv`` (default), ``public_value``, ``weighted_npsv`` or ``outcomes``."""
+    outcomes: Annotated[list[Identifier], Field(min_length=1)] | None = None
+    """For ``outcomes``: ids of the benefit lines whose net outcomes count, in every scheme
+    whose option has them (the lines should count the same thing)."""
+    unit: ShortText | None = None
+    """For ``outcomes``: what one outcome is, as outputs show it (e.g. "crimes prevented").
+    Default: "outcomes"."""
+    why: Text | None = None
+    """Why the board maximises this (optional; shown in the outputs)."""
+
+    @model_validator(mode="after")
+    def _lines(self) -> Self:
+        if self.measure == "outcomes" and self.outcomes is None:
+            raise PydanticCustomError(
+                "objective_outcomes",
+                "the outcomes objective needs outcomes: [benefit line ids] to count",
+                {},
+            )
+        if self.measure != "outcomes" and (self.outcomes is not None or self.unit is not None):
+            raise PydanticCustomError(
+                "objective_outcomes",
+                "outcomes and unit belong to measure: outcomes only; got measure {measure}",
+                {
+                    "measure": self.measure,
+                    AT: ("outcomes",) if self.outcomes is not None else ("unit",),
+                },
+            )
+        return self
+
+
+def _objective_form(value: Any) -> str | None:
+    value = as_mapping(value)
+    if isinstance(value, str):
+        return tag("measure")
+    if isinstance(value, dict):
+        return tag("block")
+    return None
+
+
+ObjectiveForm = Annotated[
+    Annotated[ObjectiveMeasure, Tag(tag("measure"))] | Annotated[Objective, Tag(tag("block"))],
+    discriminator(
+        _objective_form,
+        "a measure (npsv, public_value, weighted_npsv, outcomes) or {measure: outcomes, "
+        "outcomes: [benefit line ids], unit: ...}",
+    ),
+]
+"""The objective: a measure's name, or a block."""
 
 
 class Budget(StrictModel):
@@ -195,6 +263,15 @@ class Budget(StrictModel):
     """Schemes that may be funded only if another is. Default: none."""
     interactions: list[Interaction] = Field(default_factory=list)
     """NPSV adjustments when two schemes both run (synergy or overlap). Default: none."""
+    objective: ObjectiveForm = "npsv"
+    """What the board maximises: a measure's name, or an ``Objective`` block (needed for
+    ``outcomes``). Default: ``npsv``."""
+
+    def chosen_objective(self) -> Objective:
+        """The objective as a block (a bare measure name becomes one)."""
+        if isinstance(self.objective, Objective):
+            return self.objective
+        return Objective(measure=self.objective)
 
     def scheme_index(self) -> dict[str, int]:
         """Scheme id -> position."""

@@ -124,7 +124,7 @@ def test_all_or_nothing_matches_enumeration(problem: AllocationProblem) -> None:
         assert conflicting_constraints(problem)
     else:
         assert found.feasible
-        assert found.npsv == pytest.approx(expected, abs=1e-6)
+        assert found.value == pytest.approx(expected, abs=1e-6)
         assert np.all(found.used <= problem.limits + 1e-6)
 
 
@@ -137,7 +137,7 @@ def test_divisible_matches_enumeration(problem: AllocationProblem) -> None:
         assert not found.feasible
     else:
         assert found.feasible
-        assert found.npsv == pytest.approx(expected, abs=1e-6)
+        assert found.value == pytest.approx(expected, abs=1e-6)
         for w, funded in zip(found.weights, found.funded, strict=True):
             assert w.sum() == pytest.approx(1.0 if funded else 0.0)
             assert np.count_nonzero(w > 1e-9) <= 2
@@ -152,10 +152,10 @@ def test_ranking_by_bcr_is_beaten_by_a_large_lower_bcr_scheme() -> None:
     problem = _problem([[20.0], [95.0]], [[[10.0]], [[95.0]]], [100.0])
     best = allocate(problem)
     assert best.funded.tolist() == [False, True]
-    assert best.npsv == pytest.approx(95.0)
+    assert best.value == pytest.approx(95.0)
     ranked = rank_by_bcr(problem, np.array([0, 0]), np.array([3.0, 2.0]))
     assert ranked.funded.tolist() == [True, False]
-    assert ranked.npsv == pytest.approx(20.0)
+    assert ranked.value == pytest.approx(20.0)
 
 
 def test_ranking_skips_what_does_not_fit_and_carries_on() -> None:
@@ -163,7 +163,7 @@ def test_ranking_skips_what_does_not_fit_and_carries_on() -> None:
     ranked = rank_by_bcr(problem, np.array([0, 0, 0]), np.array([1.5, 2.0, 1.2]))
     # B (BCR 2, 50) then A (60) does not fit, then C (30) does.
     assert ranked.funded.tolist() == [False, True, True]
-    assert ranked.npsv == pytest.approx(55.0)
+    assert ranked.value == pytest.approx(55.0)
 
 
 def test_divisible_scheme_scales_to_the_limit() -> None:
@@ -171,7 +171,7 @@ def test_divisible_scheme_scales_to_the_limit() -> None:
     # segment, NPSV 80 + 0.5 x 40 = 100.
     problem = _problem([[0.0, 80.0, 120.0]], [[[0.0], [50.0], [100.0]]], [75.0])
     found = allocate(problem)
-    assert found.npsv == pytest.approx(100.0)
+    assert found.value == pytest.approx(100.0)
     assert found.weights[0] == pytest.approx([0.0, 0.5, 0.5])
 
 
@@ -179,15 +179,15 @@ def test_marginal_value_by_resolving_one_more_pound() -> None:
     problem = _problem([[0.0, 80.0, 120.0]], [[[0.0], [50.0], [100.0]]], [75.0])
     base = allocate(problem)
     # Slope of the second segment: 40 / 50 = 0.8 per GBP.
-    assert marginal_values(problem, base.npsv, 1.0) == pytest.approx([0.8], abs=1e-6)
+    assert marginal_values(problem, base.value, 1.0) == pytest.approx([0.8], abs=1e-6)
     more = allocate(problem.with_limits(np.array([76.0])))
-    assert more.npsv - base.npsv == pytest.approx(0.8, abs=1e-6)
+    assert more.value - base.value == pytest.approx(0.8, abs=1e-6)
 
 
 def test_marginal_value_is_zero_for_a_slack_limit() -> None:
     problem = _problem([[10.0]], [[[5.0, 5.0]]], [100.0, 5.0])
     base = allocate(problem)
-    assert marginal_values(problem, base.npsv, 1.0) == pytest.approx([0.0, 0.0])
+    assert marginal_values(problem, base.value, 1.0) == pytest.approx([0.0, 0.0])
 
 
 def test_exclusivity_dependency_and_synergy() -> None:
@@ -202,8 +202,8 @@ def test_exclusivity_dependency_and_synergy() -> None:
     )
     found = allocate(problem)
     assert found.funded.tolist() == [False, True, True]
-    assert found.npsv == pytest.approx(90.0)
-    assert found.interaction_npsv == pytest.approx(50.0)
+    assert found.value == pytest.approx(90.0)
+    assert found.interaction_value == pytest.approx(50.0)
 
 
 def test_infeasible_names_the_conflict() -> None:

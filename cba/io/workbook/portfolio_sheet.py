@@ -14,6 +14,7 @@ the budget and scenario files (names, ids) is written as text, never as a formul
 
 from __future__ import annotations
 
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import Reference
 from openpyxl.styles import Alignment  # type: ignore[import-untyped, unused-ignore]
 from openpyxl.utils import get_column_letter
@@ -33,6 +34,9 @@ FIGURE_WIDTH = 16.0
 NOTE_COLUMNS = 8
 """Notes and headings span columns A to H."""
 MARGINAL_FORMAT = "#,##0.000"
+OUTCOMES_FORMAT = "#,##0.0"
+"""Outcomes (the outcomes objective) [discounted outcomes], to one decimal as the terminal
+shows them."""
 """NPSV per £1 more in a limit [GBP per GBP], to three decimals as the terminal shows it."""
 BINDING_SLACK = 1.0
 """A limit with less than this unused is binding [GBP] (as ``cba.allocate``)."""
@@ -102,11 +106,16 @@ class _Writer:
             c,
             2,
             f"For the {allocation.board}. The schemes, and the scale of each, that give the "
-            "most net present social value (NPSV) within the pooled envelope and every "
+            f"most {self.objective_words()} within the pooled envelope and every "
             "agency's limits, chosen by a mixed-integer programme, beside the usual practice "
             "of funding in order of BCR while it fits (docs/allocation.md). NPSV and PV costs "
             "are present values; spend, contributions and limits are incremental public "
-            f"costs, undiscounted; all real GBP at {allocation.price_base_year} prices.",
+            f"costs, undiscounted; all real GBP at {allocation.price_base_year} prices."
+            + (
+                f" Why this objective: {allocation.objective.why}"
+                if allocation.objective.why
+                else ""
+            ),
             NOTE_COLUMNS,
             130,
         )
@@ -132,6 +141,52 @@ class _Writer:
         if allocation.uncertainty is not None:
             self.under_uncertainty(row + CHART_ROWS)
 
+    @property
+    def other_objective(self) -> bool:
+        """Whether the objective is not the NPSV (the chosen schemes then show it too)."""
+        return self.allocation.objective.measure != "npsv"
+
+    def short_label(self) -> str:
+        """The objective's name in a header: NPSV, public value ..., or the outcomes' unit."""
+        objective = self.allocation.objective
+        label = "NPSV" if objective.measure == "npsv" else objective.label
+        return label[0].upper() + label[1:]
+
+    def marginal_per(self) -> int:
+        """Marginal values are shown per £1 more, outcomes per £1,000 (fractions of an outcome
+        per £ would round to nothing)."""
+        return 1 if self.allocation.objective.money else 1000
+
+    def objective_words(self) -> str:
+        """The objective in a sentence's words."""
+        objective = self.allocation.objective
+        if objective.measure == "npsv":
+            return "net present social value (NPSV)"
+        if objective.money:
+            return objective.label
+        return (
+            f"{objective.label} (discounted net outcomes of {', '.join(objective.outcome_lines)})"
+        )
+
+    def objective_header(self, prefix: str = "") -> str:
+        """The objective's column header, with its unit."""
+        objective = self.allocation.objective
+        label = "NPSV" if objective.measure == "npsv" else objective.label
+        unit = "GBP, PV" if objective.money else "discounted"
+        text = f"{prefix}{label} [{unit}]"
+        return text[0].upper() + text[1:]
+
+    def objective_style(self, total: bool = False) -> str:
+        """Named style of the objective's cells (money; outcomes then get their own number
+        format from :meth:`in_units`)."""
+        return "cba total money" if total else "cba money"
+
+    def in_units(self, cell: Cell) -> Cell:
+        """An objective's cell in its unit: outcomes to one decimal, not pounds."""
+        if not self.allocation.objective.money:
+            cell.number_format = OUTCOMES_FORMAT
+        return cell
+
     def chosen(self, row: int) -> int:
         """The optimal portfolio, scheme by scheme, with its totals; the next free row."""
         c, best = self.c, self.allocation.optimal
@@ -145,6 +200,7 @@ class _Writer:
                 "PV public costs [GBP]",
                 "Spend [GBP]",
                 "BCR as proposed",
+                *([self.objective_header()] if self.other_objective else []),
             ],
         )
         first = row + 2
@@ -155,6 +211,8 @@ class _Writer:
             c.value(r, 4, choice.pv_public_costs, "cba money")
             c.value(r, 5, choice.spent, "cba money")
             c.value(r, 6, choice.bcr_public, "cba ratio")
+            if self.other_objective:
+                self.in_units(c.value(r, 7, choice.objective_value, self.objective_style()))
         r = first + len(best.schemes)
         c.text(r, 1, "Interactions between funded schemes")
         c.value(r, 3, best.interaction_npsv, "cba money")
@@ -165,6 +223,17 @@ class _Writer:
             span = f"{ref(column, first)}:{ref(column, r - 1)}"
             c.formula(total, column, f"SUM({span})", expected, "cba total money")
         c.value(total, 6, best.bcr_public, "cba ratio")
+        if self.other_objective:
+            self.in_units(c.value(r, 7, best.interaction_objective, self.objective_style()))
+            self.in_units(
+                c.formula(
+                    total,
+                    7,
+                    f"SUM({ref(7, first)}:{ref(7, r)})",
+                    best.objective_value,
+                    self.objective_style(total=True),
+                )
+            )
         wrapped_note(
             c,
             total + 1,
@@ -182,7 +251,14 @@ class _Writer:
         self.heading(row, "Limits: the envelope's and each agency's")
         self.headers(
             row + 1,
-            ["Limit", "Limit [GBP]", "Used [GBP]", "Unused [GBP]", "Binding", "NPSV per £1 more"],
+            [
+                "Limit",
+                "Limit [GBP]",
+                "Used [GBP]",
+                "Unused [GBP]",
+                "Binding",
+                f"{self.short_label()} per £{self.marginal_per():,} more",
+            ],
         )
         r = row + 1
         for r, limit in enumerate(self.allocation.limits, start=row + 2):
@@ -190,7 +266,8 @@ class _Writer:
         wrapped_note(
             c,
             r + 1,
-            f"Binding: less than £{BINDING_SLACK:,.0f} unused. NPSV per £1 more: found by "
+            f"Binding: less than £{BINDING_SLACK:,.0f} unused. {self.short_label()} per "
+            f"£{self.marginal_per():,} more: found by "
             f"re-solving with £{self.allocation.marginal_step:,.0f} more in that limit alone; "
             "zero for a limit with room to spare.",
             NOTE_COLUMNS,
@@ -212,7 +289,10 @@ class _Writer:
             "cba text",
         )
         cell.alignment = _right()
-        marginal = c.value(r, 6, limit.marginal_value, "cba number")
+        per = self.marginal_per()
+        marginal = c.value(
+            r, 6, None if limit.marginal_value is None else limit.marginal_value * per, "cba number"
+        )
         if limit.marginal_value is not None:
             marginal.number_format = MARGINAL_FORMAT
 
@@ -363,11 +443,12 @@ class _Writer:
                 "BCR as proposed",
                 "Optimum: funded",
                 "Ranking: funded",
-                "Optimum NPSV [GBP]",
-                "Ranking NPSV [GBP]",
-                "Difference [GBP]",
+                self.objective_header("optimum: "),
+                self.objective_header("ranking: "),
+                "Difference",
             ],
         )
+        style = self.objective_style()
         order = sorted(
             range(len(best.schemes)),
             key=lambda i: (best.schemes[i].bcr_public is None, -(best.schemes[i].bcr_public or 0)),
@@ -379,51 +460,69 @@ class _Writer:
             c.value(r, 2, mine.bcr_public, "cba ratio")
             c.text(r, 3, scale_text(mine), "cba text").alignment = _right()
             c.text(r, 4, scale_text(theirs), "cba text").alignment = _right()
-            c.value(r, 5, mine.npsv, "cba money")
-            c.value(r, 6, theirs.npsv, "cba money")
-            c.formula(r, 7, f"{ref(5, r)}-{ref(6, r)}", mine.npsv - theirs.npsv, "cba money")
+            self.in_units(c.value(r, 5, mine.objective_value, style))
+            self.in_units(c.value(r, 6, theirs.objective_value, style))
+            self.in_units(
+                c.formula(
+                    r,
+                    7,
+                    f"{ref(5, r)}-{ref(6, r)}",
+                    mine.objective_value - theirs.objective_value,
+                    style,
+                )
+            )
         last_scheme = first + len(order) - 1
         r = last_scheme + 1
         c.text(r, 1, "Interactions between funded schemes")
-        c.value(r, 5, best.interaction_npsv, "cba money")
-        c.value(r, 6, ranked.interaction_npsv, "cba money")
-        c.formula(
-            r,
-            7,
-            f"{ref(5, r)}-{ref(6, r)}",
-            best.interaction_npsv - ranked.interaction_npsv,
-            "cba money",
+        self.in_units(c.value(r, 5, best.interaction_objective, style))
+        self.in_units(c.value(r, 6, ranked.interaction_objective, style))
+        self.in_units(
+            c.formula(
+                r,
+                7,
+                f"{ref(5, r)}-{ref(6, r)}",
+                best.interaction_objective - ranked.interaction_objective,
+                style,
+            )
         )
         total = r + 1
-        c.text(total, 1, "Portfolio NPSV", "cba header")
-        for column, expected in ((5, best.npsv), (6, ranked.npsv)):
+        objective = self.allocation.objective
+        label = "NPSV" if objective.measure == "npsv" else objective.label
+        c.text(total, 1, f"Portfolio {label}", "cba header")
+        for column, expected in ((5, best.objective_value), (6, ranked.objective_value)):
             span = f"{ref(column, first)}:{ref(column, r)}"
-            c.formula(total, column, f"SUM({span})", expected, "cba total money")
-        c.formula(
-            total,
-            7,
-            f"{ref(5, total)}-{ref(6, total)}",
-            self.allocation.left_on_table,
-            "cba total money",
+            self.in_units(
+                c.formula(total, column, f"SUM({span})", expected, self.objective_style(total=True))
+            )
+        self.in_units(
+            c.formula(
+                total,
+                7,
+                f"{ref(5, total)}-{ref(6, total)}",
+                self.allocation.left_on_table,
+                self.objective_style(total=True),
+            )
         )
         spend = total + 1
         c.text(spend, 1, "Spend [GBP, undiscounted]")
         c.value(spend, 5, best.spent, "cba money")
         c.value(spend, 6, ranked.spent, "cba money")
         left = spend + 1
-        c.text(left, 1, "NPSV left on the table by the ranking", "cba header")
-        c.formula(
-            left,
-            7,
-            f"{ref(5, total)}-{ref(6, total)}",
-            self.allocation.left_on_table,
-            "cba highlight",
+        c.text(left, 1, f"{self.short_label()} left on the table by the ranking", "cba header")
+        self.in_units(
+            c.formula(
+                left,
+                7,
+                f"{ref(5, total)}-{ref(6, total)}",
+                self.allocation.left_on_table,
+                "cba highlight",
+            )
         )
         anchor = left + 2
         bar_chart(
             self.sheet,
-            "NPSV by scheme: the optimum and funding in order of BCR",
-            "GBP, present value",
+            f"{self.short_label()} by scheme: the optimum and funding in order of BCR",
+            "GBP, present value" if self.allocation.objective.money else "discounted outcomes",
             Reference(self.sheet, min_col=1, min_row=first, max_row=last_scheme),
             Reference(self.sheet, min_col=5, max_col=6, min_row=row + 1, max_row=last_scheme),
             f"A{anchor}",
