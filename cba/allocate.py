@@ -9,6 +9,7 @@ is ``cba.engine.allocation`` on plain arrays.
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,8 @@ BINDING_SLACK = 1.0
 DEFAULT_DRAWS = 200
 """Uncertainty draws re-solved by default (``cba allocate --draws``): each is a solve of the
 programme, so fewer than ``cba run``'s 10,000."""
+DRAW_WORKERS = os.cpu_count() or 1
+"""Draws re-solved side by side (threads; the results do not depend on it)."""
 STILL_OPTIMAL = 1.0
 """The central portfolio is still optimal at a draw when its NPSV there is within this of the
 draw's optimum [GBP]."""
@@ -108,7 +111,7 @@ def allocation_uncertainty(
         np.broadcast_to(fig.npsv, (draws, fig.npsv.size)) if f is None else f[0]
         for f, fig in zip(found, figures, strict=True)
     )
-    solved = engine.allocate_draws(problem, values, central)
+    solved = engine.allocate_draws(problem, values, central, workers=DRAW_WORKERS)
     schemes = []
     for i, (scheme, fig, f) in enumerate(zip(loaded.budget.schemes, figures, found, strict=True)):
         funded = solved.funded[:, i]

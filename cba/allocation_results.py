@@ -219,5 +219,6 @@ class AllocationUncertainty:
     """Share of draws at which the central portfolio is still optimal (its NPSV within £1 of
     the draw's optimum) [probability]."""
     seconds_per_draw: float
-    """Wall-clock time of one re-solve [s] (not in the JSON, which is the same on every
+    """Wall-clock time of the re-solves over the number of draws, with draws solved side by
+    side on the machine's cores [s] (not in the JSON, which is the same on every
     run)."""

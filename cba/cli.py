@@ -997,7 +997,10 @@ def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
         inputs=inputs,
         force=args.force,
     )
-    allocation = allocate_budget(loaded, draws=args.draws)
+    from cba.io.native_output import native_stdout_to_stderr
+
+    with native_stdout_to_stderr():  # the solver's stray diagnostics stay off stdout
+        allocation = allocate_budget(loaded, draws=args.draws)
     if args.json:
         from cba.io.allocation_json import allocation_to_dict
 

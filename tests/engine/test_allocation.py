@@ -14,6 +14,7 @@ from scipy.optimize import linprog
 from cba.engine.allocation import (
     AllocationProblem,
     allocate,
+    allocate_draws,
     conflicting_constraints,
     interpolation_error,
     marginal_values,
@@ -254,3 +255,29 @@ def test_ranking_comes_back_to_a_scheme_waiting_for_its_prerequisite() -> None:
     )
     ranked = rank_by_bcr(problem, np.array([0, 0, 0]), np.array([2.0, 3.0, 5.0]))
     assert ranked.funded.tolist() == [True, True, True]
+
+
+def test_draws_solved_side_by_side_match_one_at_a_time() -> None:
+    """Threads change the wall-clock time only: every draw's choice and value is the same."""
+    rng = np.random.default_rng(7)
+    problem = AllocationProblem(
+        values=(np.array([0.0, 30.0, 45.0]), np.array([20.0]), np.array([25.0]), np.array([5.0])),
+        uses=(
+            np.array([[0.0], [40.0], [80.0]]),
+            np.array([[30.0]]),
+            np.array([[35.0]]),
+            np.array([[10.0]]),
+        ),
+        limits=np.array([100.0]),
+        required=np.zeros(4, dtype=bool),
+        interactions=((1, 2, -5.0),),
+    )
+    central = allocate(problem)
+    values = tuple(v[np.newaxis, :] * rng.lognormal(0.0, 0.5, (12, 1)) for v in problem.values)
+    serial = allocate_draws(problem, values, central, workers=1)
+    threaded = allocate_draws(problem, values, central, workers=2)
+    np.testing.assert_array_equal(serial.funded, threaded.funded)
+    np.testing.assert_array_equal(serial.value, threaded.value)
+    np.testing.assert_array_equal(serial.given_value, threaded.given_value)
+    for a, b in zip(serial.weights, threaded.weights, strict=True):
+        np.testing.assert_array_equal(a, b)
