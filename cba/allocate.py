@@ -590,6 +590,45 @@ def objective_used(objective: Objective) -> ObjectiveUsed:
     )
 
 
+class ObjectiveError(ValueError):
+    """An objective the budget's schemes cannot give, or options that do not fit together."""
+
+
+def with_objective(loaded: LoadedBudget, measure: str | None, lines: list[str]) -> LoadedBudget:
+    """The loaded budget with another objective in place of its file's (``cba allocate
+    --objective MEASURE --outcome LINE ...``): ``measure`` None keeps the file's measure,
+    ``lines`` (for ``outcomes``) replace the file's.
+
+    Raises ``ObjectiveError`` when they do not fit together or the schemes cannot give it.
+    """
+    from cba.io.budget_file import objective_problems
+
+    budget = loaded.budget
+    given = budget.chosen_objective()
+    measure = measure or given.measure
+    if lines and measure != "outcomes":
+        raise ObjectiveError("--outcome goes with --objective outcomes")
+    if measure == "outcomes":
+        counted = lines or given.outcomes
+        if not counted:
+            raise ObjectiveError(
+                "--objective outcomes needs the benefit lines to count: give --outcome LINE "
+                "(repeat for more), or an objective: block with outcomes: in the budget file"
+            )
+        objective: dict[str, object] = {"measure": "outcomes", "outcomes": counted}
+        if given.unit is not None:
+            objective["unit"] = given.unit
+    else:
+        objective = {"measure": measure}
+    changed = Budget.model_validate(
+        {**budget.model_dump(exclude_unset=True), "objective": objective}
+    )
+    problems = objective_problems(changed, loaded.scenarios)
+    if problems:
+        raise ObjectiveError(f"--objective {measure}: " + "; ".join(m for _, m in problems))
+    return LoadedBudget(loaded.path, changed, loaded.scenarios)
+
+
 def allocate_file(path: str | Path, draws: int = DEFAULT_DRAWS) -> Allocation:
     """Load a budget file and allocate it (raises ``ScenarioError`` for a bad file)."""
     return allocate_budget(load_budget(path), draws=draws)

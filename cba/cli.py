@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from cba.io.budget_file import LoadedBudget
     from cba.spec.scenario import Scenario
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_DIFFERS = 0, 1, 2, 3
@@ -926,41 +925,6 @@ def command_map(args: argparse.Namespace, out: Output, err: Output) -> int:
     return EXIT_OK if appraisal.mix.status != "infeasible" else EXIT_INFEASIBLE
 
 
-def _with_objective(loaded: LoadedBudget, measure: str | None, lines: list[str]) -> LoadedBudget:
-    """The loaded budget with ``--objective``/``--outcome`` in place of its file's objective.
-
-    Raises ``UsageError`` when the options do not fit together or the schemes cannot give it.
-    """
-    from cba.io.budget_file import LoadedBudget, objective_problems
-    from cba.spec.budget import Budget, Objective
-
-    budget = loaded.budget
-    given = budget.chosen_objective()
-    measure = measure or given.measure
-    if lines and measure != "outcomes":
-        raise UsageError("--outcome goes with --objective outcomes")
-    if measure == "outcomes":
-        counted = lines or given.outcomes
-        if not counted:
-            raise UsageError(
-                "--objective outcomes needs the benefit lines to count: give --outcome LINE "
-                "(repeat for more), or an objective: block with outcomes: in the budget file"
-            )
-        objective = Objective(measure="outcomes", outcomes=counted, unit=given.unit)
-    else:
-        objective = Objective(measure=measure)  # type: ignore[arg-type]
-    changed = Budget.model_validate(
-        {
-            **budget.model_dump(exclude_unset=True),
-            "objective": objective.model_dump(exclude_none=True),
-        }
-    )
-    problems = objective_problems(changed, loaded.scenarios)
-    if problems:
-        raise UsageError(f"--objective {measure}: " + "; ".join(m for _, m in problems))
-    return LoadedBudget(loaded.path, changed, loaded.scenarios)
-
-
 def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Choose which schemes a pooled budget funds, and at what scale; write the Portfolio
     workbook (and its PDF with ``--pdf``)."""
@@ -983,7 +947,12 @@ def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
         err.line(str(exc))
         return EXIT_INVALID
     if args.objective or args.outcome:
-        loaded = _with_objective(loaded, args.objective, args.outcome or [])
+        from cba.allocate import ObjectiveError, with_objective
+
+        try:
+            loaded = with_objective(loaded, args.objective, args.outcome or [])
+        except ObjectiveError as exc:
+            raise UsageError(str(exc)) from None
     budget = loaded.budget
     book = portfolio_target(budget.id, args.output)
     pdf = book.with_suffix(".pdf") if args.pdf else None
@@ -1017,12 +986,14 @@ def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
     from cba.io.workbook.portfolio_workbook import budget_provenance, build_portfolio_workbook
 
     # The command that reproduces the figures; the output location does not change them.
-    command = ["cba", "allocate", str(args.budget)]
+    command = ["cba", "allocate", str(args.budget), "--draws", str(args.draws)]
     if args.objective:
         command += ["--objective", args.objective]
     for line in args.outcome or []:
         command += ["--outcome", line]
-    provenance = budget_provenance(loaded, shlex.join(command))
+    provenance = budget_provenance(
+        loaded, shlex.join(command), args.draws, args.objective or "", args.outcome or []
+    )
     workbook, _ = build_portfolio_workbook(allocation, provenance, budget.name or budget.id)
     write_bytes_atomically(book, workbook)
     failed = _render_pdfs(soffice, [(book, pdf)] if pdf is not None else [])
@@ -1043,15 +1014,38 @@ VERIFY_SHOWN = 20
 def command_verify(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Recompute a workbook's scenario and compare every figure."""
     from cba.io.workbook.template import TemplateError
-    from cba.io.workbook.verify import VerifyError, verify_workbook
+    from cba.io.workbook.verify import (
+        VerifyError,
+        is_portfolio,
+        read_provenance,
+        verify_portfolio_workbook,
+        verify_workbook,
+    )
 
     try:
-        outcome = verify_workbook(
-            Path(args.workbook),
-            scenario=Path(args.scenario) if args.scenario else None,
-            rev=args.rev,
-            template=Path(args.template) if args.template else None,
-        )
+        portfolio = is_portfolio(read_provenance(Path(args.workbook)))
+        if portfolio:
+            if args.scenario or args.rev or args.template:
+                raise UsageError(
+                    f"{args.workbook}: a Portfolio workbook is verified against its budget "
+                    "(--budget PATH); --scenario, --rev and --template are for workbooks from "
+                    "cba run"
+                )
+            outcome = verify_portfolio_workbook(
+                Path(args.workbook), budget=Path(args.budget) if args.budget else None
+            )
+        else:
+            if args.budget:
+                raise UsageError(
+                    f"{args.workbook}: --budget is for Portfolio workbooks (cba allocate); "
+                    "this one is from cba run (--scenario PATH)"
+                )
+            outcome = verify_workbook(
+                Path(args.workbook),
+                scenario=Path(args.scenario) if args.scenario else None,
+                rev=args.rev,
+                template=Path(args.template) if args.template else None,
+            )
     except (VerifyError, TemplateError) as exc:
         raise UsageError(str(exc)) from None
 
@@ -1063,14 +1057,17 @@ def command_verify(args: argparse.Namespace, out: Output, err: Output) -> int:
         if args.strict:
             raise UsageError(message + " (--strict)")
         err.line(f"warning: {message}")
-    out.line(f"scenario: {outcome.scenario}")
+    kind = outcome.kind
+    out.line(f"{kind}: {outcome.scenario}")
     if outcome.sha256_matches:
-        out.line(f"scenario sha256 matches the workbook's record ({outcome.current_sha256})")
+        out.line(f"{kind} sha256 matches the workbook's record ({outcome.current_sha256})")
     else:
         out.line(
-            f"scenario sha256 differs: the workbook recorded {outcome.recorded_sha256}, "
+            f"{kind} sha256 differs: the workbook recorded {outcome.recorded_sha256}, "
             f"the file now has {outcome.current_sha256}"
         )
+    for changed in outcome.changed_files:
+        out.line(f"a scheme's scenario has changed since the workbook was written: {changed}")
     if outcome.figures_match:
         out.line(f"all {outcome.compared} figures match")
         return EXIT_OK
@@ -1441,6 +1438,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--rev", metavar="REV", help="use the scenario as it was at this git revision"
     )
     verify.add_argument("--template", metavar="PATH", help="the template the workbook used")
+    verify.add_argument(
+        "--budget",
+        metavar="PATH",
+        help="for a Portfolio workbook (cba allocate): the budget file (default: the path the "
+        "workbook records, inside the current git repository)",
+    )
     verify.add_argument(
         "--strict",
         action="store_true",

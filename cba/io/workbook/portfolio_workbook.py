@@ -25,16 +25,27 @@ PORTFOLIO_FORMAT = "1.0"
 later ``cba allocate`` may replace without ``--force``."""
 
 
-def budget_provenance(loaded: LoadedBudget, command: str) -> dict[str, Any]:
+def budget_provenance(
+    loaded: LoadedBudget,
+    command: str,
+    draws: int = 0,
+    objective: str = "",
+    outcome_lines: list[str] | None = None,
+) -> dict[str, Any]:
     """Where the budget and its schemes' scenarios came from: the budget file's name, path,
-    sha256 and git state, each scheme's scenario file and its sha256, the software, and the
-    command that reproduces the figures. Free of timestamps, so reruns give the same bytes."""
+    sha256 and git state, each scheme's scenario file and its sha256, the software, the
+    command that reproduces the figures and its settings (``draws``; ``objective`` and
+    ``outcome_lines`` given on the command line, empty when the file's objective was used),
+    which ``cba verify`` reads back. Free of timestamps, so reruns give the same bytes."""
     found = scenario_provenance(loaded.path)
     provenance: dict[str, Any] = {
         key.replace("scenario_", "budget_", 1): value for key, value in found.items()
     }
     provenance["portfolio_format"] = PORTFOLIO_FORMAT
     provenance["command"] = command
+    provenance["allocation_draws"] = draws
+    provenance["objective_override"] = objective
+    provenance["objective_outcome_lines"] = ",".join(outcome_lines or [])
     for scheme in loaded.budget.schemes:
         path = loaded.path.parent / scheme.scenario
         provenance[f"scheme_{scheme.id}_scenario"] = scheme.scenario

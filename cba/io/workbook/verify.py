@@ -140,6 +140,12 @@ class Verification:
     """How many differing cells are formulas (figures calculated from the typed ones)."""
     uncommitted: bool = False
     """The scenario file recomputed has changes not committed to git."""
+    kind: str = "scenario"
+    """What was recomputed: ``scenario`` (a ``cba run`` workbook) or ``budget`` (a Portfolio
+    workbook from ``cba allocate``)."""
+    changed_files: list[str] = field(default_factory=list)
+    """For a budget: each scheme's scenario file whose sha256 differs from the workbook's
+    record."""
     missing_results: int = 0
     """Formula cells with no stored result (a program that drops them saved the workbook)."""
 
@@ -243,8 +249,15 @@ def read_provenance(path: Path) -> dict[str, str]:
         raise VerifyError(str(exc)) from None
 
 
+def is_portfolio(props: dict[str, str]) -> bool:
+    """Whether provenance properties are a Portfolio workbook's (``cba allocate``)."""
+    return "budget_sha256" in props and "portfolio_format" in props
+
+
 def _provenance_of(book: _Book) -> dict[str, str]:
     props = _properties(book)
+    if is_portfolio(props):
+        return props
     if "scenario_sha256" not in props:
         raise VerifyError(
             f"{book.path}: not a cba workbook (no cba provenance properties). "
@@ -321,8 +334,8 @@ def _relative_problem(recorded: str) -> str | None:
     return None
 
 
-def _recorded_name(book: Path, props: dict[str, str]) -> str:
-    recorded = props.get("scenario_path") or props.get("scenario_file", "")
+def _recorded_name(book: Path, props: dict[str, str], kind: str = "scenario") -> str:
+    recorded = props.get(f"{kind}_path") or props.get(f"{kind}_file", "")
     problem = _relative_problem(recorded)
     if problem is not None:
         shown = f" as {quoted(recorded, 100)}" if recorded else ""
@@ -1001,6 +1014,116 @@ def verify_workbook(
         for title in titles:
             if title not in ledger.compared_from:
                 comparison.sheet(title, recorded, rebuilt)
+    except XlsxError as exc:
+        raise VerifyError(str(exc)) from None
+    return outcome
+
+
+_PASS_BUDGET = "Pass --budget PATH (the budget file the workbook was made from)"
+
+
+def verify_portfolio_workbook(
+    path: Path, budget: Path | None = None, workdir: Path | None = None
+) -> Verification:
+    """Recompute a Portfolio workbook's allocation and compare every figure.
+
+    The budget file is the one the user names (``budget``, relative to ``workdir``) or the
+    path the workbook records, inside the current git repository (as for a scenario); its
+    schemes' scenario files are read where the budget names them. The allocation is re-solved
+    with the draws and objective the workbook records, rendered in memory, and compared sheet
+    by sheet (Provenance and Cover are not compared).
+
+    Raises
+    ------
+    VerifyError
+        For a workbook that is not a Portfolio workbook, or a budget that cannot be loaded.
+    """
+    from cba.allocate import ObjectiveError, allocate_budget, with_objective
+    from cba.io.budget_file import load_budget
+    from cba.io.native_output import native_stdout_to_stderr
+    from cba.io.problems import ScenarioError
+    from cba.io.provenance import file_sha256
+    from cba.io.workbook.portfolio_workbook import build_portfolio_workbook
+
+    workdir = workdir or Path.cwd()
+    recorded = _read_book(path)
+    try:
+        props = _properties(recorded)
+        if not is_portfolio(props):
+            raise VerifyError(
+                f"{path}: not a Portfolio workbook (no cba budget provenance); a workbook from "
+                "cba run is verified with its scenario"
+            )
+        if budget is not None:
+            file = workdir / budget
+            shown = str(budget)
+        else:
+            name = _recorded_name(path, props, "budget")
+            root = _repository_root(workdir)
+            if root is None:
+                raise VerifyError(
+                    f"{path}: cba verify looks for the workbook's budget ({name}) in the "
+                    f"current git repository, and {workdir} is not inside one. {_PASS_BUDGET}"
+                )
+            file = root / name
+            shown = str(file)
+            try:
+                resolved = file.resolve(strict=True)
+            except (OSError, RuntimeError):
+                raise VerifyError(
+                    f"{file}: the workbook's budget ({name}) is not in this repository. "
+                    f"{_PASS_BUDGET}"
+                ) from None
+            if not resolved.is_relative_to(root.resolve()) or resolved.suffix.lower() not in (
+                ".yaml",
+                ".yml",
+            ):
+                raise VerifyError(
+                    f"{file}: is a link to a file outside the repository or not a .yaml file; "
+                    f"cba verify does not follow it. {_PASS_BUDGET}"
+                )
+        data = _read_scenario(file, shown, _PASS_BUDGET)
+        try:
+            loaded = load_budget(file)
+        except ScenarioError as exc:
+            raise VerifyError(f"{shown}: the budget does not load:\n{exc}") from None
+        # An empty setting is written as "-" (the Provenance sheet's mark for "none").
+        override = props.get("objective_override", "").strip("-")
+        lines = [
+            line for line in props.get("objective_outcome_lines", "").split(",") if line != "-"
+        ]
+        lines = [line for line in lines if line]
+        if override or lines:
+            try:
+                loaded = with_objective(loaded, override or None, lines)
+            except ObjectiveError as exc:
+                raise VerifyError(f"{path}: the recorded objective: {exc}") from None
+        draws = props.get("allocation_draws", "0")
+        with native_stdout_to_stderr():
+            allocation = allocate_budget(loaded, draws=int(draws) if draws.isdigit() else 0)
+        if not allocation.feasible:
+            raise VerifyError(f"{shown}: the budget is now infeasible: {allocation.statement}")
+        title = loaded.budget.name or loaded.budget.id
+        rebuilt_bytes, ledger = build_portfolio_workbook(allocation, dict(props), title)
+        rebuilt = _Book(Path("(recomputed workbook)"), rebuilt_bytes)
+        outcome = Verification(
+            scenario=printable(shown, 300),
+            recorded_sha256=props["budget_sha256"],
+            current_sha256=hashlib.sha256(data).hexdigest(),
+            kind="budget",
+        )
+        for scheme in loaded.budget.schemes:
+            key = f"scheme_{scheme.id}_scenario_sha256"
+            now = file_sha256(loaded.path.parent / scheme.scenario)
+            if props.get(key) != now:
+                outcome.changed_files.append(printable(scheme.scenario, 200))
+        comparison = _Comparison(
+            outcome, {title: set(cells) for title, cells in ledger.expected.items()}, ledger.inputs
+        )
+        titles = [t for t in recorded.sheets if t not in _NOT_COMPARED]
+        titles += [t for t in rebuilt.sheets if t not in _NOT_COMPARED and t not in titles]
+        for sheet in titles:
+            comparison.sheet(sheet, recorded, rebuilt)
     except XlsxError as exc:
         raise VerifyError(str(exc)) from None
     return outcome
