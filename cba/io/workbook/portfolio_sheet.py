@@ -18,6 +18,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.chart import Reference
 from openpyxl.styles import Alignment  # type: ignore[import-untyped, unused-ignore]
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cba.allocation_results import Allocation, LimitUse, SchemeChoice
@@ -137,8 +138,12 @@ class _Writer:
         row = self.chosen(6)
         row = self.limits(row + 2)
         row = self.agencies(row + 2)
+        # The ranking (with its chart) and the uncertainty results each start a printed page,
+        # so no table is split from its header.
+        self.sheet.row_breaks.append(Break(id=row + 1))
         row = self.ranking(row + 2)
         if allocation.uncertainty is not None:
+            self.sheet.row_breaks.append(Break(id=row + CHART_ROWS - 1))
             self.under_uncertainty(row + CHART_ROWS)
 
     @property
