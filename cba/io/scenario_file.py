@@ -196,11 +196,14 @@ def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = Fal
     by parameter path (``options.resident_patrols.costs.coordinator.amount_per_year``) rather
     than by position (``options[1].costs[0].amount_per_year``), for data that has no file."""
     problems: list[Problem] = []
+    from cba.spec.area import resolve_area_links
     from cba.spec.references import REFERENCE_KEYS, resolve_references
 
     uses, unresolved = resolve_references(data)
+    links, unlinked = resolve_area_links(data)
     found = [
         *((p.loc, p.message) for p in unresolved),
+        *((p.loc, p.message) for p in unlinked),
         *duplicate_ids(data),
         *alternative_forms(data),
     ]
@@ -220,7 +223,7 @@ def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = Fal
     # not rebase) say nothing more, so they are left out.
     unresolved_at = {
         path_of(p.loc[:-1] if p.loc and p.loc[-1] in REFERENCE_KEYS else p.loc) for p in unresolved
-    }
+    } | {path_of(p.loc[:-1] if p.loc and p.loc[-1] in ("per", "rate") else p.loc) for p in unlinked}
 
     scenario: Scenario | None = None
     try:
@@ -242,6 +245,8 @@ def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = Fal
         scenario = _with_map_options(scenario, file, source_map)
     if uses:
         scenario = scenario.with_references(tuple(uses))
+    if links:
+        scenario = scenario.with_area_links(tuple(links))
 
     if not by_id and scenario.declares_uncertainty:
         # A file's value must agree with its distribution; a what-if (with_values, --set) may

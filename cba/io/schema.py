@@ -57,6 +57,35 @@ REFERENCE_SCHEMA: dict[str, Any] = {
 series by year (cba.spec.references resolves it before validation)."""
 
 
+PER_ATTRIBUTE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "An input written per area attribute: rate x the product of the attributes named in "
+        "per (declared in the area: block); an area table sets the attributes area by area "
+        "(cba batch; docs/batch.md)."
+    ),
+    "properties": {
+        "per": {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            ],
+            "description": "An area attribute, or a list of them to multiply.",
+        },
+        "rate": {
+            "type": "number",
+            "description": "Input per unit of the product of the attributes. Default 1.",
+        },
+    },
+    "required": ["per"],
+    "additionalProperties": False,
+}
+"""The schema of ``{per: ..., rate: ...}``, allowed wherever a number goes
+(cba.spec.area resolves it before validation)."""
+
+PER_ATTRIBUTE = {"$ref": "#/$defs/PerAreaAttribute"}
+
+
 def with_references(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` with every numeric property, and every series by year, also accepting a
     reference to a shipped table."""
@@ -87,6 +116,7 @@ def with_references(schema: dict[str, Any]) -> dict[str, Any]:
                 "(cba then cites the table)."
             ).strip()
     schema.setdefault("$defs", {})["Reference"] = REFERENCE_SCHEMA
+    schema["$defs"]["PerAreaAttribute"] = PER_ATTRIBUTE_SCHEMA
     return schema
 
 
@@ -103,11 +133,12 @@ def _or_reference(name: str, prop: Any, alternative: dict[str, str]) -> Any:
         if isinstance(options, list) and {"type": "null"} in options:
             given = [o for o in options if o != {"type": "null"}]
             if len(given) == 1 and _or_reference(name, given[0], alternative) is not given[0]:
-                return {**prop, "anyOf": [*given, alternative, {"type": "null"}]}
+                per = [PER_ATTRIBUTE] if given[0].get("type") == "number" else []
+                return {**prop, "anyOf": [*given, alternative, *per, {"type": "null"}]}
         return prop
     outer = {k: prop[k] for k in ("title", "description", "default") if k in prop}
     inner = {k: v for k, v in prop.items() if k not in outer}
-    return {**outer, "anyOf": [inner, alternative]}
+    return {**outer, "anyOf": [inner, alternative, *([PER_ATTRIBUTE] if numeric else [])]}
 
 
 def scenario_json_schema() -> str:

@@ -10,6 +10,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from cba.reference.records import ReferenceUse
 from cba.spec.agencies import Agency
+from cba.spec.area import AreaBlock, AreaLink
 from cba.spec.base import (
     AT,
     CalendarYear,
@@ -238,6 +239,10 @@ class Scenario(StrictModel):
     sroi: SroiSettings = Field(default_factory=SroiSettings)
     """Conventions of the SROI view shown beside the Green Book figures (docs/sroi.md).
     Default: the SROI guide's, with each year's benefits discounted as at its end."""
+    area: AreaBlock | None = None
+    """The template's area and the local figures (attributes) its inputs may be written per
+    (``{per: ATTRIBUTE, rate: ...}``), which an area table sets area by area (``cba batch``;
+    docs/batch.md). Default: none."""
     marginal_excess_tax_burden: MarginalExcessTaxBurden | None = None
     """An uplift for the excess burden of raising public funds on the options named, shown as
     its own line (docs/methods.md §19). Default: none, as the 2026 Green Book advises for all
@@ -290,6 +295,20 @@ class Scenario(StrictModel):
         )
 
     _references: tuple[ReferenceUse, ...] = PrivateAttr(default=())
+    _area_links: tuple[AreaLink, ...] = PrivateAttr(default=())
+
+    @property
+    def area_links(self) -> tuple[AreaLink, ...]:
+        """The inputs written per area attribute (``{per: ..., rate: ...}`` in the file), with
+        their paths, attributes and rates (the values themselves are in the fields)."""
+        return self._area_links
+
+    def with_area_links(self, links: tuple[AreaLink, ...]) -> Self:
+        """This scenario, recording ``links`` as its inputs written per area attribute."""
+        copy = self.model_copy()
+        copy._area_links = tuple(links)
+        copy._references = self._references
+        return copy
 
     @property
     def references(self) -> tuple[ReferenceUse, ...]:
@@ -302,6 +321,7 @@ class Scenario(StrictModel):
         already in the fields)."""
         copy = self.model_copy()
         copy._references = tuple(uses)
+        copy._area_links = self._area_links
         return copy
 
     @property
@@ -412,11 +432,13 @@ class Scenario(StrictModel):
         to shipped tables resolved first)."""
         __tracebackhide__ = True
         data, uses = _with_references_resolved(data)
+        data, links = _with_area_links_resolved(data)
         self.__pydantic_validator__.validate_python(
             data, self_instance=self, context=reference_context(data)
         )
         _raise_duplicates(data)
         self._references = uses
+        self._area_links = links
 
     def __eq__(self, other: object) -> bool:
         """Equal when every field is equal. Which values came from reference tables is a record
@@ -487,6 +509,34 @@ def _with_references_resolved(raw: Any) -> tuple[Any, tuple[ReferenceUse, ...]]:
             ],
         )
     return data, tuple(uses)
+
+
+def _with_area_links_resolved(raw: Any) -> tuple[Any, tuple[AreaLink, ...]]:
+    """A copy of ``raw`` with its inputs written per area attribute resolved, and their
+    records; a ValidationError for any that cannot be (``raw`` itself is left as it is)."""
+    from cba.spec.area import contains_area_link, resolve_area_links
+
+    if not isinstance(raw, dict) or not contains_area_link(raw):
+        return raw, ()
+    import copy
+
+    data = copy.deepcopy(raw)
+    links, problems = resolve_area_links(data)
+    if problems:
+        raise ValidationError.from_exception_data(
+            "Scenario",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        "unresolved_area_attribute", "{message}", {"message": escaped(p.message)}
+                    ),
+                    loc=p.loc,
+                    input=None,
+                )
+                for p in problems
+            ],
+        )
+    return data, tuple(links)
 
 
 def _raise_duplicates(raw: Any) -> None:
