@@ -174,6 +174,19 @@ def is_cba_portfolio_workbook(path: Path) -> bool:
     )
 
 
+def is_cba_batch_workbook(path: Path) -> bool:
+    """Whether ``path`` is the summary workbook of ``cba batch``: a ``cba_batch_format``
+    property, the template's sha256 and the command as a ``cba batch`` command."""
+    properties = workbook_properties(path)
+    if properties is None:
+        return False
+    return (
+        bool(_FORMAT.fullmatch(properties.get("batch_format", "")))
+        and bool(_SHA256.fullmatch(properties.get("scenario_sha256", "")))
+        and properties.get("command", "").startswith("cba batch ")
+    )
+
+
 def is_cba_workbook(path: Path) -> bool:
     """Whether ``path`` is a workbook written by ``cba run``: docProps/core.xml names cba as
     its creator and docProps/custom.xml holds every property in :data:`WORKBOOK_PROPERTIES`,
@@ -270,11 +283,18 @@ def _existing_problem(target: Target, force: bool) -> str | None:
             is_cba_workbook(path)
             or is_cba_changes_workbook(path)
             or is_cba_portfolio_workbook(path)
+            or is_cba_batch_workbook(path)
         )
     elif suffix in (".svg", ".png"):
         written_by_cba = is_cba_diagram(path)
+    elif suffix in (".csv", ".parquet"):
+        from cba.io.batch_outputs import RESULTS_NAME, is_cba_batch_file
+
+        written_by_cba = is_cba_batch_file(path, RESULTS_NAME)
     else:
-        written_by_cba = is_cba_results(path)
+        from cba.io.batch_outputs import is_cba_batch_results
+
+        written_by_cba = is_cba_results(path) or is_cba_batch_results(path)
     if written_by_cba:
         return None
     return (

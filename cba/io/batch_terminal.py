@@ -1,0 +1,109 @@
+"""`cba batch` in the terminal: each option across the areas (totals, where it pays, the
+spread), the best and worst areas, and the rows that could not be evaluated.
+
+Tables fit the console's width (80 columns when captured): figures are never cut.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cba.io.terminal import Column, fitted_tables, money, plain, prose, ratio
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cba.batch_results import BatchResults, OptionAcrossAreas
+
+SHOWN_AREAS = 5
+"""Areas listed at each end of the ranking."""
+SHOWN_PROBLEMS = 20
+"""Row problems listed (the JSON results hold them all)."""
+
+
+def _option(results: BatchResults, summary: OptionAcrossAreas, console: Console) -> None:
+    paying = len(summary.areas_paying)
+    low, q1, median, q3, high = summary.npsv_percentiles
+    prose(
+        console,
+        f"{summary.name} ({summary.option_id}) in {summary.areas:,} areas: total NPSV "
+        f"{money(summary.total_npsv)}; PV public costs {money(summary.total_pv_public_costs)}; "
+        f"BCR of the totals {ratio(summary.bcr_public_of_totals)}. It pays (NPSV > 0) in "
+        f"{paying:,} of {summary.areas:,} areas. NPSV across areas: median {money(median)}, "
+        f"middle half {money(q1)} to {money(q3)}, range {money(low)} to {money(high)}."
+        + (
+            ""
+            if summary.mean_probability_npsv_positive is None
+            else f" Mean P(NPSV > 0) over the areas' draws: "
+            f"{summary.mean_probability_npsv_positive:.1%}."
+        ),
+        indent=2,
+    )
+    by_area = {r.area_id: r for r in results.results if r.option_id == summary.option_id}
+    shown = list(summary.ranking[:SHOWN_AREAS])
+    tail = [a for a in summary.ranking[-SHOWN_AREAS:] if a not in shown]
+    rows = [by_area[a] for a in (*shown, *tail)]
+    ranks = {area: index for index, area in enumerate(summary.ranking, start=1)}
+    keys = [
+        Column("rank", tuple(f"{ranks[r.area_id]:,}" for r in rows)),
+        Column("area", tuple(r.area_id for r in rows), figures=False, justify="left"),
+    ]
+    values = [
+        Column("NPSV", tuple(money(r.npsv) for r in rows)),
+        Column("BCR", tuple(ratio(r.bcr_public) for r in rows)),
+        Column("PV public costs", tuple(money(r.pv_public_costs) for r in rows)),
+    ]
+    if rows and rows[0].probability_npsv_positive is not None:
+        values.append(
+            Column(
+                "P(NPSV > 0)",
+                tuple(
+                    "-"
+                    if r.probability_npsv_positive is None
+                    else f"{r.probability_npsv_positive:.1%}"
+                    for r in rows
+                ),
+            )
+        )
+    title = f"The {len(shown)} best and {len(tail)} worst areas for {summary.option_id}"
+    for table in fitted_tables(keys, values, plain(title, "bold"), console):
+        console.print(table)
+
+
+def print_batch(results: BatchResults, console: Console) -> None:
+    """The run's summary."""
+    prose(
+        console,
+        f"{results.template_title} ({results.template_id}) in {results.evaluated:,} of "
+        f"{results.rows:,} areas of {results.table}, against {results.counterfactual} in each; "
+        f"present values, real GBP at {results.price_base_year} prices"
+        + (f"; {results.draws:,} draws per area (seed {results.seed})." if results.draws else "."),
+        "bold",
+    )
+    for summary in results.summaries:
+        _option(results, summary, console)
+    if results.attributes_from_template:
+        prose(
+            console,
+            "Attributes the table has no column for keep the template's value in every area: "
+            + ", ".join(
+                f"{k} {v:,.6g}" for k, v in sorted(results.attributes_from_template.items())
+            )
+            + ".",
+            "dim",
+            indent=2,
+        )
+    if results.problems:
+        prose(
+            console,
+            f"{len(results.problems):,} rows could not be evaluated (their areas are left out):",
+            "bold",
+        )
+        for problem in results.problems[:SHOWN_PROBLEMS]:
+            prose(console, str(problem), indent=2)
+        if len(results.problems) > SHOWN_PROBLEMS:
+            prose(
+                console,
+                f"... and {len(results.problems) - SHOWN_PROBLEMS:,} more (all in batch.json).",
+                indent=2,
+            )
