@@ -87,8 +87,11 @@ class AreaProblem:
 
 
 def is_area_link(value: Any) -> bool:
-    """True for a mapping with a ``per`` key (an input written per attribute)."""
-    return isinstance(value, dict) and "per" in value
+    """True for a mapping whose ``per`` names attributes (text, or a list): an input written
+    per attribute. A scale law's ``per`` (``{law: step, per: 10}``) is a number, not this."""
+    return (
+        isinstance(value, dict) and "law" not in value and isinstance(value.get("per"), str | list)
+    )
 
 
 def contains_area_link(node: Any) -> bool:
