@@ -46,6 +46,18 @@ QUIET_LOGGERS = ("distributed", "tornado", "bokeh")
 """Loggers silenced while a run uses Dask: a killed worker is reported as its chunk's failure,
 not as the scheduler's and nanny's log lines."""
 
+LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
+    # One task at a time per single-threaded worker: one area's memory per worker, and a worker
+    # that dies takes only the chunk it was evaluating with it.
+    "distributed.scheduler.worker-saturation": 1.0,
+    # Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off glibc's
+    # adaptive mmap threshold: every large temporary array of an evaluation is then a fresh
+    # mmap and page faults, and a chunk took 1.6x as long in a worker as in a plain process
+    # (benchmarks/batch.py). Unset, the workers keep memory as a plain process does.
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
+"""Dask configuration of the local cluster ``--workers N`` starts (docs/batch-distributed.md)."""
+
 
 class DaskSetupError(RuntimeError):
     """The Dask cluster cannot be used: Dask missing, no scheduler or workers, or workers
@@ -179,11 +191,10 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             import dask
 
             # The scheduler's and workers' scratch files in a folder of this run's, removed
-            # with it. One task at a time per single-threaded worker: one area's memory per
-            # worker, and a worker that dies takes only the chunk it was evaluating with it.
+            # with it.
             scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="cba-dask-"))
             stack.enter_context(dask.config.set({"temporary-directory": scratch}))
-            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+            with dask.config.set(LOCAL_CLUSTER_CONFIG):
                 cluster = distributed.LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
