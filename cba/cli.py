@@ -35,6 +35,9 @@ EXIT_NO_PDF = 4
 EXIT_INFEASIBLE = 5
 """``cba map``: the strategy map's targets cannot be met within its limits (the report says
 which limits bind)."""
+EXIT_PARTIAL = 6
+"""``cba batch``: some rows of the area table (or Monte Carlo chunks) could not be evaluated;
+the other areas' results were written, and the message says which areas to rerun."""
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: what a shell reports for ``yes | head``; ``set -o pipefail`` sees it."""
@@ -1010,6 +1013,257 @@ def command_allocate(args: argparse.Namespace, out: Output, err: Output) -> int:
 VERIFY_SHOWN = 20
 """Calculated figures ``cba verify`` lists without ``--all``."""
 
+BATCH_PROBLEMS_SHOWN = 50
+"""Row problems ``cba batch`` lists on standard error (batch.json holds them all)."""
+BATCH_FORMAT = "1.0"
+"""Format of the summary workbook and provenance of ``cba batch``."""
+
+
+def _safe_name(area_id: str) -> str:
+    """An area id as a file name: letters, digits, ``-``, ``_`` and ``.`` kept, the rest ``_``."""
+    import re
+
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", area_id).strip(".") or "area"
+    return name[:100]
+
+
+def command_batch(args: argparse.Namespace, out: Output, err: Output) -> int:
+    """Appraise a template scenario in every area of an area table."""
+    import shlex
+
+    from cba.batch import (
+        BatchError,
+        area_inputs,
+        batch_results,
+        evaluate_areas,
+        plan_batch,
+        with_draws,
+    )
+    from cba.io import batch_outputs as files
+    from cba.io.area_table import AreaTableError, read_area_table
+    from cba.io.outputs import Target, check_outputs
+    from cba.io.problems import ScenarioError
+    from cba.io.scenario_file import load_scenario
+    from cba.spec.uncertainty import MonteCarlo
+
+    if args.draws < 0:
+        raise UsageError(f"--draws {args.draws}: give 0 (no Monte Carlo) or more draws")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: give 1 or more")
+    if args.workers is not None and args.scheduler:
+        raise UsageError("--workers starts a local cluster, --scheduler joins one: give one")
+    if (args.workers is not None or args.scheduler or args.resume) and args.draws == 0:
+        raise UsageError(
+            "--workers, --scheduler and --resume share out the areas' Monte Carlo; give --draws N"
+        )
+    template_path, table_path = Path(args.template), Path(args.areas)
+    try:
+        scenario = load_scenario(template_path)
+    except ScenarioError as exc:
+        err.line(str(exc))
+        return EXIT_INVALID
+    try:
+        table = read_area_table(table_path)
+    except AreaTableError as exc:
+        err.line(f"cba: {exc}")
+        return EXIT_INVALID
+    if args.draws and not scenario.declares_uncertainty:
+        raise UsageError(
+            f"--draws {args.draws}: {template_path} declares no uncertain inputs, so there is "
+            "nothing to draw (docs/methods.md §15)"
+        )
+    try:
+        plan = plan_batch(scenario, table)
+    except BatchError as exc:
+        for problem in exc.problems:
+            err.line(f"{table_path}:{problem.row}: column {problem.column}: {problem.message}")
+        err.line("cba: the area table's header does not fit the template; nothing was written")
+        return EXIT_INVALID
+    areas, problems = area_inputs(plan, table)
+    if problems and args.strict:
+        for problem in problems:
+            err.line(f"{table_path}: {problem}")
+        err.line(
+            f"cba: {len(problems):,} rows could not be evaluated (--strict: nothing was written)"
+        )
+        return EXIT_INVALID
+    folder = (
+        Path(args.output)
+        if args.output
+        else Path("out") / (f"{scenario.id}-{_safe_name(table_path.stem)}")
+    )
+    parquet_wanted = files.parquet_available()
+    targets = [
+        Target(folder / f"{files.TABLE_NAME}.csv", "area table results (CSV)"),
+        Target(folder / files.RESULTS_NAME, "batch results (JSON)"),
+        Target(folder / files.SUMMARY_NAME, "summary workbook"),
+    ]
+    if parquet_wanted:
+        targets.append(Target(folder / f"{files.TABLE_NAME}.parquet", "area table (Parquet)"))
+    workbook_paths: dict[str, Path] = {}
+    if args.workbooks:
+        for area in areas:
+            path = folder / files.WORKBOOKS_FOLDER / f"{_safe_name(area.area_id)}.xlsx"
+            if path in workbook_paths.values():
+                raise UsageError(
+                    f"--workbooks: area ids that differ only in characters a file name cannot "
+                    f"hold would share {path.name}; give the areas distinct ids"
+                )
+            workbook_paths[area.area_id] = path
+            targets.append(Target(path, f"workbook of area {area.area_id}"))
+    check_outputs(targets, inputs=[template_path, table_path], force=args.force)
+
+    results = evaluate_areas(plan, areas)
+    seed = None
+    failures: list[str] = []
+    if args.draws:
+        seed = args.seed if args.seed is not None else (scenario.monte_carlo or MonteCarlo()).seed
+        found, failures = _batch_draws(args, plan, areas, seed, folder, out)
+        results = with_draws(results, found)
+        areas = [a for a in areas if a.area_id in found]
+        results = [r for r in results if r.area_id in found]
+    outcome = batch_results(plan, table, areas, results, problems, args.draws, seed)
+
+    command = ["cba", "batch", str(template_path), str(table_path)]
+    if args.draws:
+        command += ["--draws", str(args.draws), "--seed", str(seed)]
+    provenance = _batch_provenance(template_path, table_path, shlex.join(command), args.draws, seed)
+    written: list[tuple[Path, bytes]] = []
+    data = {f"{files.TABLE_NAME}.csv": files.csv_bytes(outcome)}
+    parquet = files.parquet_bytes(outcome)
+    if parquet is not None:
+        data[f"{files.TABLE_NAME}.parquet"] = parquet
+    for name, content in data.items():
+        written.append((folder / name, content))
+    results_json = files.json_bytes(outcome, provenance, data)
+    written.append((folder / files.RESULTS_NAME, results_json))
+    from cba.io.workbook.areas_workbook import build_areas_workbook
+
+    summary, _ = build_areas_workbook(outcome, provenance, scenario.title)
+    written.append((folder / files.SUMMARY_NAME, summary))
+    if args.workbooks:
+        written += _area_workbooks(scenario, outcome, workbook_paths, provenance)
+    from cba.io.atomic import write_files_atomically
+
+    write_files_atomically(written)
+    if args.json:
+        out.line(results_json.decode("utf-8").rstrip("\n"))
+    else:
+        from cba.io.batch_terminal import print_batch
+
+        print_batch(outcome, out.console)
+    message = (
+        f"written to {folder}: "
+        + ", ".join(p.name for p, _ in written[:4])
+        + (f" and {len(written) - 4:,} area workbooks" if len(written) > 4 else "")
+    )
+    (err if args.json else out).line(message)
+    for problem in problems[:BATCH_PROBLEMS_SHOWN]:
+        err.line(f"{table_path}: {problem}")
+    if len(problems) > BATCH_PROBLEMS_SHOWN:
+        err.line(f"... and {len(problems) - BATCH_PROBLEMS_SHOWN:,} more (all in batch.json)")
+    for failure in failures:
+        err.line(f"cba: {failure}")
+    if problems or failures:
+        rerun = sorted({p.area_id for p in problems if p.area_id})
+        err.line(
+            f"cba: {len(problems):,} rows and {len(failures):,} Monte Carlo chunks could not be "
+            "evaluated; the other areas' results were written"
+            + (f". Fix and rerun the areas: {', '.join(rerun[:20])}" if rerun else "")
+            + (" ..." if len(rerun) > 20 else "")
+            + ("; --resume runs the failed chunks again" if failures else "")
+        )
+        return EXIT_PARTIAL
+    return EXIT_OK
+
+
+def _batch_provenance(
+    template: Path, table: Path, command: str, draws: int, seed: int | None
+) -> dict[str, Any]:
+    """The template's provenance, the area table's name and sha256, and the command."""
+    from cba.io.provenance import file_sha256, scenario_provenance
+
+    provenance = scenario_provenance(template)
+    provenance["batch_format"] = BATCH_FORMAT
+    provenance["area_table_file"] = table.name
+    provenance["area_table_sha256"] = file_sha256(table)
+    provenance["command"] = command
+    provenance["draws_per_area"] = draws
+    provenance["random_seed"] = seed
+    return provenance
+
+
+def _batch_draws(
+    args: argparse.Namespace,
+    plan: Any,
+    areas: list[Any],
+    seed: int,
+    folder: Path,
+    out: Output,
+) -> tuple[dict[str, Any], list[str]]:
+    """Each area's Monte Carlo in chunks written to ``<folder>/chunks`` as they finish
+    (in-process, or on Dask with ``--workers``/``--scheduler``); the figures found, and a
+    sentence for each chunk that failed. The store is removed once every chunk is done (the
+    results are in the files), kept for ``--resume`` otherwise."""
+    import shutil
+
+    from cba.batch_chunks import ChunkStoreError, run_chunks
+    from cba.io.batch_outputs import STORE_FOLDER
+
+    store = folder / STORE_FOLDER
+    try:
+        from cba.batch_dask import DaskSetupError
+    except ImportError:  # pragma: no cover - the module imports Dask lazily
+        DaskSetupError = RuntimeError  # type: ignore[assignment,misc]  # noqa: N806
+    try:
+        with _simulation_progress(out, "cba batch") as progress:
+            run = run_chunks(
+                plan,
+                areas,
+                args.draws,
+                seed,
+                store=store,
+                resume=args.resume,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                progress=progress,
+            )
+    except (ChunkStoreError, DaskSetupError) as exc:
+        raise UsageError(str(exc)) from None
+    failures = [
+        f"Monte Carlo chunk {f.index} failed ({f.error}); its areas: "
+        + ", ".join(f.area_ids[:20])
+        + (" ..." if len(f.area_ids) > 20 else "")
+        for f in run.failures
+    ]
+    if not run.failures:
+        shutil.rmtree(store, ignore_errors=True)
+    return run.found, failures
+
+
+def _area_workbooks(
+    scenario: Any, outcome: Any, paths: dict[str, Path], provenance: dict[str, Any]
+) -> list[tuple[Path, bytes]]:
+    """One workbook per area (``--workbooks``): the template with the area's inputs, run as
+    ``cba run --set`` would (deterministic figures; the area's Monte Carlo is in the summary)."""
+    from cba.io.scenario_file import with_values
+    from cba.io.workbook.writer import build_workbook
+    from cba.pipeline import run
+
+    written = []
+    for area in outcome.inputs:
+        variant = dict(area.values)
+        spec = with_values(scenario, variant)
+        results = run(spec, variant=variant, uncertainty=False)
+        own = {
+            **provenance,
+            "area_id": area.area_id,
+            "command": provenance["command"] + " --workbooks",
+        }
+        book, _ = build_workbook(results, spec, own)
+        written.append((paths[area.area_id], book))
+    return written
+
 
 def command_verify(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Recompute a workbook's scenario and compare every figure."""
@@ -1422,6 +1676,73 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --objective outcomes: a benefit line whose net outcomes count (repeat for more)",
     )
     allocate.set_defaults(handler=command_allocate)
+
+    batch_cmd = sub.add_parser(
+        "batch",
+        help="appraise a template scenario in every area of an area table (CSV or Parquet)",
+        description="Each row of the area table is an area: its columns set the template's "
+        "area attributes (its area: block) and any parameter paths (as --set). Every area is "
+        "evaluated in one vectorised pass; with --draws, each area's Monte Carlo from streams "
+        "seeded by the seed and the area's id. Writes a CSV (and Parquet) table of every area "
+        "and option, the results as JSON and a summary workbook to the output folder.",
+        epilog="Exit status 6 when some rows (or Monte Carlo chunks) could not be evaluated "
+        "(the others are written). See docs/batch.md.",
+    )
+    batch_cmd.add_argument("template", metavar="TEMPLATE")
+    batch_cmd.add_argument("areas", metavar="AREAS")
+    batch_cmd.add_argument(
+        "-o",
+        "--output",
+        metavar="FOLDER",
+        help="the output folder (default out/<template id>-<table name>)",
+    )
+    batch_cmd.add_argument(
+        "--draws",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Monte Carlo draws per area (default 0: the deterministic figures only)",
+    )
+    batch_cmd.add_argument(
+        "--seed", type=int, metavar="S", help="the run's seed (default: the template's)"
+    )
+    batch_cmd.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="run the Monte Carlo on a local Dask cluster of N worker processes "
+        "(pip install 'cba[distributed]')",
+    )
+    batch_cmd.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the Monte Carlo on an existing Dask cluster (tcp://host:8786)",
+    )
+    batch_cmd.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the Monte Carlo chunks an interrupted or failed run wrote to the output "
+        "folder, and run only the rest",
+    )
+    batch_cmd.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse the whole table (exit 2, nothing written) if any row is invalid",
+    )
+    batch_cmd.add_argument(
+        "--workbooks",
+        action="store_true",
+        help="also write one workbook per area to <folder>/workbooks/",
+    )
+    batch_cmd.add_argument(
+        "--json", action="store_true", help="print the JSON results instead of the summary"
+    )
+    batch_cmd.add_argument(
+        "--force",
+        action="store_true",
+        help="replace existing output files that cba did not write",
+    )
+    batch_cmd.set_defaults(handler=command_batch)
 
     verify = sub.add_parser(
         "verify",

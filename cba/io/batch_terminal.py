@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 
 SHOWN_AREAS = 5
 """Areas listed at each end of the ranking."""
-SHOWN_PROBLEMS = 20
-"""Row problems listed (the JSON results hold them all)."""
 
 
 def _option(results: BatchResults, summary: OptionAcrossAreas, console: Console) -> None:
@@ -96,14 +94,7 @@ def print_batch(results: BatchResults, console: Console) -> None:
     if results.problems:
         prose(
             console,
-            f"{len(results.problems):,} rows could not be evaluated (their areas are left out):",
+            f"{len(results.problems):,} rows could not be evaluated and are left out (listed on "
+            "standard error and in batch.json).",
             "bold",
         )
-        for problem in results.problems[:SHOWN_PROBLEMS]:
-            prose(console, str(problem), indent=2)
-        if len(results.problems) > SHOWN_PROBLEMS:
-            prose(
-                console,
-                f"... and {len(results.problems) - SHOWN_PROBLEMS:,} more (all in batch.json).",
-                indent=2,
-            )
