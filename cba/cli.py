@@ -1230,6 +1230,13 @@ def _batch_draws(
             )
     except (ChunkStoreError, DaskSetupError) as exc:
         raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        if store.is_dir():
+            sys.stderr.write(
+                f"cba: the finished Monte Carlo chunks are kept in {store}; the same command "
+                "with --resume continues from them\n"
+            )
+        raise
     failures = [
         f"Monte Carlo chunk {f.index} failed ({f.error}); its areas: "
         + ", ".join(f.area_ids[:20])
