@@ -1205,9 +1205,7 @@ def _batch_draws(
     (in-process, or on Dask with ``--workers``/``--scheduler``); the figures found, and a
     sentence for each chunk that failed. The store is removed once every chunk is done (the
     results are in the files), kept for ``--resume`` otherwise."""
-    import shutil
-
-    from cba.batch_chunks import ChunkStoreError, run_chunks
+    from cba.batch_chunks import ChunkStoreError, remove_store, run_chunks
     from cba.io.batch_outputs import STORE_FOLDER
 
     store = folder / STORE_FOLDER
@@ -1238,13 +1236,11 @@ def _batch_draws(
             )
         raise
     failures = [
-        f"Monte Carlo chunk {f.index} failed ({f.error}); its areas: "
-        + ", ".join(f.area_ids[:20])
-        + (" ..." if len(f.area_ids) > 20 else "")
+        f"{f}; its areas: " + ", ".join(f.area_ids[:20]) + (" ..." if len(f.area_ids) > 20 else "")
         for f in run.failures
     ]
     if not run.failures:
-        shutil.rmtree(store, ignore_errors=True)
+        remove_store(store)
     return run.found, failures
 
 
