@@ -128,7 +128,7 @@ def _check_header(path: str, columns: tuple[str, ...]) -> None:
 
 def _parquet(path: str, data: bytes) -> AreaTable:
     try:
-        import pyarrow.parquet as pq  # type: ignore[import-not-found, unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         raise AreaTableError(
             f"{path}: reading Parquet needs pyarrow (pip install 'cba[parquet]'); or save the "

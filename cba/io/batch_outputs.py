@@ -147,8 +147,8 @@ def parquet_available() -> bool:
 def parquet_bytes(results: BatchResults) -> bytes | None:
     """The table as Parquet (numbers as float64, text as strings), or None without pyarrow."""
     try:
-        import pyarrow as pa  # type: ignore[import-not-found, unused-ignore]
-        import pyarrow.parquet as pq  # type: ignore[import-not-found, unused-ignore]
+        import pyarrow as pa  # type: ignore[import-not-found, import-untyped, unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
     header, rows = result_rows(results)
