@@ -186,7 +186,8 @@ class ValueComponentResult:
     amounts_by_year: tuple[float, ...] | None = None
     """For a unit value given by year (``amount_series``): the value per outcome in each year
     [GBP per outcome, price base year], 0 in years it does not give; None for one amount.
-    ``amount_per_outcome`` is then the value in the line's first year with outcomes."""
+    ``amount_per_outcome`` is then the value in the line's first year with outcomes (with no
+    outcomes in any year, in the first year the series gives a value)."""
     income_group: str | None = None
     """Income group that gains the value: its own ``income_group`` or its line's; None: weight
     1 (``distributional_weights``)."""

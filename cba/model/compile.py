@@ -631,7 +631,12 @@ class OptionModel:
                 if value.amount_series is not None:
                     by_year_amounts = as_tuple(self.unit_amount(line, k) * rebase)
                     start = int(np.argmax(profile > 0)) if np.any(profile > 0) else 0
-                    amount = by_year_amounts[first if by_year else start]
+                    at = first if by_year else start
+                    if by_year and not np.any(chain[0] * profile > 0):
+                        # No year has outcomes: the value in the first year the series gives.
+                        given = np.flatnonzero(np.asarray(by_year_amounts) != 0.0)
+                        at = int(given[0]) if given.size else 0
+                    amount = by_year_amounts[at]
                 else:
                     amount = float(value.amount or 0.0) * rebase
                 components.append(
