@@ -1262,6 +1262,14 @@ def _area_workbooks(
             **provenance,
             "area_id": area.area_id,
             "command": provenance["command"] + " --workbooks",
+            # what cba verify needs to recompute it: the area's inputs over the template, and
+            # no Monte Carlo (the area's draws are in the summary)
+            "variant": {
+                "of": provenance["scenario_path"],
+                "settings": "; ".join(f"{k}={v}" for k, v in results.variant),
+                "note": f"area {area.area_id}'s inputs from the area table, set over the template",
+            },
+            "monte_carlo_draws": 0,
         }
         book, _ = build_workbook(results, spec, own)
         written.append((paths[area.area_id], book))
@@ -1270,6 +1278,7 @@ def _area_workbooks(
 
 def command_verify(args: argparse.Namespace, out: Output, err: Output) -> int:
     """Recompute a workbook's scenario and compare every figure."""
+    from cba.io.batch_verify import batch_results_path
     from cba.io.workbook.template import TemplateError
     from cba.io.workbook.verify import (
         VerifyError,
@@ -1279,6 +1288,12 @@ def command_verify(args: argparse.Namespace, out: Output, err: Output) -> int:
         verify_workbook,
     )
 
+    if batch_results_path(Path(args.workbook)) is not None:
+        return _verify_batch(args, out, err)
+    if args.areas:
+        raise UsageError(
+            f"{args.workbook}: --areas is for the outputs of cba batch (no batch.json here)"
+        )
     try:
         portfolio = is_portfolio(read_provenance(Path(args.workbook)))
         if portfolio:
@@ -1366,6 +1381,71 @@ def command_verify(args: argparse.Namespace, out: Output, err: Output) -> int:
         if outcome.calculated_differing > len(shown):
             more = outcome.calculated_differing - len(shown)
             out.line(f"  ... and {more} more" + ("" if args.all else " (--all lists them)"))
+    return EXIT_DIFFERS
+
+
+def _verify_batch(args: argparse.Namespace, out: Output, err: Output) -> int:
+    """``cba verify`` on the outputs of ``cba batch``: rerun and compare."""
+    from cba.io.batch_verify import BatchVerifyError, verify_batch
+
+    if args.rev or args.template or args.budget:
+        raise UsageError(
+            f"{args.workbook}: the outputs of cba batch are verified against their template "
+            "(--scenario PATH) and area table (--areas PATH); --rev, --template and --budget "
+            "are for workbooks"
+        )
+    try:
+        outcome = verify_batch(
+            Path(args.workbook),
+            scenario=Path(args.scenario) if args.scenario else None,
+            areas=Path(args.areas) if args.areas else None,
+        )
+    except BatchVerifyError as exc:
+        raise UsageError(str(exc)) from None
+    for file in outcome.inputs:
+        out.line(f"{file.role}: {file.shown}")
+        if file.matches:
+            out.line(f"  sha256 matches the run's record ({file.current_sha256})")
+        else:
+            out.line(
+                f"  sha256 differs: the run recorded {file.recorded_sha256}, the file now has "
+                f"{file.current_sha256}"
+            )
+    changed = [f for f in outcome.inputs if not f.matches]
+    if changed and args.strict:
+        raise UsageError(", ".join(f.shown for f in changed) + ": changed since the run (--strict)")
+    out.line(
+        f"reran {outcome.areas:,} areas x {outcome.options:,} "
+        + ("option" if outcome.options == 1 else "options")
+        + (
+            f" with {outcome.draws:,} draws per area (seed {outcome.seed})"
+            if outcome.draws
+            else " (no Monte Carlo)"
+        )
+    )
+    if outcome.figures_match:
+        out.line(f"all {outcome.compared:,} figures match")
+    else:
+        out.line(f"{outcome.differing:,} of {outcome.compared:,} figures differ:")
+        shown = outcome.differences if args.all else outcome.differences[:VERIFY_SHOWN]
+        for difference in shown:
+            out.line(f"  {difference}")
+        if outcome.differing > len(shown):
+            more = outcome.differing - len(shown)
+            out.line(f"  ... and {more:,} more" + ("" if args.all else " (--all lists them)"))
+    for output in outcome.outputs:
+        if output.rebuilt_sha256 is None:
+            out.line(f"{output.name}: not rebuilt here (pip install cba[parquet] to check it)")
+        elif output.on_disk_sha256 is None:
+            out.line(f"{output.name}: missing from {outcome.folder}")
+        elif output.identical:
+            out.line(f"{output.name}: identical byte for byte to the rerun")
+        elif output.recorded_sha256 not in (None, output.on_disk_sha256):
+            out.line(f"{output.name}: differs from the run's record (the file was changed since)")
+        else:
+            out.line(f"{output.name}: differs from the rerun")
+    if outcome.verified:
+        return EXIT_OK
     return EXIT_DIFFERS
 
 
@@ -1749,9 +1829,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser(
         "verify",
-        help="recompute a workbook's scenario and compare every figure (exit 3 if any differs)",
+        help="recompute a workbook's scenario, or rerun a batch, and compare every figure "
+        "(exit 3 if any differs)",
     )
-    verify.add_argument("workbook", metavar="WORKBOOK")
+    verify.add_argument(
+        "workbook",
+        metavar="WORKBOOK",
+        help="a workbook from cba run or cba allocate, or the outputs of cba batch (their "
+        "folder, batch.json or a file beside it)",
+    )
     verify.add_argument(
         "--scenario",
         metavar="PATH",
@@ -1762,6 +1848,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--rev", metavar="REV", help="use the scenario as it was at this git revision"
     )
     verify.add_argument("--template", metavar="PATH", help="the template the workbook used")
+    verify.add_argument(
+        "--areas",
+        metavar="PATH",
+        help="for cba batch outputs: the area table (default: the path the run recorded); "
+        "--scenario names the template scenario",
+    )
     verify.add_argument(
         "--budget",
         metavar="PATH",

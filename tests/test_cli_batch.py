@@ -140,6 +140,14 @@ def test_area_workbooks_on_request(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["batch", str(TEMPLATE), str(table), "-o", str(folder), "--workbooks"]) == 0
     books = sorted(p.name for p in (folder / "workbooks").iterdir())
     assert books == ["A_1.xlsx", "B.xlsx"]
+    # each records the area's inputs over the template, so cba verify recomputes it
+    capsys.readouterr()
+    assert main(["verify", str(folder / "workbooks" / "B.xlsx")]) == 0
+    out = capsys.readouterr().out
+    assert "figures match" in out
+    # and the folder as a whole reruns to the same figures and bytes
+    assert main(["verify", str(folder)]) == 0
+    assert "summary.xlsx: identical byte for byte to the rerun" in capsys.readouterr().out
 
 
 def test_a_local_cluster_writes_the_same_files(

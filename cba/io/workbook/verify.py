@@ -974,7 +974,9 @@ def verify_workbook(
         results = run(
             spec,
             variant=variant,
-            draws=int(draws) if draws.isdigit() else None,
+            # 0: written without Monte Carlo (cba batch --workbooks)
+            uncertainty=draws != "0",
+            draws=int(draws) if draws.isdigit() and draws != "0" else None,
             seed=int(seed) if seed.isdigit() else None,
         )
         provenance: dict[str, Any] = dict(props)
