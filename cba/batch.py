@@ -486,12 +486,22 @@ def summarise(scenario: Scenario, results: Sequence[AreaOptionResult]) -> list[O
                 name=option.name,
                 areas=len(rows),
                 total_npsv=float(npsv.sum()),
+                total_npsv_excluding_community_inputs=float(
+                    sum(r.npsv_excluding_community_inputs for r in rows)
+                ),
                 total_pv_benefits=float(sum(r.pv_benefits for r in rows)),
                 total_pv_public_costs=public,
                 total_pv_community_inputs=float(sum(r.pv_community_inputs for r in rows)),
                 bcr_public_of_totals=numerator / public if public > 0 else None,
                 areas_paying=tuple(r.area_id for r in ranked if r.npsv > 0),
                 areas_not_paying=tuple(r.area_id for r in ranked if r.npsv <= 0),
+                areas_paying_excluding_community_inputs=tuple(
+                    r.area_id
+                    for r in sorted(
+                        rows, key=lambda r: (-r.npsv_excluding_community_inputs, r.area_id)
+                    )
+                    if r.npsv_excluding_community_inputs > 0
+                ),
                 npsv_percentiles=_percentiles(npsv),
                 bcr_percentiles=_percentiles(bcrs) if bcrs.size else None,
                 ranking=tuple(r.area_id for r in ranked),

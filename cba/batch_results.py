@@ -75,7 +75,9 @@ class OptionAcrossAreas:
     name: str
     areas: int
     total_npsv: float
-    """Sum over the areas [GBP, PV]."""
+    """Sum over the areas [GBP, PV], community inputs valued as costs."""
+    total_npsv_excluding_community_inputs: float
+    """Sum over the areas [GBP, PV], community inputs left out (the un-costed view)."""
     total_pv_benefits: float
     total_pv_public_costs: float
     total_pv_community_inputs: float
@@ -85,6 +87,8 @@ class OptionAcrossAreas:
     """Areas where NPSV > 0, by NPSV, highest first."""
     areas_not_paying: tuple[str, ...]
     """Areas where NPSV <= 0, by NPSV, highest first."""
+    areas_paying_excluding_community_inputs: tuple[str, ...]
+    """Areas where the NPSV excluding community inputs is > 0, by it, highest first."""
     npsv_percentiles: tuple[float, float, float, float, float]
     """Across the areas: minimum, 25th, median, 75th, maximum [GBP, PV]."""
     bcr_percentiles: tuple[float, float, float, float, float] | None

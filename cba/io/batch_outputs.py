@@ -59,7 +59,8 @@ RESULT_COLUMNS = (
 BATCH_UNITS: dict[str, str] = {
     "npsv, npsv_excluding_community_inputs, pv_benefits, pv_public_costs, pv_non_public_costs, "
     "pv_community_inputs, pv_marginal_excess_tax_burden, npsv_mean, npsv_p5, npsv_p95, "
-    "total_npsv, total_pv_benefits, total_pv_public_costs, total_pv_community_inputs, "
+    "total_npsv, total_npsv_excluding_community_inputs, total_pv_benefits, "
+    "total_pv_public_costs, total_pv_community_inputs, "
     "npsv_percentiles": "GBP, present value, real terms at price_base_year; incremental (the "
     "option less the template's counterfactual in the same area)",
     "bcr_public, bcr_public_and_community, bcr_public_of_totals, bcr_percentiles": (

@@ -25,9 +25,13 @@ def _option(results: BatchResults, summary: OptionAcrossAreas, console: Console)
     prose(
         console,
         f"{summary.name} ({summary.option_id}) in {summary.areas:,} areas: total NPSV "
-        f"{money(summary.total_npsv)}; PV public costs {money(summary.total_pv_public_costs)}; "
-        f"BCR of the totals {ratio(summary.bcr_public_of_totals)}. It pays (NPSV > 0) in "
-        f"{paying:,} of {summary.areas:,} areas. NPSV across areas: median {money(median)}, "
+        f"{money(summary.total_npsv)} with the community's inputs valued "
+        f"({money(summary.total_npsv_excluding_community_inputs)} without them); PV public "
+        f"costs {money(summary.total_pv_public_costs)}; PV community inputs "
+        f"{money(summary.total_pv_community_inputs)}; BCR over public costs of the totals "
+        f"{ratio(summary.bcr_public_of_totals)}. It pays (NPSV > 0) in {paying:,} of "
+        f"{summary.areas:,} areas ({len(summary.areas_paying_excluding_community_inputs):,} "
+        f"without the community's inputs). NPSV across areas: median {money(median)}, "
         f"middle half {money(q1)} to {money(q3)}, range {money(low)} to {money(high)}."
         + (
             ""
@@ -48,7 +52,10 @@ def _option(results: BatchResults, summary: OptionAcrossAreas, console: Console)
     ]
     values = [
         Column("NPSV", tuple(money(r.npsv) for r in rows)),
-        Column("BCR", tuple(ratio(r.bcr_public) for r in rows)),
+        Column(
+            "NPSV excl. community", tuple(money(r.npsv_excluding_community_inputs) for r in rows)
+        ),
+        Column("BCR public", tuple(ratio(r.bcr_public) for r in rows)),
         Column("PV public costs", tuple(money(r.pv_public_costs) for r in rows)),
     ]
     if rows and rows[0].probability_npsv_positive is not None:

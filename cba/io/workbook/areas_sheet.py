@@ -156,10 +156,12 @@ def finding(results: BatchResults) -> str:
     for s in results.summaries:
         bcr = "undefined" if s.bcr_public_of_totals is None else f"{s.bcr_public_of_totals:.2f}"
         text = (
-            f"{s.name}: total NPSV {money(s.total_npsv)} across the areas (present value, "
-            f"{results.price_base_year} prices), BCR of the totals {bcr}; it pays (NPSV > 0) "
-            f"in {len(s.areas_paying):,} of {s.areas:,} areas; the median area's NPSV is "
-            f"{money(s.npsv_percentiles[2])}"
+            f"{s.name}: total NPSV {money(s.total_npsv)} across the areas with the community's "
+            f"inputs valued, {money(s.total_npsv_excluding_community_inputs)} without them "
+            f"(present value, {results.price_base_year} prices), BCR of the totals {bcr}; it "
+            f"pays (NPSV > 0) in {len(s.areas_paying):,} of {s.areas:,} areas "
+            f"({len(s.areas_paying_excluding_community_inputs):,} without the community's "
+            f"inputs); the median area's NPSV is {money(s.npsv_percentiles[2])}"
         )
         if s.mean_probability_npsv_positive is not None:
             text += (
@@ -433,6 +435,7 @@ class _Writer:
         c.formula(rows["areas"], column, f"COUNT({npsv})", float(s.areas), "cba integer")
         for key, source, expected in (
             ("npsv", self.NPSV, s.total_npsv),
+            ("without", self.WITHOUT, s.total_npsv_excluding_community_inputs),
             ("benefits", self.BENEFITS, s.total_pv_benefits),
             ("public", self.PUBLIC, s.total_pv_public_costs),
             ("community", self.COMMUNITY, s.total_pv_community_inputs),
@@ -452,6 +455,14 @@ class _Writer:
         c.formula(rows["paying"], column, f'COUNTIF({npsv},">0")', paying, "cba integer")
         not_paying = float(len(s.areas_not_paying))
         c.formula(rows["not paying"], column, f'COUNTIF({npsv},"<=0")', not_paying, "cba integer")
+        without = self.span(s.option_id, self.WITHOUT)
+        c.formula(
+            rows["paying without"],
+            column,
+            f'COUNTIF({without},">0")',
+            float(len(s.areas_paying_excluding_community_inputs)),
+            "cba integer",
+        )
         for k, expected in enumerate(s.npsv_percentiles):
             c.formula(rows[f"npsv {k}"], column, _percentile(npsv, k), expected, "cba money")
         bcr = self.span(s.option_id, self.BCR)
@@ -683,13 +694,15 @@ _INDENTED = Alignment(horizontal="left", indent=1)
 
 _SUMMARY_LINES: tuple[tuple[str, str], ...] = (
     ("Areas evaluated", "areas"),
-    ("Total NPSV [GBP, PV]", "npsv"),
+    ("Total NPSV, community inputs valued [GBP, PV]", "npsv"),
+    ("Total NPSV excluding community inputs [GBP, PV]", "without"),
     ("Total PV benefits [GBP]", "benefits"),
     ("Total PV public costs [GBP]", "public"),
     ("Total PV community inputs [GBP]", "community"),
     ("BCR (public) of the totals [ratio]", "bcr"),
     ("Areas where it pays (NPSV > 0)", "paying"),
     ("Areas where it does not (NPSV ≤ 0)", "not paying"),
+    ("Areas where it pays excluding community inputs", "paying without"),
     ("NPSV across the areas [GBP, PV]: minimum", "npsv 0"),
     ("  25th percentile", "npsv 1"),
     ("  median", "npsv 2"),

@@ -218,7 +218,12 @@ def test_totals_are_live_sums_of_the_table(
     _, _, rows = _table(cached)
     s: OptionAcrossAreas = results.summaries[0]
     for label, column, total in (
-        ("Total NPSV [GBP, PV]", 4, s.total_npsv),
+        ("Total NPSV, community inputs valued [GBP, PV]", 4, s.total_npsv),
+        (
+            "Total NPSV excluding community inputs [GBP, PV]",
+            5,
+            s.total_npsv_excluding_community_inputs,
+        ),
         ("Total PV benefits [GBP]", 6, s.total_pv_benefits),
         ("Total PV public costs [GBP]", 7, s.total_pv_public_costs),
         ("Total PV community inputs [GBP]", 8, s.total_pv_community_inputs),
@@ -230,6 +235,9 @@ def test_totals_are_live_sums_of_the_table(
     paying = _summary_value(cached, "Areas where it pays (NPSV > 0)")
     assert paying == len(s.areas_paying) == sum(row[4] > 0 for row in rows)
     assert _summary_value(cached, "Areas where it does not (NPSV ≤ 0)") == len(s.areas_not_paying)
+    paying_without = _summary_value(cached, "Areas where it pays excluding community inputs")
+    assert paying_without == len(s.areas_paying_excluding_community_inputs)
+    assert paying_without == sum(row[5] > 0 for row in rows)
     bcr = _summary_value(cached, "BCR (public) of the totals [ratio]")
     assert bcr == pytest.approx(s.bcr_public_of_totals, rel=1e-12)
     minimum = _find(cached, "NPSV across the areas [GBP, PV]: minimum")
