@@ -290,6 +290,12 @@ def area_inputs(plan: BatchPlan, table: AreaTable) -> tuple[list[AreaInputs], li
     return found, problems
 
 
+def area_title(title: str, area_id: str, name: str) -> str:
+    """The title of one area's workbook (``cba batch --workbooks``): the template's, with the
+    area named."""
+    return f"{title}: area {area_id}" if name == area_id else f"{title}: {name} ({area_id})"
+
+
 def area_seed(seed: int, area_id: str) -> int:
     """The seed of one area's streams: from the run's seed and the area's id alone."""
     digest = hashlib.sha256(f"{seed}\x1f{area_id}".encode()).digest()

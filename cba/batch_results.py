@@ -133,3 +133,8 @@ class BatchResults:
     def evaluated(self) -> int:
         """Areas evaluated."""
         return len(self.inputs)
+
+    @property
+    def rows_not_evaluated(self) -> int:
+        """Rows of the table left out (a row can have several problems)."""
+        return len({p.row for p in self.problems})

@@ -1052,6 +1052,10 @@ def command_batch(args: argparse.Namespace, out: Output, err: Output) -> int:
         raise UsageError(f"--workers {args.workers}: give 1 or more")
     if args.workers is not None and args.scheduler:
         raise UsageError("--workers starts a local cluster, --scheduler joins one: give one")
+    if args.seed is not None and args.draws == 0:
+        raise UsageError(
+            f"--seed {args.seed}: the seed is for the areas' Monte Carlo; give --draws N too"
+        )
     if (args.workers is not None or args.scheduler or args.resume) and args.draws == 0:
         raise UsageError(
             "--workers, --scheduler and --resume share out the areas' Monte Carlo; give --draws N"
@@ -1079,12 +1083,25 @@ def command_batch(args: argparse.Namespace, out: Output, err: Output) -> int:
             err.line(f"{table_path}:{problem.row}: column {problem.column}: {problem.message}")
         err.line("cba: the area table's header does not fit the template; nothing was written")
         return EXIT_INVALID
+    absent = sorted(k for k in plan.defaults if k not in plan.attribute_columns)
+    if absent:
+        listed = ", ".join(f"{k} ({plan.defaults[k]:,.6g})" for k in absent)
+        message = (
+            f"{table_path}: no column for the template's attribute"
+            f"{'' if len(absent) == 1 else 's'} {listed}: every area keeps the template's value"
+        )
+        if args.strict:
+            err.line(f"cba: {message} (--strict: nothing was written)")
+            return EXIT_INVALID
+        err.line(f"warning: {message}")
     areas, problems = area_inputs(plan, table)
     if problems and args.strict:
         for problem in problems:
             err.line(f"{table_path}: {problem}")
+        bad_rows = len({p.row for p in problems})
         err.line(
-            f"cba: {len(problems):,} rows could not be evaluated (--strict: nothing was written)"
+            f"cba: {bad_rows:,} row{'' if bad_rows == 1 else 's'} could not be evaluated "
+            "(--strict: nothing was written)"
         )
         return EXIT_INVALID
     folder = (
@@ -1112,6 +1129,15 @@ def command_batch(args: argparse.Namespace, out: Output, err: Output) -> int:
             workbook_paths[area.area_id] = path
             targets.append(Target(path, f"workbook of area {area.area_id}"))
     check_outputs(targets, inputs=[template_path, table_path], force=args.force)
+    stale = _stale_area_workbooks(folder / files.WORKBOOKS_FOLDER, set(workbook_paths.values()))
+    if stale and not args.force:
+        shown = ", ".join(p.name for p in stale[:5]) + (" ..." if len(stale) > 5 else "")
+        raise UsageError(
+            f"{folder / files.WORKBOOKS_FOLDER}: holds {len(stale):,} area workbook"
+            f"{'' if len(stale) == 1 else 's'} from an earlier run that this run would not "
+            f"rewrite ({shown}); they would no longer match its results. Give --workbooks to "
+            "write this table's, move them away, or give --force to remove them"
+        )
 
     results = evaluate_areas(plan, areas)
     seed = None
@@ -1146,6 +1172,8 @@ def command_batch(args: argparse.Namespace, out: Output, err: Output) -> int:
     from cba.io.atomic import write_files_atomically
 
     write_files_atomically(written)
+    for path in stale:  # --force: the earlier run's area workbooks this run does not rewrite
+        path.unlink(missing_ok=True)
     if args.json:
         out.line(results_json.decode("utf-8").rstrip("\n"))
     else:
@@ -1165,16 +1193,31 @@ def command_batch(args: argparse.Namespace, out: Output, err: Output) -> int:
     for failure in failures:
         err.line(f"cba: {failure}")
     if problems or failures:
-        rerun = sorted({p.area_id for p in problems if p.area_id})
+        # each row left out once, by the row the file numbers (a duplicate id names its row)
+        rerun = sorted({(p.row, p.area_id or "") for p in problems})
+        named = [f"{area} (row {row:,})" if area else f"row {row:,}" for row, area in rerun]
+        what = [
+            f"{len(rerun):,} row{'' if len(rerun) == 1 else 's'}" if rerun else "",
+            f"{len(failures):,} Monte Carlo chunk{'' if len(failures) == 1 else 's'}"
+            if failures
+            else "",
+        ]
         err.line(
-            f"cba: {len(problems):,} rows and {len(failures):,} Monte Carlo chunks could not be "
-            "evaluated; the other areas' results were written"
-            + (f". Fix and rerun the areas: {', '.join(rerun[:20])}" if rerun else "")
-            + (" ..." if len(rerun) > 20 else "")
+            f"cba: {' and '.join(w for w in what if w)} could not be evaluated; the other "
+            "areas' results were written"
+            + (f". Fix and rerun: {', '.join(named[:20])}" if named else "")
+            + (" ..." if len(named) > 20 else "")
             + ("; --resume runs the failed chunks again" if failures else "")
         )
         return EXIT_PARTIAL
     return EXIT_OK
+
+
+def _stale_area_workbooks(folder: Path, kept: set[Path]) -> list[Path]:
+    """The workbooks in ``<output>/workbooks/`` that this run does not write."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.xlsx") if p.is_file() and p not in kept)
 
 
 def _batch_provenance(
@@ -1249,6 +1292,7 @@ def _area_workbooks(
 ) -> list[tuple[Path, bytes]]:
     """One workbook per area (``--workbooks``): the template with the area's inputs, run as
     ``cba run --set`` would (deterministic figures; the area's Monte Carlo is in the summary)."""
+    from cba.batch import area_title
     from cba.io.scenario_file import with_values
     from cba.io.workbook.writer import build_workbook
     from cba.pipeline import run
@@ -1256,11 +1300,13 @@ def _area_workbooks(
     written = []
     for area in outcome.inputs:
         variant = dict(area.values)
-        spec = with_values(scenario, variant)
+        title = area_title(scenario.title, area.area_id, area.name)
+        spec = with_values(scenario, {**variant, "title": title})
         results = run(spec, variant=variant, uncertainty=False)
         own = {
             **provenance,
             "area_id": area.area_id,
+            "area_name": area.name,
             "command": provenance["command"] + " --workbooks",
             # what cba verify needs to recompute it: the area's inputs over the template, and
             # no Monte Carlo (the area's draws are in the summary)
@@ -1810,7 +1856,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch_cmd.add_argument(
         "--strict",
         action="store_true",
-        help="refuse the whole table (exit 2, nothing written) if any row is invalid",
+        help="refuse the whole table (exit 2, nothing written) if any row is invalid or the "
+        "table has no column for one of the template's area attributes",
     )
     batch_cmd.add_argument(
         "--workbooks",

@@ -65,7 +65,7 @@ def test_bad_rows_are_reported_and_the_rest_written(
     assert main(["batch", str(TEMPLATE), str(table), "-o", str(folder)]) == 6
     err = capsys.readouterr().err
     assert "row 3 (area B), column households: not a number: 'many'" in err
-    assert "Fix and rerun the areas: B" in err
+    assert "cba: 1 row could not be evaluated" in err and "Fix and rerun: B (row 3)" in err
     rows = list(csv.DictReader((folder / "areas.csv").open(encoding="utf-8")))
     assert [r["area_id"] for r in rows] == ["A", "C"]
 
@@ -166,3 +166,84 @@ def test_a_local_cluster_writes_the_same_files(
     assert (here / "areas.csv").read_bytes() == (there / "areas.csv").read_bytes()
     assert not (here / "chunks").exists() and not (there / "chunks").exists()
     assert main([*base, "-o", str(here)]) == 0
+
+
+def test_a_row_with_several_problems_is_one_row_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = small_table(tmp_path, "A,Alpha,4000,10000\nB,Beta,,\n")
+    folder = tmp_path / "out"
+    assert main(["batch", str(TEMPLATE), str(table), "-o", str(folder)]) == 6
+    captured = capsys.readouterr()
+    assert "1 row could not be evaluated and is left out" in captured.out
+    assert "cba: 1 row could not be evaluated" in captured.err
+    assert "column households" in captured.err and "column population" in captured.err
+
+
+def test_an_attribute_without_a_column_is_warned_of_and_strict_refuses_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = tmp_path / "areas.csv"
+    table.write_text("area_id,population\nA,10000\n", encoding="utf-8")
+    folder = tmp_path / "out"
+    assert main(["batch", str(TEMPLATE), str(table), "-o", str(folder)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: " in err and "no column for the template's attributes" in err
+    assert "households (4,000)" in err
+    strict = tmp_path / "strict"
+    assert main(["batch", str(TEMPLATE), str(table), "-o", str(strict), "--strict"]) == 2
+    assert "(--strict: nothing was written)" in capsys.readouterr().err
+    assert not strict.exists()
+
+
+def test_a_seed_without_draws_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = small_table(tmp_path, "A,Alpha,4000,10000\n")
+    assert main(["batch", str(TEMPLATE), str(table), "-o", str(tmp_path / "o"), "--seed", "4"]) == 2
+    assert "give --draws N too" in capsys.readouterr().err
+
+
+def test_an_empty_or_missing_table_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "out"
+    empty = small_table(tmp_path, "")
+    assert main(["batch", str(TEMPLATE), str(empty), "-o", str(folder)]) == 2
+    assert "has no areas" in capsys.readouterr().err
+    assert main(["batch", str(TEMPLATE), str(tmp_path / "nope.csv"), "-o", str(folder)]) == 2
+    assert "nope.csv" in capsys.readouterr().err
+    assert not folder.exists()
+
+
+def test_area_workbooks_left_from_an_earlier_run_are_not_kept_silently(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "out"
+    two = small_table(tmp_path, "A,Alpha,4000,10000\nB,Beta,3000,9000\n")
+    assert main(["batch", str(TEMPLATE), str(two), "-o", str(folder), "--workbooks"]) == 0
+    one = tmp_path / "one.csv"
+    one.write_text("area_id,name,households,population\nA,Alpha,4100,10000\n", encoding="utf-8")
+    before = (folder / "areas.csv").read_bytes()
+    assert main(["batch", str(TEMPLATE), str(one), "-o", str(folder)]) == 2
+    assert "2 area workbooks from an earlier run" in " ".join(capsys.readouterr().err.split())
+    assert (folder / "areas.csv").read_bytes() == before  # nothing was written
+    assert main(["batch", str(TEMPLATE), str(one), "-o", str(folder), "--workbooks"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "1 area workbook from an earlier run that this run would not rewrite (B.xlsx)" in err
+    assert (
+        main(["batch", str(TEMPLATE), str(one), "-o", str(folder), "--workbooks", "--force"]) == 0
+    )
+    assert sorted(p.name for p in (folder / "workbooks").iterdir()) == ["A.xlsx"]
+
+
+def test_each_area_workbook_is_titled_with_its_area(tmp_path: Path) -> None:
+    import openpyxl
+
+    table = small_table(tmp_path, "A,Alpha,4000,10000\n")
+    folder = tmp_path / "out"
+    assert main(["batch", str(TEMPLATE), str(table), "-o", str(folder), "--workbooks"]) == 0
+    book = openpyxl.load_workbook(folder / "workbooks" / "A.xlsx")
+    assert str(book["Summary"]["A1"].value).endswith(": Alpha (A)")
+    banner = str(book["Summary"]["A3"].value)
+    assert banner.startswith("VARIANT") and "999999" not in banner and "000000" not in banner

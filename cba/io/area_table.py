@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cba.io.file_kinds import UnreadableFileError, read_regular_file
 
@@ -44,7 +46,11 @@ class AreaTable:
     """One tuple per area, aligned with ``columns`` (None for a cell the row lacks)."""
     first_row: int
     """The file's line (CSV) or row number (Parquet) of ``rows[0]``: row n of the table is
-    reported as ``first_row + n`` (1-based, the header being row 1 in a CSV file)."""
+    reported as ``first_row + n`` (1-based, the header being row 1 in a CSV file), unless
+    ``lines`` says otherwise."""
+    lines: tuple[int, ...] | None = None
+    """Each row's line in the file, where rows are not consecutive lines (a CSV file with
+    blank lines, which are skipped, or a quoted cell running over several lines)."""
 
     def column(self, name: str) -> list[Cell]:
         """The cells of one column."""
@@ -53,6 +59,8 @@ class AreaTable:
 
     def row_number(self, index: int) -> int:
         """The row as the file numbers it (CSV: its line; the header is line 1)."""
+        if self.lines is not None:
+            return self.lines[index]
         return self.first_row + index
 
 
@@ -73,7 +81,7 @@ def read_area_table(path: str | Path) -> AreaTable:
     try:
         data = read_regular_file(file, MAX_TABLE_BYTES)
     except UnreadableFileError as exc:
-        raise AreaTableError(str(exc)) from None
+        raise AreaTableError(f"{path}: {exc}") from None
     if suffix == ".parquet":
         return _parquet(str(path), data)
     try:
@@ -92,11 +100,12 @@ def read_area_table(path: str | Path) -> AreaTable:
     columns = tuple(name.strip() for name in header)
     _check_header(str(path), columns)
     rows: list[tuple[Cell, ...]] = []
+    lines: list[int] = []
     try:
-        for record in reader:
+        for line, record in _records(reader):
             if not record or all(not cell.strip() for cell in record):
-                rows.append(tuple(None for _ in columns))  # a blank line: reported as empty
-                continue
+                continue  # a blank line, as spreadsheet programs and pandas skip it
+            lines.append(line)
             cells: list[Cell] = [cell.strip() or None for cell in record[: len(columns)]]
             cells += [None] * (len(columns) - len(cells))
             if len(record) > len(columns) and any(c.strip() for c in record[len(columns) :]):
@@ -106,9 +115,26 @@ def read_area_table(path: str | Path) -> AreaTable:
                 raise AreaTableError(f"{path}: more than {MAX_AREAS:,} areas")
     except csv.Error as exc:
         raise AreaTableError(f"{path}:{reader.line_num}: {exc}") from None
-    while rows and all(cell is None for cell in rows[-1]):
-        rows.pop()  # trailing blank lines
-    return AreaTable(str(path), columns, tuple(rows), first_row=2)
+    _check_rows(str(path), len(rows))
+    consecutive = lines == list(range(2, 2 + len(lines)))
+    return AreaTable(
+        str(path), columns, tuple(rows), first_row=2, lines=None if consecutive else tuple(lines)
+    )
+
+
+def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """Each record with the line it starts on (a quoted cell may run over several lines)."""
+    line = reader.line_num + 1
+    for record in reader:
+        yield line, record
+        line = reader.line_num + 1
+
+
+def _check_rows(path: str, count: int) -> None:
+    if count == 0:
+        raise AreaTableError(
+            f"{path}: the table has no areas (a header and no rows); nothing was written"
+        )
 
 
 def _check_header(path: str, columns: tuple[str, ...]) -> None:
@@ -120,6 +146,13 @@ def _check_header(path: str, columns: tuple[str, ...]) -> None:
             raise AreaTableError(f"{path}:1: column '{name}' appears twice")
         seen.add(name)
     if ID_COLUMN not in columns:
+        for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+            if len(columns) == 1 and separator in columns[0]:
+                raise AreaTableError(
+                    f"{path}:1: the header is one column separated by {name}; cba reads "
+                    "comma-separated CSV (in a spreadsheet program: save as 'CSV UTF-8, "
+                    "comma-delimited')"
+                )
         raise AreaTableError(
             f"{path}:1: no '{ID_COLUMN}' column; the table needs one naming each area "
             f"(columns: {', '.join(columns)})"
@@ -143,6 +176,7 @@ def _parquet(path: str, data: bytes) -> AreaTable:
     _check_header(path, columns)
     if table.num_rows > MAX_AREAS:
         raise AreaTableError(f"{path}: more than {MAX_AREAS:,} areas")
+    _check_rows(path, table.num_rows)
     values = [table.column(name).to_pylist() for name in columns]
     rows = tuple(
         tuple(_parquet_cell(column[i]) for column in values) for i in range(table.num_rows)

@@ -24,13 +24,14 @@ def _option(results: BatchResults, summary: OptionAcrossAreas, console: Console)
     low, q1, median, q3, high = summary.npsv_percentiles
     prose(
         console,
-        f"{summary.name} ({summary.option_id}) in {summary.areas:,} areas: total NPSV "
+        f"{summary.name} ({summary.option_id}) in {_count(summary.areas, 'area')}: total NPSV "
         f"{money(summary.total_npsv)} with the community's inputs valued "
         f"({money(summary.total_npsv_excluding_community_inputs)} without them); PV public "
         f"costs {money(summary.total_pv_public_costs)}; PV community inputs "
         f"{money(summary.total_pv_community_inputs)}; BCR over public costs of the totals "
         f"{ratio(summary.bcr_public_of_totals)}. It pays (NPSV > 0) in {paying:,} of "
-        f"{summary.areas:,} areas ({len(summary.areas_paying_excluding_community_inputs):,} "
+        f"{_count(summary.areas, 'area')} "
+        f"({len(summary.areas_paying_excluding_community_inputs):,} "
         f"without the community's inputs). NPSV across areas: median {money(median)}, "
         f"middle half {money(q1)} to {money(q3)}, range {money(low)} to {money(high)}."
         + (
@@ -70,9 +71,18 @@ def _option(results: BatchResults, summary: OptionAcrossAreas, console: Console)
                 ),
             )
         )
-    title = f"The {len(shown)} best and {len(tail)} worst areas for {summary.option_id}"
+    title = (
+        f"The {len(shown)} best and {len(tail)} worst areas for {summary.option_id}"
+        if tail
+        else f"{'The area' if len(shown) == 1 else 'Every area'} for {summary.option_id}, by NPSV"
+    )
     for table in fitted_tables(keys, values, plain(title, "bold"), console):
         console.print(table)
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 area``, ``300 areas``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def print_batch(results: BatchResults, console: Console) -> None:
@@ -80,7 +90,8 @@ def print_batch(results: BatchResults, console: Console) -> None:
     prose(
         console,
         f"{results.template_title} ({results.template_id}) in {results.evaluated:,} of "
-        f"{results.rows:,} areas of {results.table}, against {results.counterfactual} in each; "
+        f"{_count(results.rows, 'area')} of {results.table}, against "
+        f"{results.counterfactual} in each; "
         f"present values, real GBP at {results.price_base_year} prices"
         + (f"; {results.draws:,} draws per area (seed {results.seed})." if results.draws else "."),
         "bold",
@@ -101,7 +112,8 @@ def print_batch(results: BatchResults, console: Console) -> None:
     if results.problems:
         prose(
             console,
-            f"{len(results.problems):,} rows could not be evaluated and are left out (listed on "
-            "standard error and in batch.json).",
+            f"{_count(results.rows_not_evaluated, 'row')} could not be evaluated and "
+            f"{'is' if results.rows_not_evaluated == 1 else 'are'} left out (the problems are "
+            "listed on standard error and in batch.json).",
             "bold",
         )

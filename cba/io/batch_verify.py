@@ -22,6 +22,7 @@ Nothing is written.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -342,7 +343,7 @@ def verify_batch(
     except AreaTableError as exc:
         raise BatchVerifyError(str(exc)) from None
     # the run named the table as the user gave it; the rerun names it the same way
-    table = type(table)(record["table"], table.columns, table.rows, table.first_row)
+    table = dataclasses.replace(table, path=record["table"])
     draws, seed = record["draws"], record["seed"]
     if draws and not template.declares_uncertainty:
         raise BatchVerifyError(

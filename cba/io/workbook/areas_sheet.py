@@ -361,7 +361,10 @@ class _Writer:
                 f"column for them): {kept}."
             )
         else:
-            text = "• Every attribute of the template's area block came from the table."
+            text = (
+                "• In this run every attribute of the template's area block came from the "
+                "table, so no area kept a template value."
+            )
         wrapped_note(c, r + 1, text, self.last, characters, "cba text")
 
     # --- the summary ----------------------------------------------------------------------------
@@ -538,8 +541,13 @@ class _Writer:
         c, problems = self.c, self.results.problems
         self.heading(
             row,
-            f"Rows of the area table not evaluated ({len(problems):,}); their areas are left "
-            "out of every figure on this sheet",
+            f"Rows of the area table not evaluated ({self.results.rows_not_evaluated:,}"
+            + (
+                f"; {len(problems):,} problems"
+                if len(problems) != self.results.rows_not_evaluated
+                else ""
+            )
+            + "); their areas are left out of every figure on this sheet",
         )
         for column, label in enumerate(("Row", "Area id", "Column", "Problem"), start=1):
             c.text(row + 1, column, label, "cba header")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -55,6 +56,22 @@ def _fit_cover_title(workbook: Any) -> None:
             horizontal=a.horizontal, vertical="top", wrap_text=True, indent=a.indent
         )
         sheet.row_dimensions[cell.row].height = needed
+
+
+def _drop_input_legend(cover: Worksheet) -> None:
+    """Clear the template's legend of input cells ('Input' in the input style, its note to
+    the right): this workbook has no inputs (every figure is a result or a formula over
+    them), so the legend would point at nothing."""
+    for row in cover.iter_rows(max_row=20):
+        for cell in row:
+            if cell.value == "Input" and cell.style == "cba input number":
+                cell.value = None
+                cell.style = "Normal"
+                note = cover.cell(cell.row, cell.column + 1)
+                if isinstance(note, Cell) and isinstance(note.value, str) and "input" in note.value:
+                    note.value = None
+                    note.style = "Normal"
+                return
 
 
 def _write_finding(cover: Worksheet, cells: SheetCells, results: BatchResults) -> None:
@@ -100,6 +117,7 @@ def build_areas_workbook(
     ledger = FormulaLedger()
     if cover is not None:
         _fit_cover_title(workbook)
+        _drop_input_legend(workbook[cover])
         _write_finding(workbook[cover], SheetCells(workbook[cover], ledger), results)
     sheet = workbook.create_sheet(areas_sheet.TITLE)
     header = areas_sheet.write_areas(sheet, SheetCells(sheet, ledger), results)

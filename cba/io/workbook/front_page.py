@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from cba.io.terminal import money
 from cba.io.workbook.cells import SheetCells, merge_row, ref
 from cba.io.workbook.charts import waterfall_chart
-from cba.io.workbook.summary import SummaryCells
+from cba.io.workbook.summary import SummaryCells, variant_banner
 from cba.results import OptionResult, Results
 
 OWN_TITLE = "Overview"
@@ -169,10 +169,7 @@ def write_front_page(
     first = max(sheet.max_row, 1) + 2
     row = first
     if results.variant:
-        settings = "; ".join(f"{path} = {value}" for path, value in results.variant)
-        words = (
-            f"VARIANT, not the scenario as filed: inputs set over the scenario file: {settings}."
-        )
+        words = variant_banner(results)
         cell = c.text(row, 1, words, "cba heading")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         merge_row(sheet, row, 1, COLUMNS)

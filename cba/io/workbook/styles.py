@@ -35,6 +35,8 @@ FONT_NAME = "Calibri"
 """The one font used by every style."""
 
 FONT_SIZE = 11
+TITLE_FONT_SIZE = 16
+"""The sheet title's font [pt]."""
 """Body text size [pt]."""
 
 GREY = "FF595959"
@@ -117,7 +119,7 @@ def _title() -> NamedStyle:
     """The sheet title in the top-left cell, and the organisation name on the Cover."""
     return NamedStyle(
         "cba title",
-        font=_font(size=16, bold=True),
+        font=_font(size=TITLE_FONT_SIZE, bold=True),
         alignment=Alignment(horizontal="left", vertical="center"),
     )
 

@@ -15,7 +15,8 @@ from cba.io.workbook import cash_flows
 from cba.io.workbook.cash_flows import CashFlowsLayout, OptionCells
 from cba.io.workbook.cells import UNDEFINED, SheetCells, merge_row, quote_sheet, ref, wrapped_note
 from cba.io.workbook.charts import bar_chart
-from cba.io.workbook.layout import required_height
+from cba.io.workbook.layout import BODY_FONT_SIZE, line_height, required_height
+from cba.io.workbook.styles import TITLE_FONT_SIZE
 from cba.results import MEASURE_LABELS, MEASURE_UNITS, OptionResult, Results
 
 TITLE = "Summary"
@@ -173,6 +174,23 @@ def waterfall_steps(results: Results) -> tuple[tuple[str, str, float], ...]:
     at = [name for _, name, _ in WATERFALL_STEPS].index("pv_non_public_costs") + 1
     step = ("Tax burden (METB)", "pv_marginal_excess_tax_burden", -1.0)
     return (*WATERFALL_STEPS[:at], step, *WATERFALL_STEPS[at:])
+
+
+def _setting(value: str) -> str:
+    """A variant's value as a reader wants it: at most 10 significant figures (the exact
+    value is in the provenance, which recomputes it)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    shown = f"{number:.10g}"
+    return value if len(value) <= len(shown) + 2 else shown
+
+
+def variant_banner(results: Results) -> str:
+    """The line that says a workbook is a variant, and of what."""
+    settings = "; ".join(f"{path} = {_setting(value)}" for path, value in results.variant)
+    return f"VARIANT, not the scenario as filed: inputs set over the scenario file: {settings}."
 
 
 @dataclass(frozen=True)
@@ -408,7 +426,17 @@ def write_summary(
     c = cells
     options = [o for o in results.options if not o.is_counterfactual]
     cf = results.option(results.counterfactual)
-    c.text(1, 1, results.title, "cba title")
+    width = SUMMARY_WIDTHS[0] + SUMMARY_WIDTHS[1] + OPTION_WIDTH * len(options)
+    title = c.text(1, 1, results.title, "cba title")
+    # a long title (one area's workbook from cba batch) wraps rather than run off the page;
+    # a title's characters are wider than the body font's that column widths count
+    needed = required_height(
+        results.title, width * BODY_FONT_SIZE / TITLE_FONT_SIZE, TITLE_FONT_SIZE, bold=True
+    )
+    if needed > line_height(TITLE_FONT_SIZE):
+        title.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
+        merge_row(sheet, 1, 1, 2 + len(options))
+        sheet.row_dimensions[1].height = needed
     subtitle = (
         f"{results.scenario_id}: real GBP at {results.price_base_year} prices; "
         f"{len(results.years)} years from {results.first_year}; discounting "
@@ -418,18 +446,15 @@ def write_summary(
     cell = c.text(2, 1, subtitle, "cba subtitle")
     cell.alignment = Alignment(wrap_text=True, vertical="top")
     merge_row(sheet, 2, 1, 2 + len(options))
-    width = SUMMARY_WIDTHS[0] + SUMMARY_WIDTHS[1] + OPTION_WIDTH * len(options)
     sheet.row_dimensions[2].height = 14 * -(-len(subtitle) // int(width * 1.1)) + 2
     row = 4
-    if results.variant:
-        settings = "; ".join(f"{path} = {value}" for path, value in results.variant)
-        c.text(
-            3,
-            1,
-            f"VARIANT, not the scenario as filed: inputs set over the scenario file: {settings}.",
-            "cba heading",
-        )
     width = SUMMARY_WIDTHS[0] + SUMMARY_WIDTHS[1] + OPTION_WIDTH * len(options)
+    if results.variant:
+        banner = variant_banner(results)
+        cell = c.text(3, 1, banner, "cba heading")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        merge_row(sheet, 3, 1, 2 + len(options))
+        sheet.row_dimensions[3].height = required_height(banner, width)
     for option in options:
         c.text(row, 1, option.name, "cba heading")
         text = paragraph(results, option)

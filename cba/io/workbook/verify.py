@@ -472,6 +472,18 @@ def _with_values(spec: Scenario, variant: dict[str, Any]) -> Scenario:
         ) from None
 
 
+def _titled_for_area(spec: Scenario, props: dict[str, str]) -> Scenario:
+    """One area's workbook from ``cba batch --workbooks`` is titled with its area."""
+    area_id = props.get("area_id")
+    if not area_id:
+        return spec
+    from cba.batch import area_title
+    from cba.io.scenario_file import with_values
+
+    name = props.get("area_name") or area_id
+    return with_values(spec, {"title": area_title(spec.title, area_id, name)})
+
+
 def _load(source: ScenarioSource) -> Scenario:
     """The validated scenario; messages name the scenario as the user knows it."""
     from cba.io.problems import ScenarioError
@@ -922,6 +934,7 @@ def workbook_scenario(path: Path, workdir: Path | None = None) -> tuple[str, Sce
         variant = settings_from_text(props.get("variant_settings", ""))
         if variant:
             spec = _with_values(spec, variant)
+        spec = _titled_for_area(spec, props)
     except XlsxError as exc:
         raise VerifyError(str(exc)) from None
     return f"{path} (its scenario {printable(source.shown, 200)})", spec
@@ -968,6 +981,7 @@ def verify_workbook(
         variant = settings_from_text(props.get("variant_settings", ""))
         if variant:  # a variant (cba run --set): the same inputs set over the file again
             spec = _with_values(spec, variant)
+        spec = _titled_for_area(spec, props)
         # the draws and seed the workbook was written with
         draws = props.get("monte_carlo_draws", "")
         seed = props.get("random_seed", "")
