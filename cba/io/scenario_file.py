@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -191,15 +192,29 @@ def _detach_map_options(
             data["options"][index] = detached
 
 
+def _per_attribute_hint(problem: Problem, linked_at: set[str]) -> Problem:
+    """A field written per area attribute that is not a number says so: the mapping was
+    replaced by a number before validation, which the message would otherwise show."""
+    if problem.path not in linked_at:
+        return problem
+    return dataclasses.replace(
+        problem,
+        message=problem.message
+        + " (written per area attribute, {per: ..., rate: ...}, which stands only where a "
+        "number goes)",
+    )
+
+
 def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = False) -> Scenario:
     """Every check a file gets, on loaded data; every problem at once. ``by_id`` names fields
     by parameter path (``options.resident_patrols.costs.coordinator.amount_per_year``) rather
     than by position (``options[1].costs[0].amount_per_year``), for data that has no file."""
     problems: list[Problem] = []
-    from cba.spec.area import resolve_area_links
+    from cba.spec.area import area_link_locations, resolve_area_links
     from cba.spec.references import REFERENCE_KEYS, resolve_references
 
     uses, unresolved = resolve_references(data)
+    linked = area_link_locations(data)
     links, unlinked = resolve_area_links(data)
     found = [
         *((p.loc, p.message) for p in unresolved),
@@ -232,8 +247,9 @@ def _validated(data: Any, file: str, source_map: SourceMap, *, by_id: bool = Fal
         from cba.io.validation_errors import problems_from_validation
 
         names = (lambda loc: id_path(data, tuple(loc))) if by_id else None
+        linked_at = {path_of(loc) for loc in linked}
         problems.extend(
-            found
+            _per_attribute_hint(found, linked_at)
             for found in problems_from_validation(exc, file, data, source_map, Scenario, names)
             if not _follows_from(found.path, unresolved_at)
         )

@@ -105,6 +105,17 @@ def contains_area_link(node: Any) -> bool:
     return False
 
 
+def area_link_locations(node: Any, loc: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Where loaded scenario data writes inputs per attribute (before they are resolved)."""
+    if is_area_link(node):
+        return [loc]
+    if isinstance(node, dict):
+        return [found for k, v in node.items() for found in area_link_locations(v, (*loc, k))]
+    if isinstance(node, list):
+        return [found for i, v in enumerate(node) for found in area_link_locations(v, (*loc, i))]
+    return []
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
