@@ -166,6 +166,11 @@ def test_a_local_cluster_writes_the_same_files(
     assert (here / "areas.csv").read_bytes() == (there / "areas.csv").read_bytes()
     assert not (here / "chunks").exists() and not (there / "chunks").exists()
     assert main([*base, "-o", str(here)]) == 0
+    # an auditor reruns the cluster's run in one process and gets every file back
+    capsys.readouterr()
+    assert main(["verify", str(there)]) == 0
+    out = capsys.readouterr().out
+    assert "all " in out and "summary.xlsx: identical byte for byte to the rerun" in out
 
 
 def test_a_row_with_several_problems_is_one_row_left_out(

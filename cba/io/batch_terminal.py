@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 SHOWN_AREAS = 5
 """Areas listed at each end of the ranking."""
+LISTED_PAYING = 30
+"""Areas where an option pays named in a line, when more pay than the ranking shows."""
 
 
 def _option(results: BatchResults, summary: OptionAcrossAreas, console: Console) -> None:
@@ -42,6 +44,20 @@ def _option(results: BatchResults, summary: OptionAcrossAreas, console: Console)
         ),
         indent=2,
     )
+    if paying > SHOWN_AREAS:
+        named = summary.areas_paying[:LISTED_PAYING]
+        prose(
+            console,
+            "It pays in: "
+            + ", ".join(named)
+            + (
+                f" and {paying - len(named):,} more (areas.csv has every area)"
+                if paying > len(named)
+                else ""
+            )
+            + ".",
+            indent=2,
+        )
     by_area = {r.area_id: r for r in results.results if r.option_id == summary.option_id}
     shown = list(summary.ranking[:SHOWN_AREAS])
     tail = [a for a in summary.ranking[-SHOWN_AREAS:] if a not in shown]
