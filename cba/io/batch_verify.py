@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,18 +237,17 @@ def _compare(recorded: Any, recomputed: Any, where: str, found: list[FigureDiffe
         for index, (a, b) in enumerate(zip(recorded, recomputed, strict=True)):
             count += _compare(a, b, _entry(where, index, a), found)
         return count
-    same = recorded == recomputed and type(recorded) is type(recomputed)
-    if isinstance(recorded, float) and isinstance(recomputed, float):
-        same = recorded == recomputed or (math.isnan(recorded) and math.isnan(recomputed))
-    if isinstance(recorded, int | float) and isinstance(recomputed, int | float):
-        same = same or (
-            not isinstance(recorded, bool)
-            and not isinstance(recomputed, bool)
-            and float(recorded) == float(recomputed)
-        )
+    if _is_number(recorded) and _is_number(recomputed):
+        same = float(recorded) == float(recomputed)  # JSON writes 4000.0 as 4000 at times
+    else:
+        same = recorded == recomputed and type(recorded) is type(recomputed)
     if not same:
         found.append(FigureDifference(where, recorded, recomputed))
     return 1
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _entry(where: str, index: int, entry: Any) -> str:
